@@ -1,0 +1,293 @@
+//! Keys that say who made a row.
+//!
+//! The tool never adds columns or side tables to a warehouse it does not own,
+//! so it marks its rows through their keys: every key it generates encodes
+//! the run id and a sequence number, in a range no platform hands out. Status
+//! counts rows in that range, clean deletes only inside it, and an upsert on
+//! such a key can only ever meet a row of the same run. The form follows the
+//! key column's type:
+//!
+//! | column type | key | one run's rows |
+//! |---|---|---|
+//! | text | `mock-04213-0000000042` | `like mock-04213-*` |
+//! | bigint | 9_000_000_000_000_000 + run x 10^8 + seq (below 2^53, so JavaScript clients read it exactly) | a range |
+//! | uuid | `6d6f636b-6461-RRRR-RRRR-SSSSSSSSSSSS` ("mockda", run, seq) | a range |
+
+use std::fmt;
+use std::io::Write;
+
+use crate::core::rng::mix;
+
+/// Bigint keys start here; below 2^53 = 9_007_199_254_740_992.
+pub const BIGINT_BASE: u64 = 9_000_000_000_000_000;
+const BIGINT_END: u64 = 9_007_199_254_740_992;
+const BIGINT_RUN_SPAN: u64 = 100_000_000;
+/// Run ids are 1..RUN_LIMIT, so that every bigint key stays below 2^53.
+pub const RUN_LIMIT: u32 = ((BIGINT_END - BIGINT_BASE) / BIGINT_RUN_SPAN) as u32;
+const TEXT_PREFIX: &str = "mock-";
+const UUID_PREFIX: &str = "6d6f636b-6461-";
+const UUID_SEQ_LIMIT: u64 = 1 << 48;
+const TEXT_SEQ_LIMIT: u64 = 10_000_000_000;
+
+/// A run: one invocation of generate, or several with the same seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RunId(u32);
+
+impl RunId {
+    /// The run a seed writes to. Same seed, same run, same keys: re-running a
+    /// seed meets its own rows, which the conflict policy then decides about.
+    pub fn from_seed(seed: u64) -> RunId {
+        RunId(1 + (mix(seed ^ 0x6d6f_636b_5f72_756e) % u64::from(RUN_LIMIT - 1)) as u32)
+    }
+
+    pub fn new(n: u32) -> Option<RunId> {
+        (1..RUN_LIMIT).contains(&n).then_some(RunId(n))
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+
+    /// Accepts `4213`, `04213` and `run-4213`.
+    pub fn parse(text: &str) -> Result<RunId, String> {
+        let digits = text.trim().trim_start_matches("run-");
+        digits
+            .parse::<u32>()
+            .ok()
+            .and_then(RunId::new)
+            .ok_or_else(|| format!("'{text}' is not a run id: run ids are numbers from 1 to {} as printed by generate and status", RUN_LIMIT - 1))
+    }
+}
+
+impl fmt::Display for RunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:05}", self.0)
+    }
+}
+
+/// How a key column stores keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    Text,
+    BigInt,
+    Uuid,
+}
+
+impl KeyKind {
+    /// The kind for a column's SQL type, or None when it cannot hold a
+    /// marked key (int4 and smaller are too narrow).
+    pub fn from_sql_type(data_type: &str) -> Option<KeyKind> {
+        match data_type.to_ascii_lowercase().as_str() {
+            "text" | "character varying" | "varchar" | "character" | "citext" => Some(KeyKind::Text),
+            "bigint" | "int8" | "numeric" | "decimal" => Some(KeyKind::BigInt),
+            "uuid" => Some(KeyKind::Uuid),
+            _ => None,
+        }
+    }
+
+    /// Largest sequence number one run can use in one table.
+    pub fn seq_limit(self) -> u64 {
+        match self {
+            KeyKind::Text => TEXT_SEQ_LIMIT,
+            KeyKind::BigInt => BIGINT_RUN_SPAN,
+            KeyKind::Uuid => UUID_SEQ_LIMIT,
+        }
+    }
+
+    /// Writes the key for (run, seq) as a JSON value.
+    pub fn write_json(self, run: RunId, seq: u64, out: &mut Vec<u8>) {
+        match self {
+            KeyKind::BigInt => {
+                let _ = write!(out, "{}", bigint(run, seq));
+            }
+            _ => {
+                out.push(b'"');
+                self.write_raw(run, seq, out);
+                out.push(b'"');
+            }
+        }
+    }
+
+    /// The key as text (what a filter or a text column holds).
+    pub fn format(self, run: RunId, seq: u64) -> String {
+        let mut out = Vec::with_capacity(40);
+        self.write_raw(run, seq, &mut out);
+        String::from_utf8(out).expect("keys are ASCII")
+    }
+
+    fn write_raw(self, run: RunId, seq: u64, out: &mut Vec<u8>) {
+        let _ = match self {
+            KeyKind::Text => write!(out, "{TEXT_PREFIX}{run}-{seq:010}"),
+            KeyKind::BigInt => write!(out, "{}", bigint(run, seq)),
+            KeyKind::Uuid => write!(out, "{UUID_PREFIX}{:04x}-{:04x}-{seq:012x}", run.0 >> 16, run.0 & 0xffff),
+        };
+    }
+
+    /// The run and sequence number of a key, if the tool made it.
+    pub fn decode(self, key: &str) -> Option<(RunId, u64)> {
+        let key = key.trim_matches('"');
+        match self {
+            KeyKind::Text => {
+                let rest = key.strip_prefix(TEXT_PREFIX)?;
+                let (run, seq) = rest.split_once('-')?;
+                Some((RunId::new(run.parse().ok()?)?, seq.parse().ok()?))
+            }
+            KeyKind::BigInt => {
+                let n: u64 = key.parse().ok()?;
+                if !(BIGINT_BASE..BIGINT_END).contains(&n) {
+                    return None;
+                }
+                let off = n - BIGINT_BASE;
+                Some((RunId::new((off / BIGINT_RUN_SPAN) as u32)?, off % BIGINT_RUN_SPAN))
+            }
+            KeyKind::Uuid => {
+                let rest = key.to_ascii_lowercase();
+                let rest = rest.strip_prefix(UUID_PREFIX)?;
+                let hex: String = rest.chars().filter(|c| *c != '-').collect();
+                if hex.len() != 20 {
+                    return None;
+                }
+                let run = u32::from_str_radix(&hex[..8], 16).ok()?;
+                let seq = u64::from_str_radix(&hex[8..], 16).ok()?;
+                Some((RunId::new(run)?, seq))
+            }
+        }
+    }
+
+    /// PostgREST filters (operator, value) on the key column selecting the
+    /// keys of `scope`, optionally only sequence numbers in `seqs`.
+    pub fn filters(self, scope: Scope, seqs: Option<(u64, u64)>) -> Vec<(&'static str, String)> {
+        match (self, scope) {
+            (KeyKind::Text, Scope::AllRuns) => vec![("like", format!("{TEXT_PREFIX}*"))],
+            (KeyKind::Text, Scope::Run(run)) => {
+                let mut f = vec![("like", format!("{TEXT_PREFIX}{run}-*"))];
+                if let Some((lo, hi)) = seqs {
+                    f.push(("gte", self.format(run, lo)));
+                    f.push(("lt", self.format(run, hi.min(TEXT_SEQ_LIMIT - 1))));
+                }
+                f
+            }
+            (KeyKind::BigInt, Scope::AllRuns) => {
+                vec![("gte", BIGINT_BASE.to_string()), ("lt", BIGINT_END.to_string())]
+            }
+            (KeyKind::Uuid, Scope::AllRuns) => vec![
+                ("gte", format!("{UUID_PREFIX}0000-0000-000000000000")),
+                ("lte", format!("{UUID_PREFIX}ffff-ffff-ffffffffffff")),
+            ],
+            (kind, Scope::Run(run)) => {
+                let (lo, hi) = seqs.unwrap_or((0, kind.seq_limit()));
+                let hi = hi.min(kind.seq_limit());
+                if hi >= kind.seq_limit() {
+                    vec![("gte", kind.format(run, lo)), ("lte", kind.format(run, kind.seq_limit() - 1))]
+                } else {
+                    vec![("gte", kind.format(run, lo)), ("lt", kind.format(run, hi))]
+                }
+            }
+        }
+    }
+
+    /// SQL that is true for keys the tool made (for read-only analysis SQL).
+    pub fn sql_is_generated(self, column: &str) -> String {
+        match self {
+            KeyKind::Text => format!("{column} like '{TEXT_PREFIX}%'"),
+            KeyKind::BigInt => format!("({column} >= {BIGINT_BASE} and {column} < {BIGINT_END})"),
+            KeyKind::Uuid => format!(
+                "({column} >= '{UUID_PREFIX}0000-0000-000000000000' and {column} <= '{UUID_PREFIX}ffff-ffff-ffffffffffff')"
+            ),
+        }
+    }
+
+    /// SQL giving the run number of a generated key.
+    pub fn sql_run_number(self, column: &str) -> String {
+        match self {
+            KeyKind::Text => format!("split_part({column}, '-', 2)::int"),
+            KeyKind::BigInt => format!("(({column} - {BIGINT_BASE}) / {BIGINT_RUN_SPAN})::int"),
+            KeyKind::Uuid => format!("('x' || substr(replace({column}::text, '-', ''), 13, 8))::bit(32)::bigint"),
+        }
+    }
+}
+
+fn bigint(run: RunId, seq: u64) -> u64 {
+    BIGINT_BASE + u64::from(run.0) * BIGINT_RUN_SPAN + seq
+}
+
+/// Which generated rows an operation covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    AllRuns,
+    Run(RunId),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_for_every_kind() {
+        let run = RunId::new(4213).unwrap();
+        for kind in [KeyKind::Text, KeyKind::BigInt, KeyKind::Uuid] {
+            for seq in [0, 1, 42, kind.seq_limit() - 1] {
+                let key = kind.format(run, seq);
+                assert_eq!(kind.decode(&key), Some((run, seq)), "{kind:?} {key}");
+            }
+        }
+        assert_eq!(KeyKind::Text.format(run, 42), "mock-04213-0000000042");
+        assert_eq!(KeyKind::Uuid.format(run, 42), "6d6f636b-6461-0000-1075-00000000002a");
+    }
+
+    #[test]
+    fn bigint_keys_stay_exact_in_javascript() {
+        let last = RunId::new(RUN_LIMIT - 1).unwrap();
+        let max = BIGINT_BASE + u64::from(last.get()) * BIGINT_RUN_SPAN + BIGINT_RUN_SPAN - 1;
+        assert!(max < 1 << 53);
+        assert_eq!(KeyKind::BigInt.format(last, BIGINT_RUN_SPAN - 1), max.to_string());
+    }
+
+    #[test]
+    fn foreign_keys_are_not_decoded() {
+        assert_eq!(KeyKind::Text.decode("gid://shopify/Order/1"), None);
+        assert_eq!(KeyKind::Text.decode("mock-x-1"), None);
+        assert_eq!(KeyKind::BigInt.decode("5550001234"), None);
+        assert_eq!(KeyKind::Uuid.decode("0b5d0f6e-7d6c-4a44-9a1e-2f7c9a6c1d10"), None);
+    }
+
+    #[test]
+    fn run_ids_from_seeds_are_in_range_and_stable() {
+        for seed in 0..10_000u64 {
+            let r = RunId::from_seed(seed);
+            assert!((1..RUN_LIMIT).contains(&r.get()));
+        }
+        assert_eq!(RunId::from_seed(7), RunId::from_seed(7));
+        assert_ne!(RunId::from_seed(7), RunId::from_seed(8));
+        assert_eq!(RunId::parse("run-00042").unwrap().get(), 42);
+        assert!(RunId::parse("0").is_err());
+        assert!(RunId::parse("abc").unwrap_err().contains("not a run id"));
+    }
+
+    #[test]
+    fn text_range_filters_cover_exactly_their_sequence_numbers() {
+        let run = RunId::new(7).unwrap();
+        let f = KeyKind::Text.filters(Scope::Run(run), Some((100, 200)));
+        let inside = |k: &str| {
+            f.iter().all(|(op, v)| match *op {
+                "like" => k.starts_with(v.trim_end_matches('*')),
+                "gte" => k >= v.as_str(),
+                "lt" => k < v.as_str(),
+                _ => unreachable!(),
+            })
+        };
+        assert!(inside(&KeyKind::Text.format(run, 100)));
+        assert!(inside(&KeyKind::Text.format(run, 199)));
+        assert!(!inside(&KeyKind::Text.format(run, 200)));
+        assert!(!inside(&KeyKind::Text.format(run, 99)));
+        assert!(!inside(&KeyKind::Text.format(RunId::new(8).unwrap(), 150)));
+    }
+
+    #[test]
+    fn sql_types_map_to_kinds() {
+        assert_eq!(KeyKind::from_sql_type("text"), Some(KeyKind::Text));
+        assert_eq!(KeyKind::from_sql_type("bigint"), Some(KeyKind::BigInt));
+        assert_eq!(KeyKind::from_sql_type("uuid"), Some(KeyKind::Uuid));
+        assert_eq!(KeyKind::from_sql_type("integer"), None);
+    }
+}

@@ -1,0 +1,5 @@
+//! Tables, rows and how rows meet live columns.
+
+pub mod plan;
+pub mod row;
+pub mod table;

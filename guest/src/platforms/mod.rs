@@ -1,0 +1,113 @@
+//! Platforms: each module holds one platform's tables, vocabulary, rules and
+//! generator. Adding a platform is one module plus one line in `REGISTRY`.
+//!
+//! A run goes through three steps per platform: `analyse` reads what the
+//! workspace holds (through a query function the caller provides, so this
+//! stays free of I/O) and decides what to generate; `link` lets platforms
+//! generated together see each other (ad clicks that lead to orders); and
+//! `stream` produces each table's rows, one at a time, in dependency order.
+
+pub mod bigcommerce;
+pub mod link;
+pub mod magento;
+pub mod shopify;
+pub mod store;
+#[cfg(test)]
+pub mod testkit;
+pub mod woocommerce;
+
+use std::collections::HashMap;
+
+use crate::core::strategy::Strategy;
+use crate::core::time::Seconds;
+use crate::error::Result;
+use crate::model::plan::ColumnPlan;
+use crate::model::row::Row;
+use crate::model::table::TableSpec;
+
+/// Runs one read-only SQL query in the workspace; returns its rows as JSON.
+pub type Query<'q> = dyn FnMut(&str) -> Result<serde_json::Value> + 'q;
+
+/// What analysis starts from.
+pub struct AnalysisContext<'a> {
+    pub workspace: &'a str,
+    pub seed: u64,
+    pub strategy: Strategy,
+    pub forced: Option<u64>,
+    /// End of the generated period.
+    pub as_of: Seconds,
+    /// Every table's plan (this platform's and the others').
+    pub plans: &'a HashMap<&'static str, ColumnPlan>,
+    /// Rows each table already holds in the workspace (all of them).
+    pub counts: &'a HashMap<&'static str, u64>,
+}
+
+impl AnalysisContext<'_> {
+    pub fn plan(&self, table: &TableSpec) -> &ColumnPlan {
+        &self.plans[table.name]
+    }
+
+    pub fn count(&self, table: &TableSpec) -> u64 {
+        self.counts.get(table.name).copied().unwrap_or(0)
+    }
+}
+
+/// Receives a table's rows as they are generated.
+pub type Sink<'s> = dyn FnMut(&Row) -> Result<()> + 's;
+
+/// A platform's generation, decided and ready to stream.
+pub trait Generation {
+    /// One line on what analysis found and decided.
+    fn describe(&self) -> String;
+    /// Rows `table` will get (progress total; an estimate for some tables).
+    fn estimate(&self, table: &TableSpec) -> u64;
+    /// Produces `table`'s rows, in order, into `sink`.
+    fn stream(&self, table: &TableSpec, sink: &mut Sink) -> Result<()>;
+    /// The store side of a link: orders that ad clicks lead to.
+    fn as_store(&mut self) -> Option<&mut dyn link::StoreSide> {
+        None
+    }
+    /// The ads side of a link.
+    fn as_ads(&mut self) -> Option<&mut dyn link::AdsSide> {
+        None
+    }
+    fn is_ads(&self) -> bool {
+        false
+    }
+}
+
+pub trait Platform: Sync {
+    /// The name callers use: `shopify`, `google-ads`, ...
+    fn name(&self) -> &'static str;
+    fn description(&self) -> &'static str;
+    /// Its tables, parents before children.
+    fn tables(&self) -> &'static [&'static TableSpec];
+    /// Reads the workspace and decides what to generate.
+    fn analyse(&self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>>;
+}
+
+/// Every platform, in the order `all` generates them: stores first, then
+/// ads (whose conversions count the stores' attributed orders).
+pub static REGISTRY: &[&dyn Platform] = &[
+    &shopify::SHOPIFY,
+    &bigcommerce::BIGCOMMERCE,
+    &woocommerce::WOOCOMMERCE,
+    &magento::MAGENTO,
+];
+
+pub fn find(name: &str) -> Option<&'static dyn Platform> {
+    let wanted = name.trim().to_ascii_lowercase().replace('_', "-");
+    REGISTRY.iter().copied().find(|p| p.name() == wanted)
+}
+
+/// The platforms a name covers: one, or all of them for `all`.
+pub fn select(name: &str) -> Option<Vec<&'static dyn Platform>> {
+    if name.trim().eq_ignore_ascii_case("all") {
+        return Some(REGISTRY.to_vec());
+    }
+    find(name).map(|p| vec![p])
+}
+
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|p| p.name()).collect()
+}

@@ -1,0 +1,413 @@
+//! The catalogue: the workspace's products plus the run's new ones, with
+//! their variants and how popular each is. It is the one structure a store
+//! generation keeps whole in memory, and it is bounded (new products are
+//! capped at 2,000, existing ones are a sample).
+
+use std::ops::Range;
+
+use fake::Fake;
+use fake::faker::company::en::CompanyName;
+use rand::RngExt;
+use rand::distr::Distribution;
+use rand::distr::weighted::WeightedIndex;
+
+use crate::core::money::{Cents, retail_price};
+use crate::core::rng::{Domain, stream};
+use crate::core::stats::{Percentiles, log_normal_percentiles};
+use crate::core::time::{DAY, Seconds};
+use crate::model::row::KeyRef;
+use crate::platforms::store::inputs::{ExistingProduct, StoreInputs};
+use crate::platforms::store::shop::{ShopDraft, slug};
+use crate::platforms::store::taxonomy::{ProductType, VERTICALS};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProductStatus {
+    Active,
+    Draft,
+    Archived,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProductKind {
+    Physical,
+    /// Downloads, gift cards: nothing ships.
+    Virtual,
+}
+
+#[derive(Clone, Debug)]
+pub struct VariantDraft {
+    /// None for an existing product whose variants are not rows.
+    pub key: Option<KeyRef>,
+    /// Sequence number of a new variant.
+    pub seq: Option<u64>,
+    /// `M / Black`, or `Default Title` for a product without options.
+    pub title: String,
+    pub options: Vec<(&'static str, String)>,
+    pub sku: String,
+    pub price: Cents,
+    pub compare_at: Option<Cents>,
+    pub inventory: i64,
+    pub position: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProductDraft {
+    pub key: KeyRef,
+    pub generated: bool,
+    pub seq: Option<u64>,
+    pub title: String,
+    pub handle: String,
+    pub product_type: String,
+    pub vendor: String,
+    pub tags: String,
+    pub created_at: Seconds,
+    pub status: ProductStatus,
+    pub kind: ProductKind,
+    /// Sold in options (sizes, colours...), not as a single item.
+    pub has_options: bool,
+    pub weight_grams: u32,
+    /// Order lines it already appears in (existing products).
+    pub order_lines: u64,
+    pub variants: Vec<VariantDraft>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Catalogue {
+    pub products: Vec<ProductDraft>,
+    /// Where the run's new products sit in `products`.
+    pub new: Range<usize>,
+    /// Active products, and how often each is picked for an order line.
+    sellable: Vec<usize>,
+    picker: WeightedIndex<f64>,
+    earliest: usize,
+}
+
+impl Catalogue {
+    pub fn new(inputs: &StoreInputs, shop: &ShopDraft) -> Catalogue {
+        let vertical = &VERTICALS[shop.vertical];
+        let default_prices = log_normal_percentiles(vertical.median_price, 0.6, 1.0);
+        let mut products: Vec<ProductDraft> = inputs.existing_products.iter().filter_map(existing_product).collect();
+        let existing = products.len();
+        let vendors = vendors(inputs);
+        let mut variant_seq = 0u64;
+        for p in 0..inputs.new_products {
+            let product = new_product(inputs, shop, p, &vendors, &default_prices, &mut variant_seq);
+            products.push(product);
+        }
+        let new = existing..products.len();
+        let sellable: Vec<usize> = (0..products.len()).filter(|&i| products[i].status == ProductStatus::Active).collect();
+        let weights = popularity(inputs, &products, &sellable, new.clone());
+        let picker = WeightedIndex::new(weights).expect("at least one active product");
+        let earliest = sellable.iter().copied().min_by_key(|&i| products[i].created_at).expect("at least one active product");
+        Catalogue { products, new, sellable, picker, earliest }
+    }
+
+    pub fn new_products(&self) -> &[ProductDraft] {
+        &self.products[self.new.clone()]
+    }
+
+    /// A product on sale at `at`, by popularity.
+    pub fn pick<R: RngExt + ?Sized>(&self, rng: &mut R, at: Seconds) -> usize {
+        for _ in 0..16 {
+            let i = self.sellable[self.picker.sample(rng)];
+            if self.products[i].created_at <= at {
+                return i;
+            }
+        }
+        self.earliest
+    }
+}
+
+fn existing_product(p: &ExistingProduct) -> Option<ProductDraft> {
+    if p.variants.is_empty() {
+        return None;
+    }
+    Some(ProductDraft {
+        key: KeyRef::Existing(p.key.clone()),
+        generated: false,
+        seq: None,
+        title: p.title.clone(),
+        handle: slug(&p.title),
+        product_type: p.product_type.clone().unwrap_or_default(),
+        vendor: p.vendor.clone().unwrap_or_default(),
+        tags: String::new(),
+        created_at: p.created_at.unwrap_or(i64::MIN / 2),
+        status: ProductStatus::Active,
+        kind: ProductKind::Physical,
+        has_options: p.variants.len() > 1,
+        weight_grams: 500,
+        order_lines: p.order_lines,
+        variants: p
+            .variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| VariantDraft {
+                key: v.key.clone().map(KeyRef::Existing),
+                seq: None,
+                title: v.title.clone().unwrap_or_else(|| "Default Title".into()),
+                options: Vec::new(),
+                sku: v.sku.clone().unwrap_or_default(),
+                price: v.price,
+                compare_at: None,
+                inventory: 0,
+                position: i as u32 + 1,
+            })
+            .collect(),
+    })
+}
+
+/// The brands a store carries: its existing vendors, else a few companies.
+fn vendors(inputs: &StoreInputs) -> Vec<String> {
+    if !inputs.existing_vendors.is_empty() {
+        return inputs.existing_vendors.clone();
+    }
+    let mut rng = stream(inputs.seed, Domain::Catalogue, 1);
+    let n = rng.random_range(3..=7);
+    (0..n).map(|_| CompanyName().fake_with_rng(&mut rng)).collect()
+}
+
+fn new_product(
+    inputs: &StoreInputs,
+    shop: &ShopDraft,
+    p: u32,
+    vendors: &[String],
+    default_prices: &Percentiles,
+    variant_seq: &mut u64,
+) -> ProductDraft {
+    let mut rng = stream(inputs.seed, Domain::Product, u64::from(p));
+    let vertical = &VERTICALS[shop.vertical];
+    let ptype: &ProductType = &vertical.types[rng.random_range(0..vertical.types.len())];
+    let noun = ptype.nouns[rng.random_range(0..ptype.nouns.len())];
+    let qualifier = ptype.qualifiers[rng.random_range(0..ptype.qualifiers.len())];
+    let title = format!("{qualifier} {noun}");
+    let product_type = match inputs.existing_types.is_empty() {
+        true => ptype.name.to_string(),
+        false => inputs.existing_types[rng.random_range(0..inputs.existing_types.len())].clone(),
+    };
+    let vendor = vendors[rng.random_range(0..vendors.len())].clone();
+    // Four in five products predate the period; the rest launch during it.
+    let period = inputs.period;
+    let created_at = if rng.random_bool(0.8) {
+        period.start - rng.random_range(DAY..730 * DAY)
+    } else {
+        rng.random_range(period.start..period.end)
+    };
+    let status = match rng.random_range(0..100) {
+        0..90 => ProductStatus::Active,
+        90..96 => ProductStatus::Draft,
+        _ => ProductStatus::Archived,
+    };
+    // Measured prices are used as they are; defaults follow the type.
+    let base = match &inputs.prices {
+        Some(prices) => prices.sample(&mut rng),
+        None => default_prices.sample(&mut rng) * ptype.price_factor,
+    };
+    let ending = rng.random_range(0..3u8);
+    let compare = rng.random_bool(0.25).then(|| rng.random_range(1.15..1.5));
+    let axes = choose_axes(ptype, &mut rng);
+    let combos = combinations(&axes);
+    let sku_stem = format!("{}-{:04}", vendor_code(&vendor), p + 1);
+    let variants = combos
+        .into_iter()
+        .enumerate()
+        .map(|(i, options)| {
+            // Bigger sizes and packs cost more; colours do not.
+            let steps: usize = options.iter().map(|(axis, _, step)| if priced_axis(axis) { *step } else { 0 }).sum();
+            let price = retail_price(base * (1.0 + 0.12 * steps as f64), ending);
+            let seq = *variant_seq;
+            *variant_seq += 1;
+            let title = if options.is_empty() {
+                "Default Title".to_string()
+            } else {
+                options.iter().map(|(_, v, _)| *v).collect::<Vec<_>>().join(" / ")
+            };
+            let sku = options.iter().fold(sku_stem.clone(), |s, (_, v, _)| format!("{s}-{}", option_code(v)));
+            VariantDraft {
+                key: Some(KeyRef::New(seq)),
+                seq: Some(seq),
+                title,
+                options: options.iter().map(|(a, v, _)| (*a, v.to_string())).collect(),
+                sku,
+                price,
+                compare_at: compare.map(|f| retail_price(price as f64 / 100.0 * f, ending)),
+                inventory: if rng.random_bool(0.08) { 0 } else { rng.random_range(1..=250) },
+                position: i as u32 + 1,
+            }
+        })
+        .collect::<Vec<_>>();
+    let tags = [ptype.name, vertical.name, if compare.is_some() { "sale" } else { "" }]
+        .iter()
+        .filter(|t| !t.is_empty())
+        .map(|t| t.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(", ");
+    ProductDraft {
+        key: KeyRef::New(u64::from(p)),
+        generated: true,
+        seq: Some(u64::from(p)),
+        handle: format!("{}-{}", slug(&title), p + 1),
+        title,
+        product_type,
+        vendor,
+        tags,
+        created_at,
+        status,
+        kind: if ptype.virtual_goods { ProductKind::Virtual } else { ProductKind::Physical },
+        has_options: !axes.is_empty(),
+        weight_grams: if ptype.virtual_goods { 0 } else { rng.random_range(80..2500) },
+        order_lines: 0,
+        variants,
+    }
+}
+
+type Axis = (&'static str, Vec<&'static str>);
+
+/// The option axes a product uses, each with a run of its values.
+fn choose_axes<R: RngExt>(ptype: &ProductType, rng: &mut R) -> Vec<Axis> {
+    let used = match ptype.axes.len() {
+        0 => 0,
+        1 => usize::from(rng.random_bool(0.8)),
+        _ => match rng.random_range(0..10) {
+            0..6 => 2,
+            6..9 => 1,
+            _ => 0,
+        },
+    };
+    ptype.axes[..used]
+        .iter()
+        .map(|axis| {
+            let n = axis.values.len();
+            let count = rng.random_range(2.min(n)..=n.min(if used == 2 { 3 } else { 5 }));
+            let start = rng.random_range(0..=n - count);
+            (axis.name, axis.values[start..start + count].to_vec())
+        })
+        .collect()
+}
+
+/// Every combination of the axes' values, with each value's step along its
+/// axis (for pricing), capped at 12 variants.
+fn combinations(axes: &[Axis]) -> Vec<Vec<(&'static str, &'static str, usize)>> {
+    let mut out: Vec<Vec<(&'static str, &'static str, usize)>> = vec![Vec::new()];
+    for (name, values) in axes {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                values.iter().enumerate().map(move |(i, v)| {
+                    let mut next = prefix.clone();
+                    next.push((*name, *v, i));
+                    next
+                })
+            })
+            .collect();
+    }
+    out.truncate(12);
+    out
+}
+
+fn priced_axis(axis: &str) -> bool {
+    matches!(axis, "Volume" | "Weight" | "Pack" | "Capacity" | "Size")
+}
+
+fn vendor_code(vendor: &str) -> String {
+    let code: String = vendor.chars().filter(|c| c.is_ascii_alphabetic()).take(3).collect();
+    if code.is_empty() { "SKU".into() } else { code.to_ascii_uppercase() }
+}
+
+fn option_code(value: &str) -> String {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let code: String = if words.len() > 1 {
+        words.iter().filter_map(|w| w.chars().next()).collect()
+    } else {
+        value.chars().filter(|c| c.is_ascii_alphanumeric()).take(3).collect()
+    };
+    code.to_ascii_uppercase()
+}
+
+/// Pick weights of the sellable products. New products follow a Zipf-like
+/// curve (a few best sellers, a long tail); existing ones keep their
+/// measured popularity; the two groups share the picks in proportion to
+/// their sizes.
+fn popularity(inputs: &StoreInputs, products: &[ProductDraft], sellable: &[usize], new: Range<usize>) -> Vec<f64> {
+    let mut rng = stream(inputs.seed, Domain::Catalogue, 2);
+    let new_sellable: Vec<usize> = sellable.iter().copied().filter(|i| new.contains(i)).collect();
+    let old_sellable = sellable.len() - new_sellable.len();
+    // A random best-seller order among the new products.
+    let mut ranks: Vec<usize> = (0..new_sellable.len()).collect();
+    for i in (1..ranks.len()).rev() {
+        ranks.swap(i, rng.random_range(0..=i));
+    }
+    let zipf: Vec<f64> = ranks.iter().map(|r| 1.0 / ((*r as f64) + 1.0).powf(0.9)).collect();
+    let zipf_total: f64 = zipf.iter().sum();
+    let old_total: f64 = sellable.iter().filter(|i| !new.contains(i)).map(|&i| 1.0 + products[i].order_lines as f64).sum();
+    let n = sellable.len() as f64;
+    let mut new_rank = 0;
+    sellable
+        .iter()
+        .map(|&i| {
+            if new.contains(&i) {
+                let w = zipf[new_rank] / zipf_total * new_sellable.len() as f64 / n;
+                new_rank += 1;
+                w
+            } else {
+                (1.0 + products[i].order_lines as f64) / old_total.max(1.0) * old_sellable as f64 / n
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::time::Period;
+    use crate::platforms::store::inputs::ExistingVariant;
+    use std::sync::Arc;
+
+    fn inputs() -> StoreInputs {
+        StoreInputs::defaults(11, 500, Period { start: 1_700_000_000, end: 1_700_000_000 + 90 * DAY })
+    }
+
+    #[test]
+    fn new_products_are_coherent() {
+        let i = inputs();
+        let shop = ShopDraft::new(&i);
+        let c = Catalogue::new(&i, &shop);
+        assert_eq!(c.new_products().len(), i.new_products as usize);
+        let mut seqs = Vec::new();
+        for p in c.new_products() {
+            assert!(!p.variants.is_empty() && p.variants.len() <= 12);
+            assert_eq!(p.has_options, p.variants[0].title != "Default Title");
+            for v in &p.variants {
+                assert!(v.price >= 95, "{} costs {}", p.title, v.price);
+                assert!(v.compare_at.is_none_or(|c| c > v.price));
+                assert!(v.sku.starts_with(&vendor_code(&p.vendor)));
+                seqs.push(v.seq.unwrap());
+            }
+        }
+        let expected: Vec<u64> = (0..seqs.len() as u64).collect();
+        assert_eq!(seqs, expected, "variant sequence numbers are contiguous");
+    }
+
+    #[test]
+    fn picks_follow_popularity_and_launch_dates() {
+        let mut i = inputs();
+        i.existing_products = vec![ExistingProduct {
+            key: Arc::from("\"p-best\""),
+            title: "Best Seller".into(),
+            product_type: None,
+            vendor: None,
+            created_at: Some(0),
+            order_lines: 10_000,
+            variants: vec![ExistingVariant { key: Some(Arc::from("\"v-best\"")), title: None, sku: None, price: 2500 }],
+        }];
+        let shop = ShopDraft::new(&i);
+        let c = Catalogue::new(&i, &shop);
+        let mut rng = stream(1, Domain::Order, 0);
+        let at = i.period.end;
+        let picks: Vec<usize> = (0..5000).map(|_| c.pick(&mut rng, at)).collect();
+        let best = picks.iter().filter(|&&p| p == 0).count();
+        assert!(best > 100, "the existing product sells: {best}");
+        assert!(picks.iter().all(|&p| c.products[p].status == ProductStatus::Active));
+        let early = i.period.start;
+        assert!((0..2000).all(|_| c.products[c.pick(&mut rng, early)].created_at <= early));
+    }
+}

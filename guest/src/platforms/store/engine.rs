@@ -1,0 +1,354 @@
+//! The engine every store platform shares. It decides the store (shop,
+//! catalogue, customers, order timeline) and streams each table in
+//! dependency order; a platform's `StoreVocabulary` turns the engine's drafts
+//! into that platform's rows (its column names, statuses and conventions).
+
+use std::sync::Arc;
+
+use rand::RngExt;
+
+use crate::core::money::Cents;
+use crate::core::rng::{Domain, mix, stream2};
+use crate::core::time::{DAY, MINUTE, Seconds, Timeline, time_zone};
+use crate::error::Result;
+use crate::model::row::{KeyRef, Row};
+use crate::model::table::TableSpec;
+use crate::platforms::link::{Conversions, StoreSide};
+use crate::platforms::store::catalogue::{Catalogue, ProductDraft, VariantDraft};
+use crate::platforms::store::customers::{Buyer, CustomerBook, Identity};
+use crate::platforms::store::inputs::StoreInputs;
+use crate::platforms::store::orders::{AdSource, LineDraft, OrderBook, OrderDraft, OrderStatus, Source};
+use crate::platforms::store::sessions::{EventDraft, sessions};
+use crate::platforms::store::shop::ShopDraft;
+use crate::platforms::{Generation, Sink};
+
+/// A store platform's tables, by role.
+#[derive(Debug)]
+pub struct StoreTables {
+    pub shop: &'static TableSpec,
+    pub products: &'static TableSpec,
+    pub variants: &'static TableSpec,
+    pub customers: &'static TableSpec,
+    pub orders: &'static TableSpec,
+    pub items: &'static TableSpec,
+    /// Storefront pixel events, where the platform has them.
+    pub events: Option<&'static TableSpec>,
+}
+
+/// A new customer, ready to be written.
+#[derive(Clone, Debug)]
+pub struct CustomerDraft {
+    pub seq: u64,
+    pub identity: Identity,
+    pub created_at: Seconds,
+    pub orders_count: u32,
+    /// Sum of the totals of their orders that count as revenue.
+    pub total_spent: Cents,
+    pub last_order_at: Seconds,
+}
+
+/// Who an order's row names as its buyer.
+#[derive(Clone, Debug)]
+pub struct BuyerView {
+    pub key: KeyRef,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub new: bool,
+}
+
+/// What a vocabulary may consult while writing rows.
+pub struct Scene<'a> {
+    pub inputs: &'a StoreInputs,
+    pub shop: &'a ShopDraft,
+    pub catalogue: &'a Catalogue,
+    pub book: &'a OrderBook<'a>,
+}
+
+impl Scene<'_> {
+    pub fn status(&self, order: &OrderDraft) -> &'static OrderStatus {
+        self.book.status(order)
+    }
+
+    pub fn product(&self, line: &LineDraft) -> &ProductDraft {
+        &self.catalogue.products[line.product]
+    }
+
+    pub fn variant(&self, line: &LineDraft) -> &VariantDraft {
+        &self.catalogue.products[line.product].variants[line.variant]
+    }
+
+    /// When a catalogue row created at `created` was last edited: within the
+    /// period's last 30 days, never before its creation nor after the end.
+    pub fn touched(&self, created: Seconds) -> Seconds {
+        let end = self.inputs.period.end;
+        let from = created.max(end - 30 * DAY).min(end - 1);
+        from + (mix(created as u64) % (end - from).max(1) as u64) as i64
+    }
+}
+
+/// One store platform's words for the engine's drafts.
+pub trait StoreVocabulary: Sync {
+    fn tables(&self) -> &'static StoreTables;
+    /// The platform's order statuses with their weights.
+    fn statuses(&self) -> &'static [OrderStatus];
+    /// Whether a product's variants are rows of the variants table
+    /// (WooCommerce: only variable products have variations).
+    fn variant_rows(&self, product: &ProductDraft) -> bool {
+        let _ = product;
+        true
+    }
+    fn shop_row(&self, s: &Scene, row: &mut Row);
+    fn product_row(&self, s: &Scene, p: &ProductDraft, row: &mut Row);
+    fn variant_row(&self, s: &Scene, p: &ProductDraft, v: &VariantDraft, row: &mut Row);
+    fn customer_row(&self, s: &Scene, c: &CustomerDraft, row: &mut Row);
+    fn order_row(&self, s: &Scene, o: &OrderDraft, buyer: Option<&BuyerView>, row: &mut Row);
+    /// `line` is the index of the line in the order; `seq` the line item's
+    /// sequence number (its key).
+    fn item_row(&self, s: &Scene, o: &OrderDraft, line: usize, seq: u64, variant_key: Option<&KeyRef>, row: &mut Row);
+    fn event_row(&self, s: &Scene, o: &OrderDraft, e: &EventDraft, seq: u64, row: &mut Row) {
+        let _ = (s, o, e, seq, row);
+    }
+}
+
+/// A decided store generation.
+pub struct StoreGeneration {
+    vocabulary: &'static dyn StoreVocabulary,
+    platform: &'static str,
+    inputs: StoreInputs,
+    shop: ShopDraft,
+    catalogue: Catalogue,
+    customers: CustomerBook,
+    timeline: Timeline,
+    ads: Option<Arc<dyn AdSource>>,
+    /// What analysis found, for the run's log.
+    found: String,
+}
+
+impl StoreGeneration {
+    pub fn new(platform: &'static str, vocabulary: &'static dyn StoreVocabulary, inputs: StoreInputs, found: String) -> StoreGeneration {
+        let shop = ShopDraft::new(&inputs);
+        let catalogue = Catalogue::new(&inputs, &shop);
+        let customers = CustomerBook::new(&inputs);
+        let timeline = Timeline::new(inputs.period, &inputs.shape, &time_zone(&shop.timezone), 0.15);
+        StoreGeneration { vocabulary, platform, inputs, shop, catalogue, customers, timeline, ads: None, found }
+    }
+
+    pub fn inputs(&self) -> &StoreInputs {
+        &self.inputs
+    }
+
+    pub fn shop(&self) -> &ShopDraft {
+        &self.shop
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    fn book(&self) -> OrderBook<'_> {
+        OrderBook {
+            inputs: &self.inputs,
+            shop: &self.shop,
+            catalogue: &self.catalogue,
+            customers: &self.customers,
+            timeline: &self.timeline,
+            statuses: self.vocabulary.statuses(),
+            ads: self.ads.as_deref(),
+        }
+    }
+
+    /// New customer `c`: who they are and what their orders add up to.
+    pub fn customer(&self, book: &OrderBook, c: u64) -> CustomerDraft {
+        let slots = self.customers.slots_of(c);
+        let orders: Vec<OrderDraft> = slots.iter().map(|s| book.draft(*s)).collect();
+        let first = orders.first().map_or(self.inputs.period.start, |o| o.at);
+        let mut rng = stream2(self.inputs.seed, Domain::Customer, c, 1);
+        // Accounts made at checkout, some earlier, a few long before.
+        let lead = match rng.random_range(0..100) {
+            0..45 => rng.random_range(2 * MINUTE..20 * MINUTE),
+            45..80 => rng.random_range(DAY..30 * DAY),
+            _ => rng.random_range(30 * DAY..180 * DAY),
+        };
+        CustomerDraft {
+            seq: c,
+            identity: Identity::new(self.inputs.seed, c, self.shop.locale),
+            created_at: first - lead,
+            orders_count: orders.len() as u32,
+            total_spent: orders.iter().filter(|o| book.status(o).revenue).map(|o| o.total).sum(),
+            last_order_at: orders.last().map_or(first, |o| o.at),
+        }
+    }
+
+    fn buyer_view(&self, order: &OrderDraft) -> Option<BuyerView> {
+        match &order.buyer {
+            Buyer::New { customer, .. } => {
+                let id = Identity::new(self.inputs.seed, *customer, self.shop.locale);
+                Some(BuyerView {
+                    key: KeyRef::New(*customer),
+                    email: Some(id.email),
+                    first_name: Some(id.first_name),
+                    last_name: Some(id.last_name),
+                    new: true,
+                })
+            }
+            Buyer::Existing(i) => {
+                let c = self.customers.existing(*i);
+                Some(BuyerView {
+                    key: KeyRef::Existing(c.key.clone()),
+                    email: c.email.clone(),
+                    first_name: c.first_name.clone(),
+                    last_name: c.last_name.clone(),
+                    new: false,
+                })
+            }
+        }
+    }
+
+    fn variant_key(&self, line: &LineDraft) -> Option<KeyRef> {
+        let product = &self.catalogue.products[line.product];
+        if product.generated && !self.vocabulary.variant_rows(product) {
+            return None;
+        }
+        product.variants[line.variant].key.clone()
+    }
+}
+
+impl Generation for StoreGeneration {
+    fn describe(&self) -> String {
+        format!(
+            "{}: {}; generating {} orders from {} to {} for {} ({}, {})",
+            self.platform,
+            self.found,
+            self.inputs.orders,
+            crate::core::time::format_timestamp(self.inputs.period.start),
+            crate::core::time::format_timestamp(self.inputs.period.end),
+            self.shop.name,
+            self.shop.currency,
+            self.shop.timezone
+        )
+    }
+
+    fn estimate(&self, table: &TableSpec) -> u64 {
+        let t = self.vocabulary.tables();
+        let n = self.inputs.orders;
+        let named = |spec: &TableSpec| std::ptr::eq(spec, table);
+        if named(t.shop) {
+            u64::from(self.shop.generated)
+        } else if named(t.products) {
+            self.catalogue.new_products().len() as u64
+        } else if named(t.variants) {
+            self.catalogue
+                .new_products()
+                .iter()
+                .filter(|p| self.vocabulary.variant_rows(p))
+                .map(|p| p.variants.len() as u64)
+                .sum()
+        } else if named(t.customers) {
+            self.customers.new_customers()
+        } else if named(t.orders) {
+            n
+        } else if named(t.items) {
+            (n as f64 * self.inputs.lines_per_order).round() as u64
+        } else {
+            let f = &self.inputs.funnel;
+            let buyer = f64::from(f.buyer_page_views.0 + f.buyer_page_views.1 + f.buyer_carts.0 + f.buyer_carts.1) / 2.0 + 1.0;
+            let browsers = (1.0 - f.session_conversion) / f.session_conversion;
+            (n as f64 * (buyer + browsers * (f.browser_page_views + f.browser_cart_rate * 1.5))).round() as u64
+        }
+    }
+
+    fn stream(&self, table: &TableSpec, sink: &mut Sink) -> Result<()> {
+        let t = self.vocabulary.tables();
+        let v = self.vocabulary;
+        let book = self.book();
+        let scene = Scene { inputs: &self.inputs, shop: &self.shop, catalogue: &self.catalogue, book: &book };
+        let mut row = Row::new(table.fields.len());
+        let named = |spec: &TableSpec| std::ptr::eq(spec, table);
+        if named(t.shop) {
+            if self.shop.generated {
+                v.shop_row(&scene, &mut row);
+                sink(&row)?;
+            }
+        } else if named(t.products) {
+            for p in self.catalogue.new_products() {
+                row.clear();
+                v.product_row(&scene, p, &mut row);
+                sink(&row)?;
+            }
+        } else if named(t.variants) {
+            for p in self.catalogue.new_products().iter().filter(|p| v.variant_rows(p)) {
+                for variant in &p.variants {
+                    row.clear();
+                    v.variant_row(&scene, p, variant, &mut row);
+                    sink(&row)?;
+                }
+            }
+        } else if named(t.customers) {
+            for c in 0..self.customers.new_customers() {
+                let customer = self.customer(&book, c);
+                row.clear();
+                v.customer_row(&scene, &customer, &mut row);
+                sink(&row)?;
+            }
+        } else if named(t.orders) {
+            for slot in 0..self.inputs.orders {
+                let order = book.draft(slot);
+                row.clear();
+                v.order_row(&scene, &order, self.buyer_view(&order).as_ref(), &mut row);
+                sink(&row)?;
+            }
+        } else if named(t.items) {
+            let mut seq = 0;
+            for slot in 0..self.inputs.orders {
+                let order = book.draft(slot);
+                for (i, line) in order.lines.iter().enumerate() {
+                    row.clear();
+                    v.item_row(&scene, &order, i, seq, self.variant_key(line).as_ref(), &mut row);
+                    sink(&row)?;
+                    seq += 1;
+                }
+            }
+        } else if t.events.is_some_and(named) {
+            let mut events = Vec::new();
+            let mut seq = 0;
+            let mut after = self.inputs.period.start;
+            for slot in 0..self.inputs.orders {
+                let order = book.draft(slot);
+                let buyer = self.buyer_view(&order).map(|b| b.key);
+                events.clear();
+                sessions(self.inputs.seed, &self.inputs.funnel, &self.catalogue, &self.shop.domain, &order, buyer, after, &mut events);
+                for e in &events {
+                    row.clear();
+                    v.event_row(&scene, &order, e, seq, &mut row);
+                    sink(&row)?;
+                    seq += 1;
+                }
+                after = order.at;
+            }
+        }
+        Ok(())
+    }
+
+    fn as_store(&mut self) -> Option<&mut dyn StoreSide> {
+        Some(self)
+    }
+}
+
+impl StoreSide for StoreGeneration {
+    fn attach(&mut self, clicks: Arc<dyn AdSource>) {
+        self.ads = Some(clicks);
+    }
+
+    fn conversions(&self) -> Conversions {
+        let book = self.book();
+        let mut out = Conversions::default();
+        for slot in 0..self.inputs.orders {
+            let order = book.draft(slot);
+            if let Source::Ad(click) = &order.source {
+                out.add(click.campaign, click.clicked_at.div_euclid(DAY), order.total);
+            }
+        }
+        out
+    }
+}

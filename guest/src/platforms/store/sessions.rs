@@ -1,0 +1,235 @@
+//! Storefront sessions as a web pixel sees them.
+//!
+//! Every order has the session it was bought in: 5-10 page views and 2-4
+//! add-to-carts (the design's ratios), then the purchase at the order's own
+//! time. Between one order and the next come the sessions that did not buy,
+//! as many as the funnel's conversion rate implies (about 49 per purchase at
+//! 2%), mostly a page or two, a few with a cart. So the per-purchase ratios
+//! hold inside buying sessions and the storefront converts near 1-3%.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Poisson};
+
+use crate::core::money::Cents;
+use crate::core::rng::{Domain, stream};
+use crate::core::stats::one_plus_poisson;
+use crate::core::time::{MINUTE, Seconds};
+use crate::model::row::KeyRef;
+use crate::platforms::store::catalogue::Catalogue;
+use crate::platforms::store::inputs::Funnel;
+use crate::platforms::store::orders::{OrderDraft, Source};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventName {
+    PageView,
+    AddToCart,
+    Purchase,
+}
+
+impl EventName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventName::PageView => "page_view",
+            EventName::AddToCart => "add_to_cart",
+            EventName::Purchase => "purchase",
+        }
+    }
+}
+
+/// Campaign tags on a session's landing page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Utm {
+    pub source: &'static str,
+    pub medium: &'static str,
+    pub campaign: Option<String>,
+    pub click_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventDraft {
+    pub name: EventName,
+    pub session: String,
+    pub client: String,
+    pub at: Seconds,
+    /// The buyer, on a purchase session's events.
+    pub customer: Option<KeyRef>,
+    /// The order, on the purchase.
+    pub order: bool,
+    /// (product, variant) indices into the catalogue.
+    pub product: Option<(usize, usize)>,
+    pub page: String,
+    pub referrer: Option<&'static str>,
+    /// Landing page only.
+    pub utm: Option<Utm>,
+    pub value: Option<Cents>,
+}
+
+/// The sessions between the previous order (`after`) and `order`, ending
+/// with the one that bought it, appended to `out` in time order.
+pub fn sessions(
+    seed: u64,
+    funnel: &Funnel,
+    catalogue: &Catalogue,
+    domain: &str,
+    order: &OrderDraft,
+    customer: Option<KeyRef>,
+    after: Seconds,
+    out: &mut Vec<EventDraft>,
+) {
+    let mut rng = stream(seed, Domain::Session, order.slot);
+    let browsers = (1.0 - funnel.session_conversion) / funnel.session_conversion;
+    let count = Poisson::new(browsers.max(0.01)).map_or(0.0, |p| p.sample(&mut rng)) as u64;
+    let window_end = order.at.max(after + 1);
+    let mut starts: Vec<Seconds> = (0..count).map(|_| rng.random_range(after..window_end)).collect();
+    starts.sort_unstable();
+    for start in starts {
+        browse_session(&mut rng, funnel, catalogue, domain, start, out);
+    }
+    buy_session(&mut rng, funnel, catalogue, domain, order, customer, out);
+}
+
+fn session_ids<R: RngExt>(rng: &mut R) -> (String, String) {
+    let a: u128 = rng.random();
+    let b: u64 = rng.random();
+    (format!("{:032x}", a), format!("{:016x}", b))
+}
+
+fn product_page(catalogue: &Catalogue, domain: &str, product: usize) -> String {
+    format!("https://{domain}/products/{}", catalogue.products[product].handle)
+}
+
+fn landing<R: RngExt>(rng: &mut R) -> (Option<&'static str>, Option<Utm>) {
+    match rng.random_range(0..100) {
+        0..40 => (None, None),
+        40..68 => (Some("https://www.google.com/"), None),
+        68..84 => (Some("https://www.instagram.com/"), Some(Utm { source: "instagram", medium: "social", campaign: None, click_id: None })),
+        84..95 => (None, Some(Utm { source: "newsletter", medium: "email", campaign: Some("weekly".into()), click_id: None })),
+        _ => (Some("https://www.reddit.com/"), None),
+    }
+}
+
+fn browse_session<R: RngExt>(rng: &mut R, funnel: &Funnel, catalogue: &Catalogue, domain: &str, start: Seconds, out: &mut Vec<EventDraft>) {
+    let (session, client) = session_ids(rng);
+    let (referrer, utm) = landing(rng);
+    let views = one_plus_poisson(rng, funnel.browser_page_views, 12);
+    let mut at = start;
+    let mut last_product = None;
+    for v in 0..views {
+        let product = catalogue.pick(rng, at);
+        let variant = rng.random_range(0..catalogue.products[product].variants.len());
+        out.push(EventDraft {
+            name: EventName::PageView,
+            session: session.clone(),
+            client: client.clone(),
+            at,
+            customer: None,
+            order: false,
+            product: Some((product, variant)),
+            page: if v == 0 && rng.random_bool(0.4) { format!("https://{domain}/") } else { product_page(catalogue, domain, product) },
+            referrer: if v == 0 { referrer } else { None },
+            utm: if v == 0 { utm.clone() } else { None },
+            value: None,
+        });
+        last_product = Some((product, variant));
+        at += rng.random_range(10..4 * MINUTE);
+    }
+    if rng.random_bool(funnel.browser_cart_rate.clamp(0.0, 1.0)) {
+        let (product, variant) = last_product.expect("a session views at least one page");
+        for _ in 0..rng.random_range(1..=2) {
+            out.push(EventDraft {
+                name: EventName::AddToCart,
+                session: session.clone(),
+                client: client.clone(),
+                at,
+                customer: None,
+                order: false,
+                product: Some((product, variant)),
+                page: product_page(catalogue, domain, product),
+                referrer: None,
+                utm: None,
+                value: Some(catalogue.products[product].variants[variant].price),
+            });
+            at += rng.random_range(10..2 * MINUTE);
+        }
+    }
+}
+
+fn buy_session<R: RngExt>(
+    rng: &mut R,
+    funnel: &Funnel,
+    catalogue: &Catalogue,
+    domain: &str,
+    order: &OrderDraft,
+    customer: Option<KeyRef>,
+    out: &mut Vec<EventDraft>,
+) {
+    let (session, client) = session_ids(rng);
+    let views = rng.random_range(funnel.buyer_page_views.0..=funnel.buyer_page_views.1);
+    let carts = rng.random_range(funnel.buyer_carts.0..=funnel.buyer_carts.1);
+    let start = order.at - rng.random_range(5 * MINUTE..45 * MINUTE);
+    // Page views in [start, purchase - 2 min), carts after the first view:
+    // the landing view comes first and the purchase last.
+    let mut times: Vec<(Seconds, EventName)> = Vec::with_capacity((views + carts) as usize);
+    times.push((start, EventName::PageView));
+    for _ in 1..views {
+        times.push((rng.random_range(start + 1..order.at - 2 * MINUTE), EventName::PageView));
+    }
+    for _ in 0..carts {
+        times.push((rng.random_range(start + 30..order.at - MINUTE), EventName::AddToCart));
+    }
+    times.sort_unstable_by_key(|(t, _)| *t);
+    let (referrer, utm) = match &order.source {
+        Source::Ad(click) => (
+            Some("https://www.google.com/"),
+            Some(Utm { source: "google", medium: "cpc", campaign: Some(click.campaign_name.clone()), click_id: Some(click.click_id.clone()) }),
+        ),
+        _ => landing(rng),
+    };
+    let mut cart_index = 0;
+    for (i, (at, name)) in times.into_iter().enumerate() {
+        // Carts add the order's lines first, then items later abandoned.
+        let (product, variant) = match name {
+            EventName::AddToCart => {
+                let pick = order.lines.get(cart_index).map(|l| (l.product, l.variant));
+                cart_index += 1;
+                pick.unwrap_or_else(|| {
+                    let p = catalogue.pick(rng, at);
+                    (p, rng.random_range(0..catalogue.products[p].variants.len()))
+                })
+            }
+            _ => {
+                let l = &order.lines[rng.random_range(0..order.lines.len())];
+                if rng.random_bool(0.6) { (l.product, l.variant) } else {
+                    let p = catalogue.pick(rng, at);
+                    (p, 0)
+                }
+            }
+        };
+        out.push(EventDraft {
+            name,
+            session: session.clone(),
+            client: client.clone(),
+            at,
+            customer: customer.clone(),
+            order: false,
+            product: Some((product, variant)),
+            page: product_page(catalogue, domain, product),
+            referrer: if i == 0 { referrer } else { None },
+            utm: if i == 0 { utm.clone() } else { None },
+            value: (name == EventName::AddToCart).then(|| catalogue.products[product].variants[variant].price),
+        });
+    }
+    out.push(EventDraft {
+        name: EventName::Purchase,
+        session,
+        client,
+        at: order.at,
+        customer,
+        order: true,
+        product: None,
+        page: format!("https://{domain}/checkouts/thank_you"),
+        referrer: None,
+        utm: None,
+        value: Some(order.total),
+    });
+}

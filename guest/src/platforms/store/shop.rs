@@ -1,0 +1,122 @@
+//! The shop: who sells, in which currency and time zone.
+
+use fake::Fake;
+use fake::faker::name::en::LastName;
+use rand::RngExt;
+
+use crate::core::rng::{Domain, stream};
+use crate::core::stats::Weighted;
+use crate::core::time::{DAY, Period, Seconds};
+use crate::platforms::store::inputs::{ExistingShop, LOCALES, Locale, StoreInputs};
+use crate::platforms::store::taxonomy::VERTICALS;
+
+#[derive(Clone, Debug)]
+pub struct ShopDraft {
+    /// False when the workspace already has its shop: no shop row is written.
+    pub generated: bool,
+    pub name: String,
+    /// URL-safe name: `hartmann-outfitters`.
+    pub handle: String,
+    pub domain: String,
+    pub email: String,
+    pub locale: &'static Locale,
+    pub currency: String,
+    pub timezone: String,
+    pub country_code: String,
+    /// Index into `taxonomy::VERTICALS`.
+    pub vertical: usize,
+    /// 0 (entry plan) to 3 (enterprise); platforms name their own plans.
+    pub plan_tier: usize,
+    pub created_at: Seconds,
+}
+
+impl ShopDraft {
+    pub fn new(inputs: &StoreInputs) -> ShopDraft {
+        let mut rng = stream(inputs.seed, Domain::Shop, 0);
+        let vertical = inputs.vertical.unwrap_or_else(|| rng.random_range(0..VERTICALS.len()));
+        let existing = inputs.shop.clone();
+        let locale = existing
+            .as_ref()
+            .and_then(|s| s.currency.as_deref().and_then(Locale::for_currency))
+            .or_else(|| existing.as_ref().and_then(|s| s.country_code.as_deref().and_then(Locale::for_country)))
+            .unwrap_or_else(|| pick_locale(&mut rng));
+        let words = VERTICALS[vertical].shop_words;
+        let founder: String = LastName().fake_with_rng(&mut rng);
+        let made_up = format!("{founder} {}", words[rng.random_range(0..words.len())]);
+        let ExistingShop { currency, timezone, name, domain, country_code } = existing.clone().unwrap_or_default();
+        let name = name.unwrap_or(made_up);
+        let handle = slug(&name);
+        let domain = domain.unwrap_or_else(|| format!("{handle}.com"));
+        ShopDraft {
+            generated: existing.is_none(),
+            email: format!("hello@{}", domain.trim_start_matches("www.")),
+            handle,
+            domain,
+            currency: currency.unwrap_or_else(|| locale.currency.to_string()),
+            timezone: timezone.unwrap_or_else(|| locale.timezone.to_string()),
+            country_code: country_code.unwrap_or_else(|| locale.country_code.to_string()),
+            locale,
+            name,
+            vertical,
+            plan_tier: Weighted::new(&[(0usize, 0.45), (1, 0.35), (2, 0.12), (3, 0.08)]).pick(&mut rng),
+            created_at: founded(inputs.period, &mut rng),
+        }
+    }
+}
+
+fn pick_locale<R: RngExt>(rng: &mut R) -> &'static Locale {
+    let pairs: Vec<(usize, f64)> = LOCALES.iter().enumerate().map(|(i, l)| (i, l.share)).collect();
+    &LOCALES[Weighted::new(&pairs).pick(rng)]
+}
+
+/// Shops opened one to four years before the period starts.
+fn founded<R: RngExt>(period: Period, rng: &mut R) -> Seconds {
+    period.start - rng.random_range(365..4 * 365) * DAY - rng.random_range(0..DAY)
+}
+
+/// Lowercase letters, digits and single dashes.
+pub fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs() -> StoreInputs {
+        StoreInputs::defaults(5, 100, Period { start: 1_700_000_000, end: 1_700_000_000 + 90 * DAY })
+    }
+
+    #[test]
+    fn a_new_shop_is_consistent() {
+        let shop = ShopDraft::new(&inputs());
+        assert!(shop.generated);
+        assert_eq!(shop.currency, shop.locale.currency);
+        assert!(shop.domain.ends_with(".com") && shop.domain.starts_with(&shop.handle));
+        assert!(shop.created_at < inputs().period.start);
+        assert_eq!(ShopDraft::new(&inputs()).name, shop.name, "same seed, same shop");
+    }
+
+    #[test]
+    fn an_existing_shop_keeps_its_settings() {
+        let mut i = inputs();
+        i.shop = Some(ExistingShop { currency: Some("GBP".into()), timezone: Some("Europe/London".into()), ..Default::default() });
+        let shop = ShopDraft::new(&i);
+        assert!(!shop.generated);
+        assert_eq!(shop.currency, "GBP");
+        assert_eq!(shop.locale.country_code, "GB");
+    }
+
+    #[test]
+    fn slugs_are_url_safe() {
+        assert_eq!(slug("O'Kon & Sons  Apparel"), "o-kon-sons-apparel");
+    }
+}

@@ -1,0 +1,80 @@
+//! Test helpers: plans straight from table specs, and a platform's rows
+//! generated in memory, as JSON, the way the warehouse would receive them.
+
+use std::collections::HashMap;
+
+use crate::core::keys::{KeyKind, RunId};
+use crate::core::strategy::Strategy;
+use crate::model::plan::{ColumnPlan, LiveColumn};
+use crate::model::table::{FieldKind, TableSpec};
+use crate::platforms::{AnalysisContext, Generation, Platform};
+
+/// Live columns for a spec: every field, nullable unless it is a key.
+pub fn live_columns(spec: &TableSpec, key: &str) -> Vec<LiveColumn> {
+    spec.fields
+        .iter()
+        .map(|f| LiveColumn {
+            name: f.name.to_string(),
+            data_type: match f.kind {
+                FieldKind::Key | FieldKind::Ref { .. } => key,
+                FieldKind::Tenant | FieldKind::Text => "text",
+                FieldKind::Int => "bigint",
+                FieldKind::Money | FieldKind::Decimal => "numeric",
+                FieldKind::Time => "timestamp with time zone",
+                FieldKind::Date => "date",
+                FieldKind::Bool => "boolean",
+                FieldKind::Json => "jsonb",
+            }
+            .to_string(),
+            nullable: f.kind != FieldKind::Key && f.kind != FieldKind::Tenant,
+            has_default: false,
+        })
+        .collect()
+}
+
+pub fn plans(platform: &dyn Platform, key: &str) -> HashMap<&'static str, ColumnPlan> {
+    let mut kinds = HashMap::new();
+    let mut plans = HashMap::new();
+    for spec in platform.tables() {
+        let plan = ColumnPlan::new(spec, &live_columns(spec, key), &kinds).expect("specs plan");
+        kinds.insert(spec.name, plan.marker_kind);
+        plans.insert(spec.name, plan);
+    }
+    let _ = KeyKind::Text;
+    plans
+}
+
+/// Analyses an empty workspace and returns the generation.
+pub fn generation(platform: &dyn Platform, seed: u64, orders: u64, plans: &HashMap<&'static str, ColumnPlan>) -> Box<dyn Generation> {
+    let counts = HashMap::new();
+    let cx = AnalysisContext {
+        workspace: "ws",
+        seed,
+        strategy: Strategy::Smart,
+        forced: Some(orders),
+        as_of: 1_780_000_000 - 1_780_000_000 % 86_400,
+        plans,
+        counts: &counts,
+    };
+    platform.analyse(&cx, &mut |_| Ok(serde_json::json!([]))).expect("analysis of an empty workspace")
+}
+
+/// Every table's rows as JSON objects, by table name.
+pub fn rows(platform: &dyn Platform, generation: &dyn Generation, plans: &HashMap<&'static str, ColumnPlan>) -> HashMap<&'static str, Vec<serde_json::Value>> {
+    let run = RunId::new(7).unwrap();
+    let mut out = HashMap::new();
+    for spec in platform.tables() {
+        let plan = &plans[spec.name];
+        let mut rows = Vec::new();
+        generation
+            .stream(spec, &mut |row| {
+                let mut buf = Vec::new();
+                plan.write_row(row, b"\"ws\"", run, &mut buf)?;
+                rows.push(serde_json::from_slice(&buf).expect("rows are JSON"));
+                Ok(())
+            })
+            .expect("generation streams");
+        out.insert(spec.name, rows);
+    }
+    out
+}

@@ -1,0 +1,143 @@
+//! The three tools, written against two seams: `Host` (what the embedding
+//! host offers: the connection, progress, logs, clock and entropy) and
+//! `Transport` (HTTP). The component plugs in the WIT imports and
+//! wasi-http; native tests plug in fakes.
+
+pub mod clean;
+pub mod generate;
+pub mod runs;
+pub mod status;
+
+use std::collections::HashMap;
+
+use crate::core::keys::KeyKind;
+use crate::core::time::Seconds;
+use crate::error::{Result, ToolError};
+use crate::model::plan::ColumnPlan;
+use crate::model::table::TableSpec;
+use crate::platforms::{self, Platform};
+use crate::supabase::client::Client;
+use crate::supabase::transport::Transport;
+
+/// Where a call writes, as the host resolved it. Carries no credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connection {
+    pub environment: String,
+    pub rest_url: String,
+    pub workspace_id: String,
+    pub production: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+pub trait Host {
+    /// The connection for `environment` (the host's default when None).
+    fn connection(&mut self, environment: Option<&str>) -> Result<Connection>;
+    fn progress(&mut self, table: &str, done: u64, total: u64);
+    fn log(&mut self, level: LogLevel, message: &str);
+    /// Wall-clock time (seconds since the epoch).
+    fn now(&mut self) -> Seconds;
+    /// Milliseconds on a monotonic clock, for execution times.
+    fn millis(&mut self) -> u64;
+    /// A seed for a run that was not given one.
+    fn fresh_seed(&mut self) -> u64;
+}
+
+/// The platforms a name covers, or an error listing the valid names.
+pub fn platforms_for(name: &str) -> Result<Vec<&'static dyn Platform>> {
+    platforms::select(name).ok_or_else(|| {
+        ToolError::invalid(format!(
+            "unknown platform '{}': choose one of {}, or all",
+            name.trim(),
+            platforms::names().join(", ")
+        ))
+    })
+}
+
+/// Refuses writes to a production environment without its confirmation.
+pub fn check_production(conn: &Connection, writes: bool, confirmed: bool, what: &str) -> Result<()> {
+    if conn.production && writes && !confirmed {
+        return Err(ToolError::invalid(format!(
+            "environment '{}' is production: {what} there needs an explicit confirmation (--confirm-production, or confirm_production: true); nothing was changed",
+            conn.environment
+        )));
+    }
+    Ok(())
+}
+
+/// Every table of `platforms` with its column plan, parents first. With
+/// `strict`, a table the generator cannot write is an error; otherwise it is
+/// left out with a warning (status and clean can still do the rest).
+pub fn read_plans<T: Transport>(
+    client: &mut Client<T>,
+    platforms: &[&'static dyn Platform],
+    strict: bool,
+    warnings: &mut Vec<String>,
+) -> Result<HashMap<&'static str, ColumnPlan>> {
+    let mut kinds: HashMap<&'static str, KeyKind> = HashMap::new();
+    let mut plans = HashMap::new();
+    for platform in platforms {
+        for spec in platform.tables() {
+            let columns = client.table_columns(spec.name)?;
+            match ColumnPlan::new(spec, &columns, &kinds) {
+                Ok(plan) => {
+                    kinds.insert(spec.name, plan.marker_kind);
+                    plans.insert(spec.name, plan);
+                }
+                Err(e) if strict => return Err(e),
+                Err(e) => warnings.push(format!("skipped {}: {}", spec.qualified(), e.message)),
+            }
+        }
+    }
+    Ok(plans)
+}
+
+/// What a table holds, in words: `dm_order_items_shopify` is "order items".
+pub fn label(spec: &TableSpec) -> String {
+    let mut name = spec.name.trim_start_matches("dm_").to_string();
+    for part in ["shopify_", "_shopify", "_bigcommerce", "_woocommerce", "_magento", "_google", "ads_"] {
+        name = name.replace(part, "");
+    }
+    name.replace('_', " ")
+}
+
+/// 12345 as "12,345".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_numbers_read_well() {
+        let t = crate::platforms::shopify::SHOPIFY.tables();
+        let labels: Vec<String> = t.iter().map(|s| label(s)).collect();
+        assert_eq!(labels, ["shop info", "products", "variants", "customers", "orders", "order items", "pixel events"]);
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(12), "12");
+    }
+
+    #[test]
+    fn unknown_platforms_list_the_valid_ones() {
+        let e = platforms_for("shopfy").err().unwrap();
+        assert!(e.message.contains("unknown platform 'shopfy'") && e.message.contains("shopify"), "{}", e.message);
+        assert!(platforms_for("ALL").is_ok());
+        assert!(platforms_for("google_ads").is_ok() || platforms::find("google-ads").is_none());
+    }
+}

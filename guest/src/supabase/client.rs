@@ -1,0 +1,240 @@
+//! The Supabase REST (PostgREST) operations the tools need: RPC calls,
+//! counts, filtered deletes, the highest key in a range, and insert
+//! requests. Single requests are retried here; bulk inserts go through
+//! `Inserter`, which keeps several in flight.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::Value as Json;
+
+use crate::error::{Result, ToolError};
+use crate::model::plan::LiveColumn;
+use crate::supabase::errors::{backoff_ms, from_response, from_transport, retryable_status};
+use crate::supabase::transport::{Method, Request, Response, Transport, TransportError};
+
+/// Retries after the first try (the design: "retry 3x, then fail").
+pub const MAX_RETRIES: u32 = 3;
+
+/// Characters PostgREST filter values may keep as they are.
+const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'*').remove(b':');
+
+/// `column=op.value`, e.g. `order_id=like.mock-00042-*`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    pub column: String,
+    pub op: &'static str,
+    pub value: String,
+}
+
+impl Filter {
+    pub fn new(column: &str, op: &'static str, value: impl Into<String>) -> Filter {
+        Filter { column: column.to_string(), op, value: value.into() }
+    }
+
+    pub fn eq(column: &str, value: &str) -> Filter {
+        Filter::new(column, "eq", value)
+    }
+}
+
+pub struct Client<T: Transport> {
+    pub transport: T,
+    rest_url: String,
+    environment: String,
+}
+
+impl<T: Transport> Client<T> {
+    pub fn new(transport: T, rest_url: &str, environment: &str) -> Client<T> {
+        Client { transport, rest_url: rest_url.trim_end_matches('/').to_string(), environment: environment.to_string() }
+    }
+
+    pub fn environment(&self) -> &str {
+        &self.environment
+    }
+
+    pub fn url(&self, path: &str, query: &[(&str, String)], filters: &[Filter]) -> String {
+        let mut url = format!("{}/{}", self.rest_url, path);
+        let mut first = true;
+        let mut push = |k: &str, v: &str| {
+            url.push(if first { '?' } else { '&' });
+            first = false;
+            url.push_str(&utf8_percent_encode(k, VALUE).to_string());
+            url.push('=');
+            url.push_str(&utf8_percent_encode(v, VALUE).to_string());
+        };
+        for (k, v) in query {
+            push(k, v);
+        }
+        for f in filters {
+            push(&f.column, &format!("{}.{}", f.op, f.value));
+        }
+        url
+    }
+
+    /// Sends `request`, retrying transient failures with capped backoff.
+    pub fn execute(&mut self, doing: &str, request: &Request) -> Result<Response> {
+        let mut attempt = 0;
+        loop {
+            match self.transport.send(request) {
+                Ok(r) if r.ok() => return Ok(r),
+                Ok(r) if retryable_status(r.status) && attempt < MAX_RETRIES => {
+                    attempt += 1;
+                    let wait = backoff_ms(attempt, Some(&r));
+                    self.transport.sleep_ms(wait);
+                }
+                Ok(r) => return Err(from_response(doing, &self.environment, &r)),
+                Err(TransportError::Connection(_)) if attempt < MAX_RETRIES => {
+                    attempt += 1;
+                    let wait = backoff_ms(attempt, None);
+                    self.transport.sleep_ms(wait);
+                }
+                Err(e) => return Err(from_transport(doing, &e)),
+            }
+        }
+    }
+
+    /// Calls a database function (in the default schema, as the agent RPCs are).
+    pub fn rpc(&mut self, name: &str, args: &Json) -> Result<Json> {
+        let request = Request::new(Method::Post, self.url(&format!("rpc/{name}"), &[], &[]))
+            .header("accept", "application/json")
+            .json_body(serde_json::to_vec(args).expect("JSON serialises"));
+        let response = self.execute(&format!("calling {name}"), &request)?;
+        serde_json::from_slice(&response.body)
+            .map_err(|e| ToolError::internal(format!("{name} answered with something that is not JSON: {e}")))
+    }
+
+    /// A table's live columns (`get_agent_table_schema`); empty if it does not exist.
+    pub fn table_columns(&mut self, table: &str) -> Result<Vec<LiveColumn>> {
+        let answer = self.rpc("get_agent_table_schema", &serde_json::json!({ "p_table_name": format!("semantic.{table}") }))?;
+        let rows = answer.as_array().cloned().unwrap_or_default();
+        Ok(rows
+            .iter()
+            .filter_map(|c| {
+                let nullable = match &c["is_nullable"] {
+                    Json::Bool(b) => *b,
+                    Json::String(s) => s.eq_ignore_ascii_case("yes") || s.eq_ignore_ascii_case("true"),
+                    _ => true,
+                };
+                Some(LiveColumn {
+                    name: c["column_name"].as_str()?.to_string(),
+                    data_type: c["data_type"].as_str().unwrap_or("text").to_string(),
+                    nullable,
+                    has_default: c["column_default"].as_str().is_some_and(|d| !d.is_empty()),
+                })
+            })
+            .collect())
+    }
+
+    /// Rows of one read-only query, scoped to the workspace (`run_select_ws`).
+    pub fn select(&mut self, workspace: &str, sql: &str) -> Result<Json> {
+        self.rpc("run_select_ws", &serde_json::json!({ "p_query": sql, "p_workspace_id": workspace }))
+    }
+
+    /// Rows of `table` matching `filters`.
+    pub fn count(&mut self, table: &str, filters: &[Filter]) -> Result<u64> {
+        let request = Request::new(Method::Head, self.url(table, &[], filters))
+            .header("accept-profile", "semantic")
+            .header("prefer", "count=exact");
+        let response = self.execute(&format!("counting semantic.{table}"), &request)?;
+        response
+            .header("content-range")
+            .and_then(|r| r.rsplit('/').next())
+            .and_then(|n| n.trim().parse().ok())
+            .ok_or_else(|| ToolError::internal(format!("counting semantic.{table}: the answer had no row count (Content-Range)")))
+    }
+
+    /// Deletes the rows of `table` matching `filters`. Refuses an unfiltered
+    /// delete: Supabase refuses one too, and it could reach rows the tool did
+    /// not create.
+    pub fn delete(&mut self, table: &str, filters: &[Filter]) -> Result<()> {
+        if filters.len() < 2 {
+            return Err(ToolError::internal(format!("refusing to delete from semantic.{table} without a workspace and key filter")));
+        }
+        let request = Request::new(Method::Delete, self.url(table, &[], filters))
+            .header("content-profile", "semantic")
+            .header("prefer", "return=minimal");
+        self.execute(&format!("deleting from semantic.{table}"), &request).map(|_| ())
+    }
+
+    /// The highest value of `column` among rows matching `filters`.
+    pub fn max_value(&mut self, table: &str, column: &str, filters: &[Filter]) -> Result<Option<String>> {
+        let query = [("select", column.to_string()), ("order", format!("{column}.desc")), ("limit", "1".to_string())];
+        let request = Request::new(Method::Get, self.url(table, &query, filters)).header("accept-profile", "semantic");
+        let response = self.execute(&format!("reading semantic.{table}"), &request)?;
+        let rows: Json = serde_json::from_slice(&response.body).unwrap_or(Json::Null);
+        Ok(rows.get(0).and_then(|r| r.get(column)).map(|v| match v {
+            Json::String(s) => s.clone(),
+            other => other.to_string(),
+        }))
+    }
+
+    /// A bulk insert of a JSON array into `table`. `resolution` is PostgREST's
+    /// duplicate handling (`ignore-duplicates`, `merge-duplicates`).
+    pub fn insert_request(&self, table: &str, body: Vec<u8>, resolution: Option<&str>) -> Request {
+        let prefer = match resolution {
+            Some(r) => format!("return=minimal,resolution={r}"),
+            None => "return=minimal".to_string(),
+        };
+        Request::new(Method::Post, self.url(table, &[], &[]))
+            .header("content-profile", "semantic")
+            .header("prefer", prefer)
+            .json_body(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supabase::transport::{FakeTransport, response};
+
+    #[test]
+    fn urls_encode_filter_values() {
+        let c = Client::new(FakeTransport::new(|_| Ok(response(200, "[]"))), "http://h:1/rest/v1/", "local");
+        let url = c.url("dm_orders_shopify", &[], &[Filter::eq("tenant_id", "a b&c"), Filter::new("order_id", "like", "mock-00001-*")]);
+        assert_eq!(url, "http://h:1/rest/v1/dm_orders_shopify?tenant_id=eq.a%20b%26c&order_id=like.mock-00001-*");
+    }
+
+    #[test]
+    fn transient_failures_are_retried_then_succeed() {
+        let mut calls = 0;
+        let t = FakeTransport::new(move |_| {
+            calls += 1;
+            match calls {
+                1 => Ok(response(503, "")),
+                2 => Err(TransportError::Connection("reset".into())),
+                _ => Ok(Response { status: 200, headers: vec![("Content-Range".into(), "0-9/1234".into())], body: vec![] }),
+            }
+        });
+        let mut c = Client::new(t, "http://h", "local");
+        assert_eq!(c.count("t", &[]).unwrap(), 1234);
+        assert_eq!(c.transport.seen.len(), 3);
+        assert_eq!(c.transport.slept_ms, 250 + 500);
+    }
+
+    #[test]
+    fn retries_stop_after_three_and_other_errors_are_not_retried() {
+        let mut c = Client::new(FakeTransport::new(|_| Ok(response(504, ""))), "http://h", "staging");
+        let e = c.count("t", &[]).unwrap_err();
+        assert_eq!(c.transport.seen.len(), 4);
+        assert!(e.message.contains("HTTP 504"));
+        let mut c = Client::new(FakeTransport::new(|_| Ok(response(400, r#"{"code":"PGRST204","message":"no column"}"#))), "http://h", "staging");
+        assert!(c.count("t", &[]).is_err());
+        assert_eq!(c.transport.seen.len(), 1);
+    }
+
+    #[test]
+    fn schema_rows_accept_both_nullable_spellings() {
+        let body = r#"[{"column_name":"a","data_type":"text","is_nullable":false,"column_default":null},
+                       {"column_name":"b","data_type":"bigint","is_nullable":"YES","column_default":"0"}]"#;
+        let mut c = Client::new(FakeTransport::new(move |_| Ok(response(200, body))), "http://h", "local");
+        let cols = c.table_columns("t").unwrap();
+        assert_eq!((cols[0].nullable, cols[0].has_default), (false, false));
+        assert_eq!((cols[1].nullable, cols[1].has_default), (true, true));
+        assert_eq!(c.transport.seen[0].header_value("content-type"), Some("application/json"));
+    }
+
+    #[test]
+    fn unfiltered_deletes_are_refused() {
+        let mut c = Client::new(FakeTransport::new(|_| Ok(response(204, ""))), "http://h", "local");
+        assert!(c.delete("t", &[Filter::eq("tenant_id", "w")]).is_err());
+        assert!(c.transport.seen.is_empty());
+    }
+}

@@ -1,0 +1,216 @@
+//! Bulk inserts with several requests in flight.
+//!
+//! Each batch is one request and one transaction (it lands whole or not at
+//! all). A transient failure is retried with backoff; a retried batch asks
+//! PostgREST to ignore duplicates, so that a batch which did land before its
+//! response was lost is not inserted twice. Before an error is returned,
+//! everything still in flight is waited for, so that nothing lands after a
+//! rollback has started.
+
+use std::collections::HashMap;
+
+use crate::error::{Result, ToolError};
+use crate::supabase::client::{Client, MAX_RETRIES};
+use crate::supabase::errors::{backoff_ms, from_response, from_transport, retryable_status};
+use crate::supabase::transport::{Request, Ticket, Transport, TransportError};
+
+/// What to do when a generated row's key already exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conflict {
+    /// Keep the existing row.
+    Skip,
+    /// Overwrite it (it can only be this tool's: keys are run-marked).
+    Update,
+    /// Stop the run.
+    Fail,
+}
+
+impl Conflict {
+    fn resolution(self, retry: bool) -> Option<&'static str> {
+        match self {
+            Conflict::Update => Some("merge-duplicates"),
+            Conflict::Skip => Some("ignore-duplicates"),
+            Conflict::Fail if retry => Some("ignore-duplicates"),
+            Conflict::Fail => None,
+        }
+    }
+}
+
+struct Batch {
+    request: Request,
+    rows: u64,
+    attempt: u32,
+}
+
+pub struct Inserter<'c, T: Transport> {
+    client: &'c mut Client<T>,
+    table: &'static str,
+    conflict: Conflict,
+    max_in_flight: usize,
+    in_flight: HashMap<Ticket, Batch>,
+    /// Rows confirmed inserted (or already present, under skip).
+    pub inserted: u64,
+}
+
+impl<'c, T: Transport> Inserter<'c, T> {
+    pub fn new(client: &'c mut Client<T>, table: &'static str, conflict: Conflict, max_in_flight: usize) -> Self {
+        Inserter { client, table, conflict, max_in_flight: max_in_flight.max(1), in_flight: HashMap::new(), inserted: 0 }
+    }
+
+    fn doing(&self) -> String {
+        format!("insert into semantic.{}", self.table)
+    }
+
+    /// Sends one batch (a JSON array of `rows` rows), waiting first if the
+    /// pipeline is full. `progress` hears of every batch that lands.
+    pub fn submit(&mut self, body: Vec<u8>, rows: u64, progress: &mut dyn FnMut(u64)) -> Result<()> {
+        while self.in_flight.len() >= self.max_in_flight {
+            self.collect_one(progress)?;
+        }
+        let request = self.client.insert_request(self.table, body, self.conflict.resolution(false));
+        self.start(Batch { request, rows, attempt: 0 }, progress)
+    }
+
+    /// Waits for every batch in flight.
+    pub fn finish(&mut self, progress: &mut dyn FnMut(u64)) -> Result<u64> {
+        while !self.in_flight.is_empty() {
+            self.collect_one(progress)?;
+        }
+        Ok(self.inserted)
+    }
+
+    fn start(&mut self, mut batch: Batch, progress: &mut dyn FnMut(u64)) -> Result<()> {
+        loop {
+            match self.client.transport.start(&batch.request) {
+                Ok(ticket) => {
+                    self.in_flight.insert(ticket, batch);
+                    return Ok(());
+                }
+                Err(TransportError::Connection(_)) if batch.attempt < MAX_RETRIES => {
+                    batch = self.retry(batch, None);
+                }
+                Err(e) => return Err(self.fail(from_transport(&self.doing(), &e), progress)),
+            }
+        }
+    }
+
+    fn retry(&mut self, mut batch: Batch, response: Option<&crate::supabase::transport::Response>) -> Batch {
+        batch.attempt += 1;
+        let wait = backoff_ms(batch.attempt, response);
+        self.client.transport.sleep_ms(wait);
+        let body = std::mem::take(&mut batch.request.body);
+        batch.request = self.client.insert_request(self.table, body, self.conflict.resolution(true));
+        batch
+    }
+
+    fn collect_one(&mut self, progress: &mut dyn FnMut(u64)) -> Result<()> {
+        let (ticket, result) = self.client.transport.wait_any();
+        let Some(batch) = self.in_flight.remove(&ticket) else {
+            return Err(ToolError::internal("a response arrived for a request that was not sent"));
+        };
+        match result {
+            Ok(r) if r.ok() => {
+                self.inserted += batch.rows;
+                progress(batch.rows);
+                Ok(())
+            }
+            Ok(r) if retryable_status(r.status) && batch.attempt < MAX_RETRIES => {
+                let batch = self.retry(batch, Some(&r));
+                self.start(batch, progress)
+            }
+            Ok(r) => {
+                let e = from_response(&self.doing(), self.client.environment(), &r);
+                Err(self.fail(e, progress))
+            }
+            Err(TransportError::Connection(_)) if batch.attempt < MAX_RETRIES => {
+                let batch = self.retry(batch, None);
+                self.start(batch, progress)
+            }
+            Err(e) => Err(self.fail(from_transport(&self.doing(), &e), progress)),
+        }
+    }
+
+    /// Waits out the batches still in flight (counting those that land),
+    /// then hands back the error.
+    fn fail(&mut self, error: ToolError, progress: &mut dyn FnMut(u64)) -> ToolError {
+        while !self.in_flight.is_empty() {
+            let (ticket, result) = self.client.transport.wait_any();
+            if let (Some(batch), Ok(r)) = (self.in_flight.remove(&ticket), result) {
+                if r.ok() {
+                    self.inserted += batch.rows;
+                    progress(batch.rows);
+                }
+            }
+        }
+        error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supabase::transport::{FakeTransport, response};
+
+    #[test]
+    fn batches_land_and_report_progress() {
+        let mut c = Client::new(FakeTransport::new(|_| Ok(response(201, ""))), "http://h", "local");
+        let mut seen = 0;
+        {
+            let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, 3);
+            for _ in 0..10 {
+                ins.submit(b"[]".to_vec(), 100, &mut |n| seen += n).unwrap();
+            }
+            assert_eq!(ins.finish(&mut |n| seen += n).unwrap(), 1000);
+        }
+        assert_eq!(seen, 1000);
+        assert_eq!(c.transport.seen.len(), 10);
+        assert!(c.transport.seen.iter().all(|r| r.header_value("prefer") == Some("return=minimal")));
+    }
+
+    #[test]
+    fn a_retried_batch_ignores_duplicates() {
+        let mut calls = 0;
+        let mut c = Client::new(
+            FakeTransport::new(move |_| {
+                calls += 1;
+                Ok(response(if calls == 2 { 503 } else { 201 }, ""))
+            }),
+            "http://h",
+            "local",
+        );
+        let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, 2);
+        for _ in 0..3 {
+            ins.submit(b"[{}]".to_vec(), 1, &mut |_| {}).unwrap();
+        }
+        assert_eq!(ins.finish(&mut |_| {}).unwrap(), 3);
+        let prefers: Vec<_> = c.transport.seen.iter().map(|r| r.header_value("prefer").unwrap().to_string()).collect();
+        assert_eq!(prefers.iter().filter(|p| p.contains("ignore-duplicates")).count(), 1, "{prefers:?}");
+        assert_eq!(c.transport.seen[3].body, b"[{}]");
+    }
+
+    #[test]
+    fn a_refused_batch_stops_after_the_others_are_in() {
+        let mut calls = 0;
+        let mut c = Client::new(
+            FakeTransport::new(move |_| {
+                calls += 1;
+                Ok(if calls == 1 { response(409, r#"{"code":"23505","message":"duplicate key"}"#) } else { response(201, "") })
+            }),
+            "http://h",
+            "local",
+        );
+        let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, 4);
+        ins.submit(b"[]".to_vec(), 5, &mut |_| {}).unwrap();
+        ins.submit(b"[]".to_vec(), 5, &mut |_| {}).unwrap();
+        let err = ins.finish(&mut |_| {}).unwrap_err();
+        assert!(err.message.contains("23505"));
+        assert_eq!(ins.inserted, 5, "the batch in flight was waited for and counted");
+    }
+
+    #[test]
+    fn policies_choose_postgrest_resolutions() {
+        assert_eq!(Conflict::Fail.resolution(false), None);
+        assert_eq!(Conflict::Skip.resolution(false), Some("ignore-duplicates"));
+        assert_eq!(Conflict::Update.resolution(true), Some("merge-duplicates"));
+    }
+}

@@ -1,0 +1,184 @@
+//! host-runner: runs the bustly-mock-data component in wasmtime.
+//!
+//! It parses the command line, finds the configuration and the component,
+//! loads the component (compiled once, then from the cache), and calls one
+//! tool in a fresh, locked-down store: no files, no environment variables,
+//! no sockets, outgoing HTTP only to the configured Supabase host.
+
+mod cli;
+mod config;
+mod gate;
+mod policy;
+mod progress;
+mod render;
+mod runtime;
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use serde_json::json;
+
+use crate::cli::{Cli, Command, Conflict, Strategy};
+use crate::config::{Sources, find_config_dir, state_dir};
+use crate::progress::Progress;
+use crate::runtime::{MockData, Runtime, State, cache_dir, find_component, wit};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let g = &cli.global;
+    let sources = Sources {
+        config_dir: find_config_dir(g.config_dir.clone()),
+        state_dir: state_dir(),
+        cli_env: g.env.clone(),
+        env_var: std::env::var("MOCK_DATA_ENV").ok(),
+        workspace_override: std::env::var("MOCK_DATA_WORKSPACE_ID").ok(),
+    };
+    let component = find_component(g.component.clone())?;
+    let runtime = Runtime::load(&component, cache_dir().as_deref())?;
+    let progress = Progress::new(g.verbose, g.json || matches!(cli.command, Command::Call { .. } | Command::Tools));
+    let (mut store, instance) = runtime.instantiate(sources, progress)?;
+    store.data_mut().progress.debug(&format!(
+        "component {} ({})",
+        component.display(),
+        if runtime.cached { "compiled earlier, from the cache" } else { "compiled now" }
+    ));
+    let outcome = dispatch(&cli, &mut store, &instance);
+    let state = store.data_mut();
+    state.progress.finish();
+    if let Ok(denied) = state.gate.denied.lock() {
+        if !denied.is_empty() {
+            eprintln!(
+                "denied: the component tried to reach {} (only {} is allowed)",
+                denied.join(", "),
+                state.gate.allowed().map_or("the configured Supabase host".to_string(), ToString::to_string)
+            );
+        }
+    }
+    outcome
+}
+
+fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) -> Result<ExitCode> {
+    let g = &cli.global;
+    let tools = instance.bustly_mock_data_tools();
+    let agent = instance.bustly_mock_data_agent();
+    // --json goes through the agent entry point: one JSON shape for all callers.
+    let as_json = |store: &mut wasmtime::Store<State>, tool: &str, args: serde_json::Value| -> Result<ExitCode> {
+        let answer = agent.call_call_tool(&mut *store, tool, &args.to_string())?;
+        Ok(print_json_answer(&answer))
+    };
+    match &cli.command {
+        Command::Generate(a) => {
+            let strategy = match a.strategy {
+                Strategy::Smart => wit::Strategy::Smart,
+                Strategy::Minimal => wit::Strategy::Minimal,
+                Strategy::Comprehensive => wit::Strategy::Comprehensive,
+            };
+            let conflict = match a.conflict {
+                Conflict::Fail => wit::ConflictPolicy::Fail,
+                Conflict::Skip => wit::ConflictPolicy::Skip,
+                Conflict::Update => wit::ConflictPolicy::Update,
+            };
+            if g.json {
+                let args = json!({
+                    "platform": a.platform, "strategy": format!("{:?}", a.strategy).to_lowercase(), "force_count": a.count,
+                    "env": g.env, "dry_run": a.dry_run, "seed": a.seed, "conflict": format!("{:?}", a.conflict).to_lowercase(),
+                    "batch_size": a.batch_size, "as_of": a.as_of, "confirm_production": a.confirm_production,
+                });
+                return as_json(store, "generate_mock_data", args);
+            }
+            let request = wit::GenerateRequest {
+                platform: a.platform.clone(),
+                strategy,
+                force_count: a.count,
+                environment: g.env.clone(),
+                dry_run: a.dry_run,
+                seed: a.seed,
+                conflict,
+                batch_size: a.batch_size,
+                confirm_production: a.confirm_production,
+                as_of: a.as_of.clone(),
+            };
+            let result = tools.call_generate_mock_data(&mut *store, &request)?;
+            store.data_mut().progress.finish();
+            Ok(match result {
+                Ok(r) => render::generated(&r, &a.platform),
+                Err(e) => render::tool_error(&e),
+            })
+        }
+        Command::Status { platform } => {
+            if g.json {
+                return as_json(store, "get_mock_data_status", json!({ "platform": platform, "env": g.env }));
+            }
+            let result = tools.call_get_mock_data_status(&mut *store, platform.as_deref(), g.env.as_deref())?;
+            Ok(match result {
+                Ok(r) => render::status(&r),
+                Err(e) => render::tool_error(&e),
+            })
+        }
+        Command::Clean(a) => {
+            if g.json {
+                let args = json!({ "platform": a.platform, "confirm": a.confirm, "run_id": a.run, "env": g.env, "confirm_production": a.confirm_production });
+                return as_json(store, "clean_mock_data", args);
+            }
+            let request = wit::CleanRequest {
+                platform: a.platform.clone(),
+                confirm: a.confirm,
+                run_id: a.run.clone(),
+                environment: g.env.clone(),
+                confirm_production: a.confirm_production,
+            };
+            let result = tools.call_clean_mock_data(&mut *store, &request)?;
+            store.data_mut().progress.finish();
+            Ok(match result {
+                Ok(r) => render::cleaned(&r),
+                Err(e) => render::tool_error(&e),
+            })
+        }
+        Command::Platforms => {
+            let platforms = tools.call_list_platforms(&mut *store)?;
+            render::platforms(&platforms, g.json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tools => {
+            let defs = agent.call_tool_definitions(&mut *store)?;
+            let value: serde_json::Value = serde_json::from_str(&defs).context("the component's tool definitions are not JSON")?;
+            println!("{}", serde_json::to_string_pretty(&value)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Call { tool, arguments } => {
+            let mut args = arguments.clone();
+            if args == "-" {
+                args.clear();
+                std::io::stdin().read_to_string(&mut args).context("reading the arguments from stdin")?;
+            }
+            // --env applies to calls too, unless the arguments name one.
+            if let (Some(env), Ok(serde_json::Value::Object(mut map))) = (&g.env, serde_json::from_str::<serde_json::Value>(&args)) {
+                if tool != "tools" && !map.contains_key("env") {
+                    map.insert("env".into(), json!(env));
+                    args = serde_json::Value::Object(map).to_string();
+                }
+            }
+            let answer = agent.call_call_tool(&mut *store, tool, &args)?;
+            Ok(print_json_answer(&answer))
+        }
+    }
+}
+
+/// Prints a tool's JSON answer; failure exit when it says so.
+fn print_json_answer(answer: &str) -> ExitCode {
+    let value: serde_json::Value = serde_json::from_str(answer).unwrap_or_else(|_| json!({ "success": false, "raw": answer }));
+    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_else(|_| answer.to_string()));
+    if value["success"] == json!(true) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}

@@ -1,0 +1,91 @@
+//! Which outgoing requests the component may make: to the configured
+//! Supabase origin (scheme, host and port) and nowhere else. Plain `http`
+//! only for loopback, where the local warehouse runs. No wasmtime types
+//! here: the policy is data, tested on its own.
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub https: bool,
+    pub host: String,
+    pub port: u16,
+}
+
+fn is_loopback(host: &str) -> bool {
+    matches!(host, "localhost" | "127.0.0.1" | "::1" | "[::1]") || host.starts_with("127.")
+}
+
+impl Origin {
+    /// The origin of an absolute URL, refusing what the tool must not use.
+    pub fn parse(url: &str) -> Result<Origin, String> {
+        let uri: http::Uri = url.parse().map_err(|e| format!("'{url}' is not a URL ({e})"))?;
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            _ => return Err(format!("'{url}' must start with https:// (or http:// for a local warehouse)")),
+        };
+        let authority = uri.authority().ok_or_else(|| format!("'{url}' has no host"))?;
+        if authority.as_str().contains('@') {
+            return Err(format!("the URL must not carry a user name or password; put the key in SUPABASE_SERVICE_ROLE_KEY"));
+        }
+        let host = authority.host().to_ascii_lowercase();
+        if !https && !is_loopback(&host) {
+            return Err(format!("'{url}' must use https: plain http is only allowed for localhost"));
+        }
+        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
+        Ok(Origin { https, host, port })
+    }
+
+    /// Whether a request URI goes to this origin.
+    pub fn allows(&self, uri: &http::Uri) -> bool {
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            _ => return false,
+        };
+        let Some(authority) = uri.authority() else { return false };
+        if authority.as_str().contains('@') {
+            return false;
+        }
+        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
+        https == self.https && authority.host().eq_ignore_ascii_case(&self.host) && port == self.port
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}:{}", if self.https { "https" } else { "http" }, self.host, self.port)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uri(s: &str) -> http::Uri {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn only_the_configured_origin_is_allowed() {
+        let o = Origin::parse("https://abc.supabase.co/rest/v1").unwrap();
+        assert!(o.allows(&uri("https://abc.supabase.co/rest/v1/dm_orders_shopify?x=1")));
+        assert!(o.allows(&uri("https://ABC.supabase.co:443/rest/v1")));
+        assert!(!o.allows(&uri("https://abc.supabase.co:8443/rest/v1")));
+        assert!(!o.allows(&uri("http://abc.supabase.co/rest/v1")));
+        assert!(!o.allows(&uri("https://evil.example/abc.supabase.co")));
+        assert!(!o.allows(&uri("https://abc.supabase.co.evil.example/")));
+        assert!(!o.allows(&uri("https://user@abc.supabase.co/")));
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback() {
+        let local = Origin::parse("http://127.0.0.1:54330").unwrap();
+        assert!(local.allows(&uri("http://127.0.0.1:54330/rpc/x")));
+        assert!(!local.allows(&uri("http://127.0.0.1:54331/")));
+        assert!(Origin::parse("http://db.example.com").unwrap_err().contains("https"));
+        assert!(Origin::parse("ftp://x").is_err());
+        assert!(Origin::parse("https://u:p@x.supabase.co").unwrap_err().contains("password"));
+    }
+}

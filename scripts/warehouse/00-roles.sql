@@ -1,0 +1,24 @@
+-- Supabase-style roles for the local warehouse. Idempotent.
+-- authenticator is the role the REST server logs in as; it switches to the
+-- role named in the request's JWT (anon, authenticated or service_role).
+do $$
+begin
+  if not exists (select 1 from pg_roles where rolname = 'anon') then
+    create role anon nologin noinherit;
+  end if;
+  if not exists (select 1 from pg_roles where rolname = 'authenticated') then
+    create role authenticated nologin noinherit;
+  end if;
+  if not exists (select 1 from pg_roles where rolname = 'service_role') then
+    create role service_role nologin noinherit bypassrls;
+  end if;
+  if not exists (select 1 from pg_roles where rolname = 'authenticator') then
+    create role authenticator login noinherit;
+  end if;
+  -- Owns run_select_ws: subject to row-level security, read-only grants.
+  if not exists (select 1 from pg_roles where rolname = 'workspace_reader') then
+    create role workspace_reader nologin noinherit;
+  end if;
+end $$;
+
+grant anon, authenticated, service_role to authenticator;

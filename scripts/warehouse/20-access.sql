@@ -1,0 +1,99 @@
+-- Grants, row-level security and the agent RPCs, as Supabase sets them up:
+-- service_role bypasses RLS and may write; authenticated users and
+-- run_select_ws see only their workspace's rows. Idempotent.
+
+grant usage on schema semantic to anon, authenticated, service_role, workspace_reader;
+grant usage on schema public to anon, authenticated, service_role, workspace_reader;
+grant select, insert, update, delete on all tables in schema semantic to service_role;
+grant select on all tables in schema semantic to authenticated, workspace_reader;
+
+do $$
+declare t record;
+begin
+  for t in select tablename from pg_tables where schemaname = 'semantic' loop
+    execute format('alter table semantic.%I enable row level security', t.tablename);
+    execute format('drop policy if exists workspace_rows on semantic.%I', t.tablename);
+    -- The workspace is the JWT's workspace_id claim for users, and the
+    -- argument of run_select_ws for agent queries.
+    execute format($p$create policy workspace_rows on semantic.%I for select
+      to authenticated, workspace_reader
+      using (tenant_id = coalesce(nullif(current_setting('bustly.workspace_id', true), ''),
+                                  current_setting('request.jwt.claims', true)::jsonb ->> 'workspace_id'))$p$,
+      t.tablename);
+  end loop;
+end $$;
+
+-- The tables an agent may query, with their descriptions.
+create or replace function public.get_agent_available_tables()
+returns table (table_name text, description text)
+language sql stable
+set search_path = pg_catalog
+as $$
+  select 'semantic.' || c.relname, obj_description(c.oid, 'pg_class')
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = 'semantic' and c.relkind in ('r', 'v', 'm', 'p')
+  order by 1
+$$;
+
+-- The live columns of one table (schema-qualified or bare, bare meaning
+-- `semantic`), in column order.
+create or replace function public.get_agent_table_schema(p_table_name text)
+returns table (column_name text, data_type text, is_nullable boolean, column_default text, description text)
+language plpgsql stable
+set search_path = pg_catalog
+as $$
+declare
+  v_schema text := coalesce(nullif(split_part(p_table_name, '.', 2), ''), null);
+  v_table text;
+begin
+  if v_schema is null then
+    v_schema := 'semantic';
+    v_table := p_table_name;
+  else
+    v_schema := split_part(p_table_name, '.', 1);
+    v_table := split_part(p_table_name, '.', 2);
+  end if;
+  return query
+    select c.column_name::text, c.data_type::text, c.is_nullable = 'YES', c.column_default::text,
+           col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position::int)
+    from information_schema.columns c
+    where c.table_schema = v_schema and c.table_name = v_table
+    order by c.ordinal_position;
+end
+$$;
+
+-- One read-only SELECT/WITH query, scoped to a workspace by row-level
+-- security: it runs as workspace_reader, which can only read, and only the
+-- rows whose tenant_id is p_workspace_id.
+create or replace function public.run_select_ws(p_query text, p_workspace_id text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = semantic, pg_catalog
+as $$
+declare
+  v_query text := regexp_replace(btrim(p_query), ';\s*$', '');
+  v_rows jsonb;
+begin
+  if v_query !~* '^(select|with)\s' then
+    raise exception 'run_select_ws accepts only SELECT or WITH queries' using errcode = '42501';
+  end if;
+  if position(';' in v_query) > 0 then
+    raise exception 'run_select_ws accepts one statement' using errcode = '42601';
+  end if;
+  if coalesce(p_workspace_id, '') = '' then
+    raise exception 'run_select_ws needs a workspace id' using errcode = '22023';
+  end if;
+  perform set_config('bustly.workspace_id', p_workspace_id, true);
+  execute format('select coalesce(jsonb_agg(q), ''[]''::jsonb) from (%s) q', v_query) into v_rows;
+  return v_rows;
+end
+$$;
+alter function public.run_select_ws(text, text) owner to workspace_reader;
+
+revoke all on function public.run_select_ws(text, text) from public;
+revoke all on function public.get_agent_table_schema(text) from public;
+revoke all on function public.get_agent_available_tables() from public;
+grant execute on function public.run_select_ws(text, text) to authenticated, service_role;
+grant execute on function public.get_agent_table_schema(text) to authenticated, service_role;
+grant execute on function public.get_agent_available_tables() to authenticated, service_role;

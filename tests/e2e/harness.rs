@@ -1,0 +1,222 @@
+//! What the end-to-end tests stand on: the local warehouse (a real
+//! PostgreSQL behind postrust), the real component in the real host-runner,
+//! and a workspace of their own per test, so tests run side by side.
+//!
+//! Every run of host-runner is checked for the service-role key in its
+//! output: it must never appear.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace root").to_path_buf()
+}
+
+pub struct Warehouse {
+    pub database_url: String,
+    /// The local service-role key, to prove it never leaks.
+    pub service_key: String,
+}
+
+/// The running local warehouse, or a panic saying how to start it.
+pub fn warehouse() -> &'static Warehouse {
+    static W: OnceLock<Warehouse> = OnceLock::new();
+    W.get_or_init(|| {
+        let out = Command::new(repo().join("scripts/local-warehouse")).arg("env").output().expect("scripts/local-warehouse runs");
+        let env = String::from_utf8_lossy(&out.stdout);
+        let database_url = env
+            .lines()
+            .find_map(|l| l.strip_prefix("DATABASE_URL="))
+            .expect("scripts/local-warehouse env prints DATABASE_URL")
+            .to_string();
+        if postgres::Client::connect(&database_url, postgres::NoTls).is_err() {
+            panic!("the local warehouse is not running: start it with scripts/local-warehouse start (scripts/test does)");
+        }
+        let local: Value = serde_json::from_str(&std::fs::read_to_string(repo().join("config/local.json")).expect(
+            "config/local.json exists after scripts/local-warehouse start",
+        ))
+        .expect("config/local.json is JSON");
+        let service_key = local["SUPABASE_SERVICE_ROLE_KEY"].as_str().expect("a key").to_string();
+        check_component_is_fresh();
+        Warehouse { database_url, service_key }
+    })
+}
+
+fn newest(dir: &Path) -> SystemTime {
+    let mut latest = UNIX_EPOCH;
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let t = if path.is_dir() { newest(&path) } else { entry.metadata().and_then(|m| m.modified()).unwrap_or(UNIX_EPOCH) };
+        latest = latest.max(t);
+    }
+    latest
+}
+
+pub fn component(name: &str) -> PathBuf {
+    repo().join("target/wasm32-wasip2/release").join(name)
+}
+
+/// The tests run the built component: refuse to test a stale one.
+fn check_component_is_fresh() {
+    let wasm = component("bustly_mock_guest.wasm");
+    let built = std::fs::metadata(&wasm)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| panic!("{} is missing: build it with cargo build -p bustly-mock-guest --target wasm32-wasip2 --release (scripts/test does)", wasm.display()));
+    let sources = newest(&repo().join("guest/src")).max(newest(&repo().join("wit")));
+    assert!(
+        built >= sources,
+        "{} is older than its sources: rebuild it with cargo build -p bustly-mock-guest --target wasm32-wasip2 --release (scripts/test does)",
+        wasm.display()
+    );
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(&self) -> &Run {
+        assert_eq!(self.code, 0, "host-runner failed:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn failed(&self) -> &Run {
+        assert_ne!(self.code, 0, "host-runner should have failed:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+
+    pub fn output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// A workspace of the test's own in the shared local warehouse.
+pub struct Workspace {
+    pub id: String,
+    db: postgres::Client,
+    extra_env: Vec<(String, String)>,
+}
+
+impl Workspace {
+    pub fn new(tag: &str) -> Workspace {
+        let w = warehouse();
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
+        let id = format!("e2e-{tag}-{}-{nanos}", std::process::id());
+        let db = postgres::Client::connect(&w.database_url, postgres::NoTls).expect("connect to the local warehouse");
+        Workspace { id, db, extra_env: Vec::new() }
+    }
+
+    pub fn with_env(mut self, key: &str, value: &str) -> Workspace {
+        self.extra_env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Runs host-runner for this workspace (`--env local` unless given).
+    pub fn hr(&self, args: &[&str]) -> Run {
+        self.hr_in(args, None)
+    }
+
+    pub fn hr_in(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_host-runner"));
+        cmd.args(args).current_dir(repo()).env("MOCK_DATA_WORKSPACE_ID", &self.id).env_remove("MOCK_DATA_ENV");
+        if !args.contains(&"--env") && !self.extra_env.iter().any(|(k, _)| k == "MOCK_DATA_ENV") {
+            cmd.env("MOCK_DATA_ENV", "local");
+        }
+        for (k, v) in &self.extra_env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("host-runner starts");
+        if let Some(input) = stdin {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        }
+        let out = child.wait_with_output().expect("host-runner runs");
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert!(
+            !run.output().contains(&warehouse().service_key),
+            "the service-role key appeared in the output of host-runner {args:?}"
+        );
+        run
+    }
+
+    /// One value from SQL; `$1` is the workspace id.
+    pub fn scalar<T: for<'a> postgres::types::FromSql<'a>>(&mut self, sql: &str) -> T {
+        let id = self.id.clone();
+        self.db.query_one(sql, &[&id]).unwrap_or_else(|e| panic!("{sql}: {e}")).get(0)
+    }
+
+    pub fn count(&mut self, table: &str, filter: &str) -> i64 {
+        let sql = format!("select count(*) from semantic.{table} t where tenant_id = $1 and ({filter})");
+        self.scalar(&sql)
+    }
+
+    pub fn execute(&mut self, sql: &str) {
+        self.db.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// A digest of every row of every table in this workspace.
+    pub fn checksum(&mut self) -> String {
+        let tables: Vec<String> = self
+            .db
+            .query("select tablename from pg_tables where schemaname = 'semantic' order by 1", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut digest = String::new();
+        for t in tables {
+            let sql = format!("select coalesce(md5(string_agg(x::text, '|' order by x::text)), 'empty') from semantic.\"{t}\" x where tenant_id = $1");
+            let d: String = self.scalar(&sql);
+            digest.push_str(&format!("{t}:{d};"));
+        }
+        digest
+    }
+
+    pub fn rows(&mut self, table: &str) -> i64 {
+        self.count(table, "true")
+    }
+
+    /// Loads the demo "existing store" into this workspace.
+    pub fn load_demo_store(&mut self) {
+        let out = Command::new(repo().join("scripts/local-warehouse")).args(["seed-demo", &self.id]).output().unwrap();
+        assert!(out.status.success(), "seed-demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        // Test data only: this workspace's rows, whoever made them.
+        let tables: Vec<String> = self
+            .db
+            .query(
+                "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'semantic' and c.relkind = 'r'",
+                &[],
+            )
+            .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+            .unwrap_or_default();
+        // Children first: retry until the foreign keys let every table go.
+        for _ in 0..4 {
+            for t in &tables {
+                let _ = self.db.execute(&format!("delete from semantic.\"{t}\" where tenant_id = $1"), &[&self.id]);
+            }
+        }
+    }
+}
+
+/// A fixed end of period, for runs that must be reproducible.
+pub const AS_OF: &str = "2026-06-30";

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real component in the real host-runner against the
+//! local warehouse (PostgreSQL + postrust). `scripts/test` starts the
+//! warehouse and builds the components first.
+
+mod agent;
+mod harness;
+mod inputs;
+mod sandbox;
+mod shopify;

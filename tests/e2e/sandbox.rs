@@ -1,0 +1,53 @@
+//! The component reaches the configured Supabase host and nothing else;
+//! the compiled component is cached.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::harness::{Workspace, component};
+
+#[test]
+fn a_request_to_another_host_is_denied_and_never_leaves() {
+    let ws = Workspace::new("sandbox");
+    // A listener standing in for "another host": it must see no connection.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let watcher = std::thread::spawn(move || {
+        for _ in 0..200 {
+            if listener.accept().is_ok() {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+    });
+    let rogue = component("rogue_guest.wasm");
+    assert!(rogue.exists(), "{} is missing: build it with cargo build -p rogue-guest --target wasm32-wasip2 --release (scripts/test does)", rogue.display());
+    let target = format!("http://127.0.0.1:{port}/steal");
+    let run = ws.hr(&["--component", rogue.to_str().unwrap(), "generate", &target]);
+    run.failed();
+    let out = run.output();
+    assert!(out.contains("configured host: answered"), "the allowed host is reachable:\n{out}");
+    assert!(out.contains("other host GET: denied"), "{out}");
+    assert!(out.contains("other host POST: denied"), "a denied upload reports the denial, not a broken stream:\n{out}");
+    assert!(out.contains(&format!("denied: the component tried to reach 127.0.0.1:{port}")), "{out}");
+    watcher.join().unwrap();
+    assert_eq!(seen.load(Ordering::SeqCst), 0, "no connection reached the other host");
+}
+
+#[test]
+fn the_compiled_component_is_cached() {
+    let cache = std::env::temp_dir().join(format!("e2e-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let ws = Workspace::new("cache").with_env("BUSTLY_MOCK_CACHE_DIR", cache.to_str().unwrap());
+    let first = ws.hr(&["platforms", "-v"]);
+    assert!(first.ok().stderr.contains("compiled now"), "{}", first.stderr);
+    let second = ws.hr(&["platforms", "-v"]);
+    assert!(second.ok().stderr.contains("from the cache"), "{}", second.stderr);
+    let files: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1, "one compiled component");
+    assert!(files[0].path().extension().is_some_and(|e| e == "cwasm"));
+}
