@@ -1,8 +1,8 @@
 //! The one way out of the sandbox: wasi-http's `send_request` hook.
 //!
 //! Requests to the resolved environment's origin get the credentials (the
-//! component never holds them) and go out through wasmtime's default sender;
-//! everything else is refused with `HttpRequestDenied`. The check lives here
+//! component never holds them) and go out through a pooled client (see
+//! `sender`); everything else is refused with `HttpRequestDenied`. The check lives here
 //! because the default sender opens its own connections, which socket
 //! address checks never see.
 
@@ -16,18 +16,24 @@ use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 use crate::config::Secret;
 use crate::policy::Origin;
+use crate::sender::{self, Pool};
 
 type ResponseFuture = Box<dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>), Error>> + Send>;
 
 /// Where the component may go, and with which key.
-#[derive(Default)]
 pub struct Gate {
     target: Option<(Origin, Secret)>,
+    pool: Pool,
     /// Hosts the component was refused, for the report.
     pub denied: Arc<Mutex<Vec<String>>>,
 }
 
 impl Gate {
+    /// A gate that lets nothing through until `open`.
+    pub fn closed() -> Gate {
+        Gate { target: None, pool: sender::pool(), denied: Arc::default() }
+    }
+
     /// From now on, requests to `origin` are allowed and carry `key`.
     pub fn open(&mut self, origin: Origin, key: Secret) {
         self.target = Some((origin, key));
@@ -70,10 +76,7 @@ impl WasiHttpHooks for Gate {
                 if let Some(bearer) = bearer {
                     h.insert(AUTHORIZATION, bearer);
                 }
-                Box::new(async move {
-                    let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-                    Ok((response.map(BodyExt::boxed_unsync), Box::new(io) as Box<dyn Future<Output = Result<(), Error>> + Send>))
-                })
+                Box::new(sender::send(self.pool.clone(), request, options))
             }
             None => {
                 let target = request.uri().authority().map_or_else(|| request.uri().to_string(), |a| a.to_string());

@@ -12,6 +12,7 @@ mod policy;
 mod progress;
 mod render;
 mod runtime;
+mod sender;
 
 use std::io::Read;
 use std::process::ExitCode;

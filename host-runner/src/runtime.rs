@@ -98,7 +98,7 @@ impl Runtime {
             wasi: WasiCtxBuilder::new().inherit_stderr().build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            gate: Gate::default(),
+            gate: Gate::closed(),
             sources,
             progress,
             limits: StoreLimitsBuilder::new().memory_size(2 << 30).build(),

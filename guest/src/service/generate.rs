@@ -346,6 +346,10 @@ impl<T: Transport> Writer<'_, T> {
             // Whatever the outcome, nothing may still be in flight.
             let _ = ins.finish(&mut |_| {});
         }
+        drop(inserter);
+        for note in self.client.retried.drain(..) {
+            self.host.log(LogLevel::Debug, &note);
+        }
         let result = TableResult { table: name.clone(), inserted, failed: generated.saturating_sub(inserted) };
         if dry && !samples.is_empty() {
             self.samples.push(Sample { table: name.clone(), rows_json: format!("[{}]", samples.join(",")) });

@@ -39,11 +39,13 @@ pub struct Client<T: Transport> {
     pub transport: T,
     rest_url: String,
     environment: String,
+    /// Transient failures met and retried, for the log.
+    pub retried: Vec<String>,
 }
 
 impl<T: Transport> Client<T> {
     pub fn new(transport: T, rest_url: &str, environment: &str) -> Client<T> {
-        Client { transport, rest_url: rest_url.trim_end_matches('/').to_string(), environment: environment.to_string() }
+        Client { transport, rest_url: rest_url.trim_end_matches('/').to_string(), environment: environment.to_string(), retried: Vec::new() }
     }
 
     pub fn environment(&self) -> &str {
@@ -78,17 +80,23 @@ impl<T: Transport> Client<T> {
                 Ok(r) if retryable_status(r.status) && attempt < MAX_RETRIES => {
                     attempt += 1;
                     let wait = backoff_ms(attempt, Some(&r));
-                    self.transport.sleep_ms(wait);
+                    self.note_retry(doing, wait, &format!("HTTP {}", r.status));
                 }
                 Ok(r) => return Err(from_response(doing, &self.environment, &r)),
-                Err(TransportError::Connection(_)) if attempt < MAX_RETRIES => {
+                Err(TransportError::Connection(e)) if attempt < MAX_RETRIES => {
                     attempt += 1;
                     let wait = backoff_ms(attempt, None);
-                    self.transport.sleep_ms(wait);
+                    self.note_retry(doing, wait, &e);
                 }
                 Err(e) => return Err(from_transport(doing, &e)),
             }
         }
+    }
+
+    /// Waits before a retry, noting why.
+    pub fn note_retry(&mut self, doing: &str, wait_ms: u64, why: &str) {
+        self.retried.push(format!("{doing}: {why}; retrying in {wait_ms} ms"));
+        self.transport.sleep_ms(wait_ms);
     }
 
     /// Calls a database function (in the default schema, as the agent RPCs are).

@@ -86,18 +86,19 @@ impl<'c, T: Transport> Inserter<'c, T> {
                     self.in_flight.insert(ticket, batch);
                     return Ok(());
                 }
-                Err(TransportError::Connection(_)) if batch.attempt < MAX_RETRIES => {
-                    batch = self.retry(batch, None);
+                Err(TransportError::Connection(why)) if batch.attempt < MAX_RETRIES => {
+                    batch = self.retry(batch, None, &why);
                 }
                 Err(e) => return Err(self.fail(from_transport(&self.doing(), &e), progress)),
             }
         }
     }
 
-    fn retry(&mut self, mut batch: Batch, response: Option<&crate::supabase::transport::Response>) -> Batch {
+    fn retry(&mut self, mut batch: Batch, response: Option<&crate::supabase::transport::Response>, why: &str) -> Batch {
         batch.attempt += 1;
         let wait = backoff_ms(batch.attempt, response);
-        self.client.transport.sleep_ms(wait);
+        let doing = self.doing();
+        self.client.note_retry(&doing, wait, why);
         let body = std::mem::take(&mut batch.request.body);
         batch.request = self.client.insert_request(self.table, body, self.conflict.resolution(true));
         batch
@@ -115,15 +116,16 @@ impl<'c, T: Transport> Inserter<'c, T> {
                 Ok(())
             }
             Ok(r) if retryable_status(r.status) && batch.attempt < MAX_RETRIES => {
-                let batch = self.retry(batch, Some(&r));
+                let why = format!("HTTP {}", r.status);
+                let batch = self.retry(batch, Some(&r), &why);
                 self.start(batch, progress)
             }
             Ok(r) => {
                 let e = from_response(&self.doing(), self.client.environment(), &r);
                 Err(self.fail(e, progress))
             }
-            Err(TransportError::Connection(_)) if batch.attempt < MAX_RETRIES => {
-                let batch = self.retry(batch, None);
+            Err(TransportError::Connection(why)) if batch.attempt < MAX_RETRIES => {
+                let batch = self.retry(batch, None, &why);
                 self.start(batch, progress)
             }
             Err(e) => Err(self.fail(from_transport(&self.doing(), &e), progress)),

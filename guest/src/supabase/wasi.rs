@@ -1,9 +1,11 @@
 //! The transport the component uses: wasi-http, through the host.
 //!
-//! Single requests go through `waki`'s client. Bulk inserts need several
-//! requests in flight, which `waki`'s blocking `send` cannot do, so `start`
-//! and `wait_any` use wasi:http's outgoing-handler directly and poll the
-//! pending responses together.
+//! Requests without a body (counts, reads, deletes) go through `waki`'s
+//! client. Requests with one go through wasi:http's outgoing-handler
+//! directly: bulk inserts need several in flight, which `waki`'s blocking
+//! `send` cannot do, and with a Content-Length the host may close a body
+//! stream as soon as its last byte is in, which `waki` reports as a failed
+//! write (and drops the response) while the request in fact succeeded.
 //!
 //! Requests carry no credentials: the host adds them on the way out.
 
@@ -97,20 +99,24 @@ fn split_url(url: &str) -> Result<(Scheme, &str, &str), TransportError> {
     Ok((scheme, authority, path))
 }
 
-fn write_body(body: &OutgoingBody, mut bytes: &[u8]) -> Result<(), TransportError> {
+fn write_body(body: &OutgoingBody, bytes: &[u8]) -> Result<(), TransportError> {
     let out = body.write().map_err(|()| TransportError::Other("request body unavailable".into()))?;
     let broken = |e: StreamError| TransportError::Connection(format!("request body: {e:?}"));
     let ready = out.subscribe();
-    while !bytes.is_empty() {
+    let mut rest = bytes;
+    while !rest.is_empty() {
         ready.block();
         let permit = out.check_write().map_err(broken)? as usize;
-        let n = bytes.len().min(permit);
-        out.write(&bytes[..n]).map_err(broken)?;
-        bytes = &bytes[n..];
+        let n = rest.len().min(permit);
+        out.write(&rest[..n]).map_err(broken)?;
+        rest = &rest[n..];
     }
-    out.flush().map_err(broken)?;
-    ready.block();
-    out.check_write().map_err(broken)?;
+    // Every byte is handed over. The host may already have closed the
+    // stream (the Content-Length is reached): that is success, not an error.
+    if out.flush().is_ok() {
+        ready.block();
+        let _ = out.check_write();
+    }
     drop(ready);
     drop(out);
     Ok(())
@@ -149,8 +155,26 @@ fn take(future: &FutureIncomingResponse) -> Option<Result<Response, TransportErr
     })
 }
 
+impl WasiTransport {
+    /// Waits for one started request (others stay in flight).
+    fn wait_for(&mut self, ticket: Ticket) -> Result<Response, TransportError> {
+        let i = self.pending.iter().position(|(t, _)| *t == ticket).expect("a started request");
+        let (_, future) = self.pending.swap_remove(i);
+        loop {
+            if let Some(result) = take(&future) {
+                return result;
+            }
+            future.subscribe().block();
+        }
+    }
+}
+
 impl Transport for WasiTransport {
     fn send(&mut self, request: &Request) -> Result<Response, TransportError> {
+        if has_body(request.method) {
+            let ticket = self.start(request)?;
+            return self.wait_for(ticket);
+        }
         let method = match request.method {
             Method::Get => waki::Method::Get,
             Method::Head => waki::Method::Head,
@@ -163,10 +187,6 @@ impl Transport for WasiTransport {
             // Names from runtime strings must go through from_bytes.
             let name = waki::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| waki_error(&e))?;
             builder = builder.header(name, value.as_str());
-        }
-        if has_body(request.method) {
-            // Without it waki sends the body chunked.
-            builder = builder.header(waki::header::CONTENT_LENGTH, request.body.len().to_string()).body(request.body.clone());
         }
         match builder.send() {
             Ok(response) => {
@@ -220,7 +240,8 @@ impl Transport for WasiTransport {
                 return Err(e);
             }
         }
-        OutgoingBody::finish(body, None).map_err(|c| code_error(&c))?;
+        // A failed finish shows in the response, which is what we report.
+        let _ = OutgoingBody::finish(body, None);
         self.next += 1;
         self.pending.push((self.next, future));
         Ok(self.next)
