@@ -14,7 +14,6 @@
 //! | uuid | `6d6f636b-6461-RRRR-RRRR-SSSSSSSSSSSS` ("mockda", run, seq) | a range |
 
 use std::fmt;
-use std::io::Write;
 
 use crate::core::rng::mix;
 
@@ -97,9 +96,7 @@ impl KeyKind {
     /// Writes the key for (run, seq) as a JSON value.
     pub fn write_json(self, run: RunId, seq: u64, out: &mut Vec<u8>) {
         match self {
-            KeyKind::BigInt => {
-                let _ = write!(out, "{}", bigint(run, seq));
-            }
+            KeyKind::BigInt => self.write_raw(run, seq, out),
             _ => {
                 out.push(b'"');
                 self.write_raw(run, seq, out);
@@ -115,12 +112,27 @@ impl KeyKind {
         String::from_utf8(out).expect("keys are ASCII")
     }
 
+    /// Keys are written for every row: digits by hand, not through fmt.
     fn write_raw(self, run: RunId, seq: u64, out: &mut Vec<u8>) {
-        let _ = match self {
-            KeyKind::Text => write!(out, "{TEXT_PREFIX}{run}-{seq:010}"),
-            KeyKind::BigInt => write!(out, "{}", bigint(run, seq)),
-            KeyKind::Uuid => write!(out, "{UUID_PREFIX}{:04x}-{:04x}-{seq:012x}", run.0 >> 16, run.0 & 0xffff),
-        };
+        match self {
+            KeyKind::Text => {
+                out.extend_from_slice(TEXT_PREFIX.as_bytes());
+                digits(out, u64::from(run.0), 5, 10);
+                out.push(b'-');
+                digits(out, seq, 10, 10);
+            }
+            KeyKind::BigInt => {
+                out.extend_from_slice(itoa::Buffer::new().format(bigint(run, seq)).as_bytes());
+            }
+            KeyKind::Uuid => {
+                out.extend_from_slice(UUID_PREFIX.as_bytes());
+                digits(out, u64::from(run.0 >> 16), 4, 16);
+                out.push(b'-');
+                digits(out, u64::from(run.0 & 0xffff), 4, 16);
+                out.push(b'-');
+                digits(out, seq, 12, 16);
+            }
+        }
     }
 
     /// The run and sequence number of a key, if the tool made it.
@@ -205,6 +217,18 @@ impl KeyKind {
             KeyKind::Uuid => format!("('x' || substr(replace({column}::text, '-', ''), 13, 8))::bit(32)::bigint"),
         }
     }
+}
+
+/// `n` in `base`, zero-padded to `width` digits (wider if it must be).
+fn digits(out: &mut Vec<u8>, mut n: u64, width: usize, base: u64) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    while n > 0 || buf.len() - i < width {
+        i -= 1;
+        buf[i] = b"0123456789abcdef"[(n % base) as usize];
+        n /= base;
+    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 fn bigint(run: RunId, seq: u64) -> u64 {

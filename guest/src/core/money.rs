@@ -1,8 +1,6 @@
 //! Money in minor units (cents), so that sums are exact and an order's
 //! subtotal equals its lines to the cent.
 
-use std::io::Write;
-
 pub type Cents = i64;
 
 /// Rounds a price in major units to cents.
@@ -27,9 +25,14 @@ pub fn retail_price(amount: f64, ending: u8) -> Cents {
 
 /// Writes cents as a JSON number with two decimals (`12.30`).
 pub fn write_json(cents: Cents, out: &mut Vec<u8>) {
-    let sign = if cents < 0 { "-" } else { "" };
+    if cents < 0 {
+        out.push(b'-');
+    }
     let c = cents.unsigned_abs();
-    let _ = write!(out, "{sign}{}.{:02}", c / 100, c % 100);
+    out.extend_from_slice(itoa::Buffer::new().format(c / 100).as_bytes());
+    out.push(b'.');
+    out.push(b'0' + (c % 100 / 10) as u8);
+    out.push(b'0' + (c % 10) as u8);
 }
 
 pub fn format(cents: Cents) -> String {

@@ -7,8 +7,6 @@
 //! alone, in increasing order, so order numbers rise with time and any order's
 //! time can be recomputed without the others.
 
-use std::io::Write;
-
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -17,14 +15,56 @@ pub const MINUTE: Seconds = 60;
 pub const HOUR: Seconds = 3600;
 pub const DAY: Seconds = 86_400;
 
+thread_local! {
+    /// The last day formatted, as `YYYY-MM-DD`: rows come in time order, so
+    /// most timestamps share it and only the time of day needs writing.
+    static LAST_DAY: std::cell::RefCell<(i64, [u8; 10])> = const { std::cell::RefCell::new((i64::MIN, [0; 10])) };
+}
+
+fn with_date<R>(secs: Seconds, f: impl FnOnce(&[u8; 10]) -> R) -> R {
+    let day = secs.div_euclid(DAY);
+    LAST_DAY.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 != day {
+            let text = timestamp(day * DAY).to_zoned(TimeZone::UTC).date().to_string();
+            match <[u8; 10]>::try_from(text.as_bytes()) {
+                Ok(bytes) => *cache = (day, bytes),
+                // Years beyond 9999 or before 0: no fast path.
+                Err(_) => return f(&{
+                    let mut b = [b'0'; 10];
+                    b.copy_from_slice(&text.as_bytes()[..10]);
+                    b
+                }),
+            }
+        }
+        f(&cache.1)
+    })
+}
+
+fn two(out: &mut Vec<u8>, n: i64) {
+    out.push(b'0' + (n / 10) as u8);
+    out.push(b'0' + (n % 10) as u8);
+}
+
 /// Writes `secs` as an RFC 3339 UTC timestamp in JSON quotes.
 pub fn write_json_timestamp(secs: Seconds, out: &mut Vec<u8>) {
-    let _ = write!(out, "\"{}\"", timestamp(secs));
+    out.push(b'"');
+    with_date(secs, |d| out.extend_from_slice(d));
+    let t = secs.rem_euclid(DAY);
+    out.push(b'T');
+    two(out, t / HOUR);
+    out.push(b':');
+    two(out, t % HOUR / MINUTE);
+    out.push(b':');
+    two(out, t % MINUTE);
+    out.extend_from_slice(b"Z\"");
 }
 
 /// Writes the UTC date of `secs` (YYYY-MM-DD) in JSON quotes.
 pub fn write_json_date(secs: Seconds, out: &mut Vec<u8>) {
-    let _ = write!(out, "\"{}\"", timestamp(secs).to_zoned(TimeZone::UTC).date());
+    out.push(b'"');
+    with_date(secs, |d| out.extend_from_slice(d));
+    out.push(b'"');
 }
 
 pub fn format_timestamp(secs: Seconds) -> String {
@@ -186,6 +226,15 @@ mod tests {
     fn period() -> Period {
         let end = parse_instant("2026-06-01").unwrap();
         Period { start: end - 28 * DAY, end }
+    }
+
+    #[test]
+    fn fast_timestamps_match_jiff() {
+        for secs in [0, 59, 86_399, 86_400, 951_782_400, 1_780_000_123, -1, -86_401] {
+            let mut out = Vec::new();
+            write_json_timestamp(secs, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), format!("\"{}\"", timestamp(secs)), "{secs}");
+        }
     }
 
     #[test]

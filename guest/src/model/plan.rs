@@ -174,15 +174,14 @@ impl ColumnPlan {
             Value::Null => out.extend_from_slice(b"null"),
             Value::Bool(b) if col.text_column => out.extend_from_slice(if *b { b"\"true\"" } else { b"\"false\"" }),
             Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-            Value::Int(n) => {
-                let _ = write!(out, "{n}");
-            }
+            Value::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
             Value::Money(c) => money::write_json(*c, out),
             Value::Decimal(x) => {
                 let _ = write!(out, "{}", (x * 1e6).round() / 1e6);
             }
             Value::Text(s) => serde_json::to_writer(&mut *out, s).expect("strings serialise"),
             Value::Static(s) => serde_json::to_writer(&mut *out, s).expect("strings serialise"),
+            Value::Shared(s) => serde_json::to_writer(&mut *out, &**s).expect("strings serialise"),
             Value::Time(t) if col.date_column => time::write_json_date(*t, out),
             Value::Time(t) => time::write_json_timestamp(*t, out),
             Value::Date(t) => time::write_json_date(*t, out),

@@ -17,6 +17,8 @@ pub enum Value {
     Decimal(f64),
     Text(String),
     Static(&'static str),
+    /// Text shared by many rows (a session id, a page URL).
+    Shared(Arc<str>),
     Time(Seconds),
     Date(Seconds),
     /// The sequence number of a row this run generates (this table's key,
@@ -37,6 +39,18 @@ impl From<&'static str> for Value {
 impl From<String> for Value {
     fn from(s: String) -> Value {
         Value::Text(s)
+    }
+}
+
+impl From<Arc<str>> for Value {
+    fn from(s: Arc<str>) -> Value {
+        Value::Shared(s)
+    }
+}
+
+impl From<&Arc<str>> for Value {
+    fn from(s: &Arc<str>) -> Value {
+        Value::Shared(s.clone())
     }
 }
 

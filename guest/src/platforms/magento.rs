@@ -248,7 +248,7 @@ impl StoreVocabulary for Magento {
         row.set(ShopInfo::ShopId, Value::NewKey(0))
             .set(ShopInfo::Name, shop.name.clone())
             .set(ShopInfo::Domain, format!("https://{}/", shop.domain))
-            .set(ShopInfo::Currency, shop.currency.clone())
+            .set(ShopInfo::Currency, &shop.currency)
             .set(ShopInfo::Timezone, shop.timezone.clone())
             .set(ShopInfo::Country, shop.country_code.clone())
             .set(ShopInfo::Edition, if shop.plan_tier >= 2 { "Adobe Commerce 2.4.7" } else { "Magento Open Source 2.4.7" })
@@ -311,7 +311,7 @@ impl StoreVocabulary for Magento {
             .set(Order::FirstName, buyer.and_then(|b| b.first_name.clone()))
             .set(Order::LastName, buyer.and_then(|b| b.last_name.clone()))
             .set(Order::Guest, buyer.is_none())
-            .set(Order::Currency, s.shop.currency.clone())
+            .set(Order::Currency, &s.shop.currency)
             .set(Order::Subtotal, Value::Money(o.gross))
             // Magento stores the order's discount as a negative amount.
             .set(Order::Discount, Value::Money(-o.discounts))

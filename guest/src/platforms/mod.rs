@@ -12,7 +12,7 @@ pub mod link;
 pub mod magento;
 pub mod shopify;
 pub mod store;
-#[cfg(test)]
+#[doc(hidden)]
 pub mod testkit;
 pub mod woocommerce;
 

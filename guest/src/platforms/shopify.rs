@@ -287,7 +287,7 @@ impl StoreVocabulary for Shopify {
             .set(ShopInfo::Domain, shop.domain.clone())
             .set(ShopInfo::MyshopifyDomain, format!("{}.myshopify.com", shop.handle))
             .set(ShopInfo::Email, shop.email.clone())
-            .set(ShopInfo::Currency, shop.currency.clone())
+            .set(ShopInfo::Currency, &shop.currency)
             .set(ShopInfo::Timezone, shop.timezone.clone())
             .set(ShopInfo::Country, shop.country_code.clone())
             .set(ShopInfo::Plan, PLANS[shop.plan_tier])
@@ -371,7 +371,7 @@ impl StoreVocabulary for Shopify {
             .set(Order::Name, format!("#{}", o.number))
             .set(Order::CustomerId, buyer.map(|b| Value::from(&b.key)))
             .set(Order::Email, buyer.and_then(|b| b.email.clone()))
-            .set(Order::Currency, s.shop.currency.clone())
+            .set(Order::Currency, &s.shop.currency)
             .set(Order::FinancialStatus, status.labels[0])
             .set(Order::FulfillmentStatus, opt_text(status.labels[1]))
             .set(Order::Subtotal, Value::Money(o.subtotal))
@@ -420,8 +420,8 @@ impl StoreVocabulary for Shopify {
         let product = e.product.map(|(p, v)| (&s.catalogue.products[p], p, v));
         row.set(Event::EventId, Value::NewKey(seq))
             .set(Event::Name, e.name.as_str())
-            .set(Event::Session, e.session.clone())
-            .set(Event::Client, e.client.clone())
+            .set(Event::Session, &e.session)
+            .set(Event::Client, &e.client)
             .set(Event::Time, Value::Time(e.at))
             .set(Event::CustomerId, e.customer.as_ref().map(Value::from))
             .set(Event::OrderId, e.order.then_some(Value::NewKey(o.slot)))
@@ -430,14 +430,14 @@ impl StoreVocabulary for Shopify {
                 let variant_key = (!p.generated || self.variant_rows(p)).then(|| p.variants[v].key.clone()).flatten();
                 variant_key.as_ref().map(Value::from)
             }))
-            .set(Event::PageUrl, e.page.clone())
+            .set(Event::PageUrl, &e.page)
             .set(Event::Referrer, e.referrer)
             .set(Event::UtmSource, e.utm.as_ref().map(|u| u.source))
             .set(Event::UtmMedium, e.utm.as_ref().map(|u| u.medium))
             .set(Event::UtmCampaign, e.utm.as_ref().and_then(|u| u.campaign.clone()))
             .set(Event::Gclid, e.utm.as_ref().and_then(|u| u.click_id.clone()))
             .set(Event::Value, e.value.map(Value::Money))
-            .set(Event::Currency, s.shop.currency.clone())
+            .set(Event::Currency, &s.shop.currency)
             .set(Event::Created, Value::Time(e.at));
     }
 }

@@ -1,9 +1,10 @@
-//! Test helpers: plans straight from table specs, and a platform's rows
-//! generated in memory, as JSON, the way the warehouse would receive them.
+//! Helpers for tests and benchmarks: plans straight from table specs, and a
+//! platform's rows generated in memory, as the warehouse would receive them.
 
 use std::collections::HashMap;
 
 use crate::core::keys::{KeyKind, RunId};
+use crate::model::row::Row;
 use crate::core::strategy::Strategy;
 use crate::model::plan::{ColumnPlan, LiveColumn};
 use crate::model::table::{FieldKind, TableSpec};
@@ -40,7 +41,6 @@ pub fn plans(platform: &dyn Platform, key: &str) -> HashMap<&'static str, Column
         kinds.insert(spec.name, plan.marker_kind);
         plans.insert(spec.name, plan);
     }
-    let _ = KeyKind::Text;
     plans
 }
 
@@ -77,4 +77,27 @@ pub fn rows(platform: &dyn Platform, generation: &dyn Generation, plans: &HashMa
         out.insert(spec.name, rows);
     }
     out
+}
+
+/// Streams every table into JSON batches, as a dry run does, and returns
+/// the number of rows (for benchmarks: no parsing, no storage).
+pub fn stream_all(platform: &dyn Platform, generation: &dyn Generation, plans: &HashMap<&'static str, ColumnPlan>) -> u64 {
+    let run = RunId::new(7).unwrap();
+    let mut rows = 0;
+    let mut buffer = Vec::with_capacity(1 << 20);
+    for spec in platform.tables() {
+        let plan = &plans[spec.name];
+        generation
+            .stream(spec, &mut |row: &Row| {
+                plan.write_row(row, b"\"ws\"", run, &mut buffer)?;
+                rows += 1;
+                if buffer.len() > (1 << 20) - 4096 {
+                    buffer.clear();
+                }
+                Ok(())
+            })
+            .expect("generation streams");
+    }
+    let _ = KeyKind::Text;
+    rows
 }

@@ -4,6 +4,7 @@
 //! capped at 2,000, existing ones are a sample).
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use fake::Fake;
 use fake::faker::company::en::CompanyName;
@@ -57,6 +58,8 @@ pub struct ProductDraft {
     pub seq: Option<u64>,
     pub title: String,
     pub handle: String,
+    /// Its page on the storefront.
+    pub page: Arc<str>,
     pub product_type: String,
     pub vendor: String,
     pub tags: String,
@@ -86,7 +89,7 @@ impl Catalogue {
     pub fn new(inputs: &StoreInputs, shop: &ShopDraft) -> Catalogue {
         let vertical = &VERTICALS[shop.vertical];
         let default_prices = log_normal_percentiles(vertical.median_price, 0.6, 1.0);
-        let mut products: Vec<ProductDraft> = inputs.existing_products.iter().filter_map(existing_product).collect();
+        let mut products: Vec<ProductDraft> = inputs.existing_products.iter().filter_map(|p| existing_product(p, &shop.domain)).collect();
         let existing = products.len();
         let vendors = vendors(inputs);
         let mut variant_seq = 0u64;
@@ -118,7 +121,7 @@ impl Catalogue {
     }
 }
 
-fn existing_product(p: &ExistingProduct) -> Option<ProductDraft> {
+fn existing_product(p: &ExistingProduct, domain: &str) -> Option<ProductDraft> {
     if p.variants.is_empty() {
         return None;
     }
@@ -128,6 +131,7 @@ fn existing_product(p: &ExistingProduct) -> Option<ProductDraft> {
         seq: None,
         title: p.title.clone(),
         handle: slug(&p.title),
+        page: Arc::from(format!("https://{domain}/products/{}", slug(&p.title))),
         product_type: p.product_type.clone().unwrap_or_default(),
         vendor: p.vendor.clone().unwrap_or_default(),
         tags: String::new(),
@@ -241,11 +245,13 @@ fn new_product(
         .map(|t| t.to_lowercase())
         .collect::<Vec<_>>()
         .join(", ");
+    let handle = format!("{}-{}", slug(&title), p + 1);
     ProductDraft {
         key: KeyRef::New(u64::from(p)),
         generated: true,
         seq: Some(u64::from(p)),
-        handle: format!("{}-{}", slug(&title), p + 1),
+        page: Arc::from(format!("https://{}/products/{handle}", shop.domain)),
+        handle,
         title,
         product_type,
         vendor,
@@ -360,7 +366,6 @@ mod tests {
     use super::*;
     use crate::core::time::Period;
     use crate::platforms::store::inputs::ExistingVariant;
-    use std::sync::Arc;
 
     fn inputs() -> StoreInputs {
         StoreInputs::defaults(11, 500, Period { start: 1_700_000_000, end: 1_700_000_000 + 90 * DAY })

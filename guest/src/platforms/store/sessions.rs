@@ -7,6 +7,8 @@
 //! 2%), mostly a page or two, a few with a cart. So the per-purchase ratios
 //! hold inside buying sessions and the storefront converts near 1-3%.
 
+use std::sync::Arc;
+
 use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 
@@ -48,8 +50,8 @@ pub struct Utm {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventDraft {
     pub name: EventName,
-    pub session: String,
-    pub client: String,
+    pub session: Arc<str>,
+    pub client: Arc<str>,
     pub at: Seconds,
     /// The buyer, on a purchase session's events.
     pub customer: Option<KeyRef>,
@@ -57,7 +59,7 @@ pub struct EventDraft {
     pub order: bool,
     /// (product, variant) indices into the catalogue.
     pub product: Option<(usize, usize)>,
-    pub page: String,
+    pub page: Arc<str>,
     pub referrer: Option<&'static str>,
     /// Landing page only.
     pub utm: Option<Utm>,
@@ -82,20 +84,22 @@ pub fn sessions(
     let window_end = order.at.max(after + 1);
     let mut starts: Vec<Seconds> = (0..count).map(|_| rng.random_range(after..window_end)).collect();
     starts.sort_unstable();
+    let home: Arc<str> = Arc::from(format!("https://{domain}/"));
     for start in starts {
-        browse_session(&mut rng, funnel, catalogue, domain, start, out);
+        browse_session(&mut rng, funnel, catalogue, &home, start, out);
     }
-    buy_session(&mut rng, funnel, catalogue, domain, order, customer, out);
+    let thanks: Arc<str> = Arc::from(format!("https://{domain}/checkouts/thank_you"));
+    buy_session(&mut rng, funnel, catalogue, thanks, order, customer, out);
 }
 
-fn session_ids<R: RngExt>(rng: &mut R) -> (String, String) {
+fn session_ids<R: RngExt>(rng: &mut R) -> (Arc<str>, Arc<str>) {
     let a: u128 = rng.random();
     let b: u64 = rng.random();
-    (format!("{:032x}", a), format!("{:016x}", b))
+    (Arc::from(format!("{:032x}", a)), Arc::from(format!("{:016x}", b)))
 }
 
-fn product_page(catalogue: &Catalogue, domain: &str, product: usize) -> String {
-    format!("https://{domain}/products/{}", catalogue.products[product].handle)
+fn product_page(catalogue: &Catalogue, product: usize) -> Arc<str> {
+    catalogue.products[product].page.clone()
 }
 
 fn landing<R: RngExt>(rng: &mut R) -> (Option<&'static str>, Option<Utm>) {
@@ -108,7 +112,7 @@ fn landing<R: RngExt>(rng: &mut R) -> (Option<&'static str>, Option<Utm>) {
     }
 }
 
-fn browse_session<R: RngExt>(rng: &mut R, funnel: &Funnel, catalogue: &Catalogue, domain: &str, start: Seconds, out: &mut Vec<EventDraft>) {
+fn browse_session<R: RngExt>(rng: &mut R, funnel: &Funnel, catalogue: &Catalogue, home: &Arc<str>, start: Seconds, out: &mut Vec<EventDraft>) {
     let (session, client) = session_ids(rng);
     let (referrer, utm) = landing(rng);
     let views = one_plus_poisson(rng, funnel.browser_page_views, 12);
@@ -125,7 +129,7 @@ fn browse_session<R: RngExt>(rng: &mut R, funnel: &Funnel, catalogue: &Catalogue
             customer: None,
             order: false,
             product: Some((product, variant)),
-            page: if v == 0 && rng.random_bool(0.4) { format!("https://{domain}/") } else { product_page(catalogue, domain, product) },
+            page: if v == 0 && rng.random_bool(0.4) { home.clone() } else { product_page(catalogue, product) },
             referrer: if v == 0 { referrer } else { None },
             utm: if v == 0 { utm.clone() } else { None },
             value: None,
@@ -144,7 +148,7 @@ fn browse_session<R: RngExt>(rng: &mut R, funnel: &Funnel, catalogue: &Catalogue
                 customer: None,
                 order: false,
                 product: Some((product, variant)),
-                page: product_page(catalogue, domain, product),
+                page: product_page(catalogue, product),
                 referrer: None,
                 utm: None,
                 value: Some(catalogue.products[product].variants[variant].price),
@@ -158,7 +162,7 @@ fn buy_session<R: RngExt>(
     rng: &mut R,
     funnel: &Funnel,
     catalogue: &Catalogue,
-    domain: &str,
+    thanks: Arc<str>,
     order: &OrderDraft,
     customer: Option<KeyRef>,
     out: &mut Vec<EventDraft>,
@@ -213,7 +217,7 @@ fn buy_session<R: RngExt>(
             customer: customer.clone(),
             order: false,
             product: Some((product, variant)),
-            page: product_page(catalogue, domain, product),
+            page: product_page(catalogue, product),
             referrer: if i == 0 { referrer } else { None },
             utm: if i == 0 { utm.clone() } else { None },
             value: (name == EventName::AddToCart).then(|| catalogue.products[product].variants[variant].price),
@@ -227,7 +231,7 @@ fn buy_session<R: RngExt>(
         customer,
         order: true,
         product: None,
-        page: format!("https://{domain}/checkouts/thank_you"),
+        page: thanks,
         referrer: None,
         utm: None,
         value: Some(order.total),

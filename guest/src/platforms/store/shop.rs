@@ -1,5 +1,7 @@
 //! The shop: who sells, in which currency and time zone.
 
+use std::sync::Arc;
+
 use fake::Fake;
 use fake::faker::name::en::LastName;
 use rand::RngExt;
@@ -20,7 +22,7 @@ pub struct ShopDraft {
     pub domain: String,
     pub email: String,
     pub locale: &'static Locale,
-    pub currency: String,
+    pub currency: Arc<str>,
     pub timezone: String,
     pub country_code: String,
     /// Index into `taxonomy::VERTICALS`.
@@ -52,7 +54,7 @@ impl ShopDraft {
             email: format!("hello@{}", domain.trim_start_matches("www.")),
             handle,
             domain,
-            currency: currency.unwrap_or_else(|| locale.currency.to_string()),
+            currency: Arc::from(currency.unwrap_or_else(|| locale.currency.to_string())),
             timezone: timezone.unwrap_or_else(|| locale.timezone.to_string()),
             country_code: country_code.unwrap_or_else(|| locale.country_code.to_string()),
             locale,
@@ -99,7 +101,7 @@ mod tests {
     fn a_new_shop_is_consistent() {
         let shop = ShopDraft::new(&inputs());
         assert!(shop.generated);
-        assert_eq!(shop.currency, shop.locale.currency);
+        assert_eq!(&*shop.currency, shop.locale.currency);
         assert!(shop.domain.ends_with(".com") && shop.domain.starts_with(&shop.handle));
         assert!(shop.created_at < inputs().period.start);
         assert_eq!(ShopDraft::new(&inputs()).name, shop.name, "same seed, same shop");
@@ -111,7 +113,7 @@ mod tests {
         i.shop = Some(ExistingShop { currency: Some("GBP".into()), timezone: Some("Europe/London".into()), ..Default::default() });
         let shop = ShopDraft::new(&i);
         assert!(!shop.generated);
-        assert_eq!(shop.currency, "GBP");
+        assert_eq!(&*shop.currency, "GBP");
         assert_eq!(shop.locale.country_code, "GB");
     }
 
