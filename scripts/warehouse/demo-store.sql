@@ -85,9 +85,9 @@ where c.tenant_id = :'ws' and c.customer_id = s.customer_id and c.orders_count =
 insert into semantic.dm_shopify_pixel_events (tenant_id, event_id, event_name, session_id, event_time, customer_id, order_id, product_id, page_url, currency, created_at)
 select :'ws', md5(:'ws' || '-buy-' || o.order_id || '-' || n)::uuid,
        case when n <= 6 then 'page_view' when n <= 8 then 'add_to_cart' else 'purchase' end,
-       'demo-s-' || o.order_id, o.created_at - (10 - n) * interval '2 minutes', o.customer_id,
+       'demo-s-' || o.order_id, o.created_at - (9 - n) * interval '2 minutes', o.customer_id,
        case when n = 9 then o.order_id end, case when n < 9 then 'demo-p-' || (1 + n % 12) end,
-       'https://northwind-outfitters.com/', 'USD', o.created_at - (10 - n) * interval '2 minutes'
+       'https://northwind-outfitters.com/', 'USD', o.created_at - (9 - n) * interval '2 minutes'
 from semantic.dm_orders_shopify o, generate_series(1, 9) n
 where o.tenant_id = :'ws' and o.order_id like 'demo-o-%'
 on conflict do nothing;

@@ -165,6 +165,11 @@ impl Workspace {
         self.scalar(&sql)
     }
 
+    /// Fresh statistics, so the checks' joins get sensible plans.
+    pub fn analyze(&mut self) {
+        self.execute("analyze");
+    }
+
     pub fn execute(&mut self, sql: &str) {
         self.db.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
     }

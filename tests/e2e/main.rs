@@ -5,5 +5,6 @@
 mod agent;
 mod harness;
 mod inputs;
+mod platforms;
 mod sandbox;
 mod shopify;

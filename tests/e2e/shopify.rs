@@ -41,6 +41,7 @@ fn comprehensive_generation_holds_every_invariant_and_clean_restores_the_workspa
     let result = run.ok().json();
     assert_eq!(result["success"], true);
     let run_id = result["run_id"].as_str().unwrap().to_string();
+    ws.analyze();
 
     // Counts: the result matches the warehouse, table by table.
     for t in result["platforms"][0]["tables"].as_array().unwrap() {

@@ -11,7 +11,25 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::core::money::Cents;
+use crate::core::time::Period;
 use crate::platforms::store::orders::AdSource;
+
+/// What ads need to know about a store generated with them.
+#[derive(Clone, Debug, Default)]
+pub struct StoreFacts {
+    pub shop_name: String,
+    pub domain: String,
+    pub currency: String,
+    pub timezone: String,
+    /// Index into `store::taxonomy::VERTICALS`.
+    pub vertical: usize,
+    /// When its orders fall.
+    pub period: Option<Period>,
+    /// (sku, title, brand, product type) of products on sale.
+    pub products: Vec<(String, String, String, String)>,
+    /// Average order value in cents.
+    pub average_order: Cents,
+}
 
 /// Attributed orders by campaign and day of the click: (orders, value).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -45,6 +63,7 @@ impl Conversions {
 
 /// A store generation that ad clicks can lead to.
 pub trait StoreSide {
+    fn facts(&self) -> StoreFacts;
     /// From now on, some orders come from these clicks.
     fn attach(&mut self, clicks: Arc<dyn AdSource>);
     /// The attributed orders (a pass over the orders; bounded memory).
@@ -53,6 +72,8 @@ pub trait StoreSide {
 
 /// An ads generation whose clicks lead to store orders.
 pub trait AdsSide {
+    /// Advertise this store: its products, its period, its currency.
+    fn use_store(&mut self, store: StoreFacts);
     /// The clicks stores draw on; `store` tells stores apart.
     fn clicks(&self, store: u32) -> Arc<dyn AdSource>;
     /// The stores' attributed orders, which campaigns then report.

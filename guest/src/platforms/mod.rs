@@ -8,6 +8,7 @@
 //! `stream` produces each table's rows, one at a time, in dependency order.
 
 pub mod bigcommerce;
+pub mod google_ads;
 pub mod link;
 pub mod magento;
 pub mod shopify;
@@ -31,7 +32,11 @@ pub type Query<'q> = dyn FnMut(&str) -> Result<serde_json::Value> + 'q;
 /// What analysis starts from.
 pub struct AnalysisContext<'a> {
     pub workspace: &'a str,
+    /// This platform's seed (each platform of a run draws its own streams).
     pub seed: u64,
+    /// The run's seed, for what platforms of one run share (a merchant's
+    /// currency and line of business).
+    pub run_seed: u64,
     pub strategy: Strategy,
     pub forced: Option<u64>,
     /// End of the generated period.
@@ -93,6 +98,7 @@ pub static REGISTRY: &[&dyn Platform] = &[
     &bigcommerce::BIGCOMMERCE,
     &woocommerce::WOOCOMMERCE,
     &magento::MAGENTO,
+    &google_ads::GOOGLE_ADS,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Platform> {
@@ -100,12 +106,14 @@ pub fn find(name: &str) -> Option<&'static dyn Platform> {
     REGISTRY.iter().copied().find(|p| p.name() == wanted)
 }
 
-/// The platforms a name covers: one, or all of them for `all`.
+/// The platforms a name covers: one, a comma-separated list (generated
+/// together, in registry order), or all of them for `all`.
 pub fn select(name: &str) -> Option<Vec<&'static dyn Platform>> {
     if name.trim().eq_ignore_ascii_case("all") {
         return Some(REGISTRY.to_vec());
     }
-    find(name).map(|p| vec![p])
+    let wanted: Vec<&'static dyn Platform> = name.split(',').map(find).collect::<Option<_>>()?;
+    Some(REGISTRY.iter().copied().filter(|p| wanted.iter().any(|w| w.name() == p.name())).collect())
 }
 
 pub fn names() -> Vec<&'static str> {

@@ -50,6 +50,7 @@ pub fn generation(platform: &dyn Platform, seed: u64, orders: u64, plans: &HashM
     let cx = AnalysisContext {
         workspace: "ws",
         seed,
+        run_seed: seed,
         strategy: Strategy::Smart,
         forced: Some(orders),
         as_of: 1_780_000_000 - 1_780_000_000 % 86_400,

@@ -64,16 +64,18 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         counts.insert(t.name, count_all(&mut client, &plans[t.name], &ws)?);
     }
     let as_of = as_of.unwrap_or_else(|| start_of_day(host.now()));
-    let cx = AnalysisContext { workspace: &ws, seed, strategy: req.strategy, forced: req.force_count, as_of, plans: &plans, counts: &counts };
+    let cx = AnalysisContext { workspace: &ws, seed, run_seed: seed, strategy: req.strategy, forced: req.force_count, as_of, plans: &plans, counts: &counts };
     let mut generations: Vec<(&'static dyn Platform, Box<dyn Generation>)> = Vec::new();
     for (i, p) in platforms.iter().enumerate() {
         // Each platform draws from its own streams of the run's seed.
         let cx = AnalysisContext { seed: crate::core::rng::mix(seed ^ i as u64), ..cx };
         let g = p.analyse(&cx, &mut |sql| client.select(&ws, sql))?;
-        host.log(LogLevel::Info, &g.describe());
         generations.push((*p, g));
     }
     link(&mut generations, host);
+    for (_, g) in &generations {
+        host.log(LogLevel::Info, &g.describe());
+    }
 
     let mut writer = Writer { client: &mut client, host, conn: &conn, plans: &plans, run, batch, req, samples: Vec::new(), written: Vec::new() };
     let mut results = Vec::new();
@@ -185,6 +187,12 @@ fn choose_run<T: Transport>(
 /// campaigns report the orders they led to.
 fn link(generations: &mut [(&'static dyn Platform, Box<dyn Generation>)], host: &mut dyn Host) {
     let Some(ads) = generations.iter().position(|(_, g)| g.is_ads()) else { return };
+    // The first store shapes the account: its products, period, currency.
+    let facts = generations.iter_mut().enumerate().filter(|(i, _)| *i != ads).find_map(|(_, (_, g))| g.as_store().map(|s| s.facts()));
+    match (facts, generations[ads].1.as_ads()) {
+        (Some(facts), Some(a)) => a.use_store(facts),
+        _ => return,
+    }
     let mut conversions = Conversions::default();
     let mut stores = 0u32;
     for i in 0..generations.len() {

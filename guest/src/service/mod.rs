@@ -53,7 +53,7 @@ pub trait Host {
 pub fn platforms_for(name: &str) -> Result<Vec<&'static dyn Platform>> {
     platforms::select(name).ok_or_else(|| {
         ToolError::invalid(format!(
-            "unknown platform '{}': choose one of {}, or all",
+            "unknown platform '{}': choose one of {}, a comma-separated list of them, or all",
             name.trim(),
             platforms::names().join(", ")
         ))

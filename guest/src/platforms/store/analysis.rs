@@ -57,8 +57,12 @@ pub struct StoreFields {
     pub event_session: &'static str,
 }
 
-/// Default length of the generated period when there is nothing to copy.
-const DEFAULT_DAYS: i64 = 180;
+/// Length of the generated period when there is nothing to copy: about
+/// three orders a day, between a month and half a year, so that a small run
+/// still looks like a live store and a large one spreads over seasons.
+fn default_days(orders: u64) -> i64 {
+    (orders as i64 / 3).clamp(30, 180)
+}
 const PRODUCT_SAMPLE: u32 = 500;
 const CUSTOMER_SAMPLE: u32 = 2000;
 
@@ -176,7 +180,7 @@ pub fn analyse(
     let tz = shop.as_ref().and_then(|s| s.timezone.clone()).unwrap_or_else(|| "UTC".into());
 
     // Orders: scale, period, numbering, time of day.
-    let (mut period_days, mut max_number, mut real_orders, mut shape) = (DEFAULT_DAYS, None::<u64>, 0u64, WeeklyShape::default());
+    let (mut period_days, mut max_number, mut real_orders, mut shape) = (default_days(orders), None::<u64>, 0u64, WeeklyShape::default());
     if let Some(created) = sql.col(tables.orders, f.order_created) {
         let t = tables.orders;
         let number = sql.col(t, f.order_number).map_or("null".into(), |c| format!("max(case when o.{c}::text ~ '^[0-9]{{1,15}}$' then o.{c}::text::bigint end)"));
@@ -294,6 +298,7 @@ pub fn analyse(
 
     let end = cx.as_of;
     let mut inputs = StoreInputs::defaults(seed, orders, Period { start: end - period_days * DAY, end });
+    inputs.profile_seed = cx.run_seed;
     inputs.shape = shape;
     inputs.shop = shop;
     inputs.prices = prices;

@@ -13,7 +13,7 @@ use crate::core::time::{DAY, MINUTE, Seconds, Timeline, time_zone};
 use crate::error::Result;
 use crate::model::row::{KeyRef, Row};
 use crate::model::table::TableSpec;
-use crate::platforms::link::{Conversions, StoreSide};
+use crate::platforms::link::{Conversions, StoreFacts, StoreSide};
 use crate::platforms::store::catalogue::{Catalogue, ProductDraft, VariantDraft};
 use crate::platforms::store::customers::{Buyer, CustomerBook, Identity};
 use crate::platforms::store::inputs::StoreInputs;
@@ -336,6 +336,35 @@ impl Generation for StoreGeneration {
 }
 
 impl StoreSide for StoreGeneration {
+    fn facts(&self) -> StoreFacts {
+        let book = self.book();
+        let sample = self.inputs.orders.min(200);
+        let average_order = if sample == 0 {
+            0
+        } else {
+            (0..sample).map(|slot| book.draft(slot * self.inputs.orders / sample).total).sum::<Cents>() / sample as Cents
+        };
+        let products = self
+            .catalogue
+            .products
+            .iter()
+            .filter(|p| p.status == crate::platforms::store::catalogue::ProductStatus::Active)
+            .flat_map(|p| p.variants.iter().map(move |v| (v.sku.clone(), p.title.clone(), p.vendor.clone(), p.product_type.clone())))
+            .filter(|(sku, ..)| !sku.is_empty())
+            .take(200)
+            .collect();
+        StoreFacts {
+            shop_name: self.shop.name.clone(),
+            domain: self.shop.domain.clone(),
+            currency: self.shop.currency.to_string(),
+            timezone: self.shop.timezone.clone(),
+            vertical: self.shop.vertical,
+            period: Some(self.inputs.period),
+            products,
+            average_order,
+        }
+    }
+
     fn attach(&mut self, clicks: Arc<dyn AdSource>) {
         self.ads = Some(clicks);
     }

@@ -82,6 +82,9 @@ pub struct ExistingCustomer {
 #[derive(Clone, Debug)]
 pub struct StoreInputs {
     pub seed: u64,
+    /// Chooses the merchant's locale and line of business: the run's seed,
+    /// so that stores generated together sell the same things in one currency.
+    pub profile_seed: u64,
     pub orders: u64,
     pub period: Period,
     pub shape: WeeklyShape,
@@ -111,6 +114,7 @@ impl StoreInputs {
     pub fn defaults(seed: u64, orders: u64, period: Period) -> StoreInputs {
         StoreInputs {
             seed,
+            profile_seed: seed,
             orders,
             period,
             shape: WeeklyShape::default(),

@@ -34,14 +34,15 @@ pub struct ShopDraft {
 
 impl ShopDraft {
     pub fn new(inputs: &StoreInputs) -> ShopDraft {
-        let mut rng = stream(inputs.seed, Domain::Shop, 0);
-        let vertical = inputs.vertical.unwrap_or_else(|| rng.random_range(0..VERTICALS.len()));
+        let mut profile = stream(inputs.profile_seed, Domain::Shop, 0);
+        let vertical = inputs.vertical.unwrap_or_else(|| profile.random_range(0..VERTICALS.len()));
         let existing = inputs.shop.clone();
         let locale = existing
             .as_ref()
             .and_then(|s| s.currency.as_deref().and_then(Locale::for_currency))
             .or_else(|| existing.as_ref().and_then(|s| s.country_code.as_deref().and_then(Locale::for_country)))
-            .unwrap_or_else(|| pick_locale(&mut rng));
+            .unwrap_or_else(|| pick_locale(&mut profile));
+        let mut rng = stream(inputs.seed, Domain::Shop, 0);
         let words = VERTICALS[vertical].shop_words;
         let founder: String = LastName().fake_with_rng(&mut rng);
         let made_up = format!("{founder} {}", words[rng.random_range(0..words.len())]);
