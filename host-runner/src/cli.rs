@@ -54,6 +54,8 @@ pub enum Command {
     Platforms,
     /// The tools' definitions as JSON (name, description, inputSchema).
     Tools,
+    /// Serve the tools over MCP (stdio JSON-RPC) for agent hosts.
+    Mcp,
     /// Call a tool by name with JSON arguments, as an agent host would.
     Call {
         /// generate_mock_data, get_mock_data_status or clean_mock_data.
@@ -80,7 +82,8 @@ pub enum Conflict {
 
 #[derive(Args, Debug)]
 pub struct Generate {
-    /// shopify, bigcommerce, woocommerce, magento, google-ads, or all.
+    /// shopify, bigcommerce, woocommerce, magento, google-ads, a
+    /// comma-separated list of them (generated together), or all.
     pub platform: String,
     /// smart scales what the workspace has; minimal is ~10 orders;
     /// comprehensive ~500.

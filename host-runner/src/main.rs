@@ -8,6 +8,7 @@
 mod cli;
 mod config;
 mod gate;
+mod mcp;
 mod policy;
 mod progress;
 mod render;
@@ -48,6 +49,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
     };
     let component = find_component(g.component.clone())?;
     let runtime = Runtime::load(&component, cache_dir().as_deref())?;
+    if matches!(cli.command, Command::Mcp) {
+        mcp::serve(&runtime, &sources, g.verbose)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let progress = Progress::new(g.verbose, g.json || matches!(cli.command, Command::Call { .. } | Command::Tools));
     let (mut store, instance) = runtime.instantiate(sources, progress)?;
     store.data_mut().progress.debug(&format!(
@@ -158,6 +163,7 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
             println!("{}", serde_json::to_string_pretty(&value)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Mcp => unreachable!("served before a store is made"),
         Command::Call { tool, arguments } => {
             let mut args = arguments.clone();
             if args == "-" {

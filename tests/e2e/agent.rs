@@ -39,3 +39,29 @@ fn tools_are_called_with_json() {
     let unknown = ws.hr(&["call", "make_coffee", "{}"]).failed().json();
     assert!(unknown["error"]["message"].as_str().unwrap().contains("unknown tool 'make_coffee'"));
 }
+
+#[test]
+fn the_tools_are_served_over_mcp() {
+    let ws = Workspace::new("mcp");
+    let requests = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2e","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"generate_mock_data","arguments":{"platform":"magento","strategy":"minimal","dry_run":true}}}"#,
+        r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"clean_mock_data","arguments":{"platform":"magento"}}}"#,
+        r#"{"jsonrpc":"2.0","id":5,"method":"nope"}"#,
+    ]
+    .join("\n");
+    let run = ws.hr_in(&["mcp"], Some(&requests));
+    run.ok();
+    let replies: Vec<serde_json::Value> = run.stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON-RPC message per line")).collect();
+    assert_eq!(replies.len(), 5, "no reply to the notification:\n{}", run.stdout);
+    assert_eq!(replies[0]["result"]["serverInfo"]["name"], "bustly-mock-data");
+    assert_eq!(replies[1]["result"]["tools"].as_array().unwrap().len(), 3);
+    let generated = &replies[2]["result"];
+    assert_eq!(generated["isError"], false);
+    assert_eq!(generated["structuredContent"]["dry_run"], true);
+    assert!(generated["content"][0]["text"].as_str().unwrap().contains("\"success\":true"));
+    assert_eq!(replies[3]["result"]["isError"], true);
+    assert_eq!(replies[4]["error"]["code"], -32601);
+}
