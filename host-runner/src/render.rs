@@ -4,18 +4,6 @@ use std::process::ExitCode;
 
 use crate::runtime::wit;
 
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 pub fn tool_error(e: &wit::ToolError) -> ExitCode {
     let kind = match e.kind {
         wit::ErrorKind::InvalidInput => "invalid input",
@@ -43,11 +31,11 @@ pub fn generated(r: &wit::MockResult, platform: &str) -> ExitCode {
     let width = r.platforms.iter().flat_map(|p| &p.tables).map(|t| t.table.len()).max().unwrap_or(10);
     for p in &r.platforms {
         for t in &p.tables {
-            println!("  {:width$}  {:>12}", t.table, thousands(t.inserted));
+            println!("  {:width$}  {:>12}", t.table, t.inserted);
         }
     }
     let secs = r.execution_time_ms as f64 / 1000.0;
-    let rate = if secs > 0.0 { format!(", {} rows/s", thousands((r.total_records as f64 / secs) as u64)) } else { String::new() };
+    let rate = if secs > 0.0 { format!(", {} rows/s", (r.total_records as f64 / secs) as u64) } else { String::new() };
     println!();
     println!("run {} · seed {} · {} · {secs:.1} s{rate}", r.run_id, r.seed, r.environment);
     if r.dry_run {
@@ -76,7 +64,7 @@ pub fn status(r: &wit::StatusReport) -> ExitCode {
     let width = r.tables.iter().map(|t| t.table.len()).max().unwrap_or(10);
     println!("  {:width$}  {:>12}  {:>12}", "table", "rows", "generated");
     for t in &r.tables {
-        println!("  {:width$}  {:>12}  {:>12}", t.table, thousands(t.total_rows), thousands(t.generated_rows));
+        println!("  {:width$}  {:>12}  {:>12}", t.table, t.total_rows, t.generated_rows);
     }
     println!();
     if r.runs.is_empty() {
@@ -87,7 +75,7 @@ pub fn status(r: &wit::StatusReport) -> ExitCode {
             println!(
                 "  {}  {:>10} rows  {}  {} .. {}",
                 run.run_id,
-                thousands(run.rows),
+                run.rows,
                 run.platforms.join(", "),
                 run.first_row_at.as_deref().unwrap_or("?"),
                 run.last_row_at.as_deref().unwrap_or("?")

@@ -8,16 +8,14 @@ use rand::RngExt;
 
 use crate::core::money::portion;
 use crate::core::rng::{Domain, stream2};
-use crate::error::Result;
 use crate::fields;
 use crate::model::row::{KeyRef, Row, Value};
 use crate::model::table::{FieldKind as K, TableSpec};
-use crate::platforms::store::analysis::{StoreFields, analyse};
+use crate::platforms::store::analysis::StoreFields;
 use crate::platforms::store::catalogue::{ProductDraft, ProductKind, ProductStatus, VariantDraft};
-use crate::platforms::store::engine::{BuyerView, CustomerDraft, Scene, StoreGeneration, StoreTables, StoreVocabulary};
+use crate::platforms::store::engine::{BuyerView, CustomerDraft, Scene, StoreDefinition, StoreTables, StoreVocabulary};
 use crate::platforms::store::orders::{OrderDraft, OrderStatus};
 use crate::platforms::store::utm;
-use crate::platforms::{AnalysisContext, Generation, Platform, Query};
 
 fields! {
     pub enum ShopInfo {
@@ -149,43 +147,7 @@ static ITEMS: TableSpec = TableSpec {
 
 static TABLE_LIST: [&TableSpec; 6] = [&SHOP_INFO, &PRODUCTS, &VARIANTS, &CUSTOMERS, &ORDERS, &ITEMS];
 
-static TABLES: StoreTables = StoreTables {
-    shop: &SHOP_INFO,
-    products: &PRODUCTS,
-    variants: &VARIANTS,
-    customers: &CUSTOMERS,
-    orders: &ORDERS,
-    items: &ITEMS,
-    events: None,
-};
 
-static FIELDS: StoreFields = StoreFields {
-    shop_currency: "currency",
-    shop_timezone: "iana_timezone",
-    shop_name: "shop_name",
-    shop_domain: "shop_domain",
-    shop_country: "country_code",
-    product_title: "name",
-    product_type: "categories",
-    product_vendor: "brand_name",
-    product_created: "date_created",
-    product_price: "price",
-    variant_product: "product_id",
-    variant_price: "price",
-    variant_title: "option_values",
-    variant_sku: "sku",
-    customer_created: "date_created",
-    customer_email: "email",
-    customer_first_name: "first_name",
-    customer_last_name: "last_name",
-    order_created: "date_created",
-    order_number: "",
-    item_order: "order_id",
-    item_product: "product_id",
-    item_quantity: "quantity",
-    event_name: "",
-    event_session: "",
-};
 
 /// BigCommerce's order statuses (status_id, name). Settled orders are
 /// mostly Completed or Shipped; the last days' mostly await fulfillment.
@@ -211,36 +173,56 @@ const PLANS: [&str; 4] = ["Standard", "Plus", "Pro", "Enterprise"];
 const PAYMENT_METHODS: [&str; 4] = ["Credit Card", "PayPal", "Apple Pay", "Google Pay"];
 
 pub struct BigCommerce;
-pub static BIGCOMMERCE: BigCommerce = BigCommerce;
 
-impl Platform for BigCommerce {
-    fn name(&self) -> &'static str {
-        "bigcommerce"
-    }
+pub static BIGCOMMERCE: StoreDefinition = StoreDefinition {
+    name: "bigcommerce",
+    description: "BigCommerce store: store settings, products, variants, customers, orders and order products",
+    tables: StoreTables {
+        shop: &SHOP_INFO,
+        products: &PRODUCTS,
+        variants: &VARIANTS,
+        customers: &CUSTOMERS,
+        orders: &ORDERS,
+        items: &ITEMS,
+        events: None,
+    },
+    in_order: &TABLE_LIST,
+    fields: StoreFields {
+        shop_currency: "currency",
+        shop_timezone: "iana_timezone",
+        shop_name: "shop_name",
+        shop_domain: "shop_domain",
+        shop_country: "country_code",
+        product_title: "name",
+        product_type: "categories",
+        product_vendor: "brand_name",
+        product_created: "date_created",
+        product_price: "price",
+        variant_product: "product_id",
+        variant_price: "price",
+        variant_title: "option_values",
+        variant_sku: "sku",
+        customer_created: "date_created",
+        customer_email: "email",
+        customer_first_name: "first_name",
+        customer_last_name: "last_name",
+        order_created: "date_created",
+        order_number: "",
+        item_order: "order_id",
+        item_product: "product_id",
+        item_quantity: "quantity",
+        event_name: "",
+        event_session: "",
+    },
+    vocabulary: &BigCommerce,
+};
 
-    fn description(&self) -> &'static str {
-        "BigCommerce store: store settings, products, variants, customers, orders and order products"
-    }
-
-    fn tables(&self) -> &'static [&'static TableSpec] {
-        &TABLE_LIST
-    }
-
-    fn analyse(&self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>> {
-        let (inputs, found) = analyse(cx, &TABLES, &FIELDS, cx.seed, query)?;
-        Ok(Box::new(StoreGeneration::new(self.name(), &BIGCOMMERCE, inputs, found)))
-    }
-}
 
 fn option_values(v: &VariantDraft) -> String {
     v.options.iter().map(|(axis, value)| format!("{axis}: {value}")).collect::<Vec<_>>().join(", ")
 }
 
 impl StoreVocabulary for BigCommerce {
-    fn tables(&self) -> &'static StoreTables {
-        &TABLES
-    }
-
     fn statuses(&self) -> &'static [OrderStatus] {
         STATUSES
     }

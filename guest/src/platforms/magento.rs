@@ -6,16 +6,14 @@ use rand::RngExt;
 
 use crate::core::money::portion;
 use crate::core::rng::{Domain, mix, stream2};
-use crate::error::Result;
 use crate::fields;
 use crate::model::row::{KeyRef, Row, Value};
 use crate::model::table::{FieldKind as K, TableSpec};
-use crate::platforms::store::analysis::{StoreFields, analyse};
+use crate::platforms::store::analysis::StoreFields;
 use crate::platforms::store::catalogue::{ProductDraft, ProductKind, ProductStatus, VariantDraft};
-use crate::platforms::store::engine::{BuyerView, CustomerDraft, Scene, StoreGeneration, StoreTables, StoreVocabulary};
+use crate::platforms::store::engine::{BuyerView, CustomerDraft, Scene, StoreDefinition, StoreTables, StoreVocabulary};
 use crate::platforms::store::orders::{OrderDraft, OrderStatus};
 use crate::platforms::store::utm;
-use crate::platforms::{AnalysisContext, Generation, Platform, Query};
 
 fields! {
     pub enum ShopInfo {
@@ -139,43 +137,7 @@ static ITEMS: TableSpec = TableSpec {
 
 static TABLE_LIST: [&TableSpec; 6] = [&SHOP_INFO, &PRODUCTS, &VARIANTS, &CUSTOMERS, &ORDERS, &ITEMS];
 
-static TABLES: StoreTables = StoreTables {
-    shop: &SHOP_INFO,
-    products: &PRODUCTS,
-    variants: &VARIANTS,
-    customers: &CUSTOMERS,
-    orders: &ORDERS,
-    items: &ITEMS,
-    events: None,
-};
 
-static FIELDS: StoreFields = StoreFields {
-    shop_currency: "base_currency_code",
-    shop_timezone: "iana_timezone",
-    shop_name: "shop_name",
-    shop_domain: "shop_domain",
-    shop_country: "country_code",
-    product_title: "name",
-    product_type: "",
-    product_vendor: "",
-    product_created: "created_at",
-    product_price: "price",
-    variant_product: "product_id",
-    variant_price: "price",
-    variant_title: "name",
-    variant_sku: "sku",
-    customer_created: "created_at",
-    customer_email: "email",
-    customer_first_name: "firstname",
-    customer_last_name: "lastname",
-    order_created: "created_at",
-    order_number: "increment_id",
-    item_order: "order_id",
-    item_product: "product_id",
-    item_quantity: "qty_ordered",
-    event_name: "",
-    event_session: "",
-};
 
 /// Magento 2's order state and status pairs.
 static STATUSES: &[OrderStatus] = &[
@@ -190,26 +152,50 @@ static STATUSES: &[OrderStatus] = &[
 ];
 
 pub struct Magento;
-pub static MAGENTO: Magento = Magento;
 
-impl Platform for Magento {
-    fn name(&self) -> &'static str {
-        "magento"
-    }
+pub static MAGENTO: StoreDefinition = StoreDefinition {
+    name: "magento",
+    description: "Magento 2 store: store settings, catalog products, configurable children, customers, sales orders and order items",
+    tables: StoreTables {
+        shop: &SHOP_INFO,
+        products: &PRODUCTS,
+        variants: &VARIANTS,
+        customers: &CUSTOMERS,
+        orders: &ORDERS,
+        items: &ITEMS,
+        events: None,
+    },
+    in_order: &TABLE_LIST,
+    fields: StoreFields {
+        shop_currency: "base_currency_code",
+        shop_timezone: "iana_timezone",
+        shop_name: "shop_name",
+        shop_domain: "shop_domain",
+        shop_country: "country_code",
+        product_title: "name",
+        product_type: "",
+        product_vendor: "",
+        product_created: "created_at",
+        product_price: "price",
+        variant_product: "product_id",
+        variant_price: "price",
+        variant_title: "name",
+        variant_sku: "sku",
+        customer_created: "created_at",
+        customer_email: "email",
+        customer_first_name: "firstname",
+        customer_last_name: "lastname",
+        order_created: "created_at",
+        order_number: "increment_id",
+        item_order: "order_id",
+        item_product: "product_id",
+        item_quantity: "qty_ordered",
+        event_name: "",
+        event_session: "",
+    },
+    vocabulary: &Magento,
+};
 
-    fn description(&self) -> &'static str {
-        "Magento 2 store: store settings, catalog products, configurable children, customers, sales orders and order items"
-    }
-
-    fn tables(&self) -> &'static [&'static TableSpec] {
-        &TABLE_LIST
-    }
-
-    fn analyse(&self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>> {
-        let (inputs, found) = analyse(cx, &TABLES, &FIELDS, cx.seed, query)?;
-        Ok(Box::new(StoreGeneration::new(self.name(), &MAGENTO, inputs, found)))
-    }
-}
 
 /// Magento's product type: configurable when sold in options; virtual for
 /// goods that do not ship; some single items are bundles.
@@ -230,10 +216,6 @@ fn child_name(p: &ProductDraft, v: &VariantDraft) -> String {
 }
 
 impl StoreVocabulary for Magento {
-    fn tables(&self) -> &'static StoreTables {
-        &TABLES
-    }
-
     fn statuses(&self) -> &'static [OrderStatus] {
         STATUSES
     }

@@ -88,7 +88,7 @@ pub trait Platform: Sync {
     /// Its tables, parents before children.
     fn tables(&self) -> &'static [&'static TableSpec];
     /// Reads the workspace and decides what to generate.
-    fn analyse(&self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>>;
+    fn analyse(&'static self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>>;
 }
 
 /// Every platform, in the order `all` generates them: stores first, then

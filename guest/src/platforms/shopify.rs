@@ -2,17 +2,15 @@
 //! status, `#1001` order names, `Default Title` variants, myshopify
 //! domains) and its storefront pixel events.
 
-use crate::error::Result;
 use crate::fields;
 use crate::model::row::{KeyRef, Row, Value};
 use crate::model::table::{FieldKind as K, TableSpec};
-use crate::platforms::store::analysis::{StoreFields, analyse};
+use crate::platforms::store::analysis::StoreFields;
 use crate::platforms::store::catalogue::{ProductDraft, ProductKind, ProductStatus, VariantDraft};
-use crate::platforms::store::engine::{BuyerView, CustomerDraft, Scene, StoreGeneration, StoreTables, StoreVocabulary};
+use crate::platforms::store::engine::{BuyerView, CustomerDraft, Scene, StoreDefinition, StoreTables, StoreVocabulary};
 use crate::platforms::store::orders::{OrderDraft, OrderStatus};
 use crate::platforms::store::sessions::EventDraft;
 use crate::platforms::store::{landing, utm};
-use crate::platforms::{AnalysisContext, Generation, Platform, Query};
 
 fields! {
     pub enum ShopInfo {
@@ -188,43 +186,7 @@ static EVENTS: TableSpec = TableSpec {
 
 static TABLE_LIST: [&TableSpec; 7] = [&SHOP_INFO, &PRODUCTS, &VARIANTS, &CUSTOMERS, &ORDERS, &ITEMS, &EVENTS];
 
-static TABLES: StoreTables = StoreTables {
-    shop: &SHOP_INFO,
-    products: &PRODUCTS,
-    variants: &VARIANTS,
-    customers: &CUSTOMERS,
-    orders: &ORDERS,
-    items: &ITEMS,
-    events: Some(&EVENTS),
-};
 
-static FIELDS: StoreFields = StoreFields {
-    shop_currency: "currency",
-    shop_timezone: "iana_timezone",
-    shop_name: "shop_name",
-    shop_domain: "shop_domain",
-    shop_country: "country_code",
-    product_title: "title",
-    product_type: "product_type",
-    product_vendor: "vendor",
-    product_created: "created_at",
-    product_price: "price",
-    variant_product: "product_id",
-    variant_price: "price",
-    variant_title: "title",
-    variant_sku: "sku",
-    customer_created: "created_at",
-    customer_email: "email",
-    customer_first_name: "first_name",
-    customer_last_name: "last_name",
-    order_created: "created_at",
-    order_number: "order_number",
-    item_order: "order_id",
-    item_product: "product_id",
-    item_quantity: "quantity",
-    event_name: "event_name",
-    event_session: "session_id",
-};
 
 /// Shopify's financial status and fulfillment status (`""`: unfulfilled,
 /// which Shopify reports as null). Most settled orders are paid and
@@ -246,36 +208,56 @@ const PLANS: [&str; 4] = ["Basic", "Shopify", "Advanced", "Shopify Plus"];
 const CANCEL_REASONS: [&str; 4] = ["customer", "inventory", "fraud", "declined"];
 
 pub struct Shopify;
-pub static SHOPIFY: Shopify = Shopify;
 
-impl Platform for Shopify {
-    fn name(&self) -> &'static str {
-        "shopify"
-    }
+pub static SHOPIFY: StoreDefinition = StoreDefinition {
+    name: "shopify",
+    description: "Shopify store: shop, products, variants, customers, orders, line items and web pixel events",
+    tables: StoreTables {
+        shop: &SHOP_INFO,
+        products: &PRODUCTS,
+        variants: &VARIANTS,
+        customers: &CUSTOMERS,
+        orders: &ORDERS,
+        items: &ITEMS,
+        events: Some(&EVENTS),
+    },
+    in_order: &TABLE_LIST,
+    fields: StoreFields {
+        shop_currency: "currency",
+        shop_timezone: "iana_timezone",
+        shop_name: "shop_name",
+        shop_domain: "shop_domain",
+        shop_country: "country_code",
+        product_title: "title",
+        product_type: "product_type",
+        product_vendor: "vendor",
+        product_created: "created_at",
+        product_price: "price",
+        variant_product: "product_id",
+        variant_price: "price",
+        variant_title: "title",
+        variant_sku: "sku",
+        customer_created: "created_at",
+        customer_email: "email",
+        customer_first_name: "first_name",
+        customer_last_name: "last_name",
+        order_created: "created_at",
+        order_number: "order_number",
+        item_order: "order_id",
+        item_product: "product_id",
+        item_quantity: "quantity",
+        event_name: "event_name",
+        event_session: "session_id",
+    },
+    vocabulary: &Shopify,
+};
 
-    fn description(&self) -> &'static str {
-        "Shopify store: shop, products, variants, customers, orders, line items and web pixel events"
-    }
-
-    fn tables(&self) -> &'static [&'static TableSpec] {
-        &TABLE_LIST
-    }
-
-    fn analyse(&self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>> {
-        let (inputs, found) = analyse(cx, &TABLES, &FIELDS, cx.seed, query)?;
-        Ok(Box::new(StoreGeneration::new(self.name(), &SHOPIFY, inputs, found)))
-    }
-}
 
 fn opt_text(s: &str) -> Value {
     if s.is_empty() { Value::Null } else { Value::Text(s.to_string()) }
 }
 
 impl StoreVocabulary for Shopify {
-    fn tables(&self) -> &'static StoreTables {
-        &TABLES
-    }
-
     fn statuses(&self) -> &'static [OrderStatus] {
         STATUSES
     }

@@ -45,7 +45,7 @@ pub fn plans(platform: &dyn Platform, key: &str) -> HashMap<&'static str, Column
 }
 
 /// Analyses an empty workspace and returns the generation.
-pub fn generation(platform: &dyn Platform, seed: u64, orders: u64, plans: &HashMap<&'static str, ColumnPlan>) -> Box<dyn Generation> {
+pub fn generation(platform: &'static dyn Platform, seed: u64, orders: u64, plans: &HashMap<&'static str, ColumnPlan>) -> Box<dyn Generation> {
     let counts = HashMap::new();
     let cx = AnalysisContext {
         workspace: "ws",

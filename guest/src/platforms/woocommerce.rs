@@ -7,16 +7,14 @@ use rand::RngExt;
 
 use crate::core::money::portion;
 use crate::core::rng::{Domain, stream2};
-use crate::error::Result;
 use crate::fields;
 use crate::model::row::{KeyRef, Row, Value};
 use crate::model::table::{FieldKind as K, TableSpec};
-use crate::platforms::store::analysis::{StoreFields, analyse};
+use crate::platforms::store::analysis::StoreFields;
 use crate::platforms::store::catalogue::{ProductDraft, ProductStatus, VariantDraft};
-use crate::platforms::store::engine::{BuyerView, CustomerDraft, Scene, StoreGeneration, StoreTables, StoreVocabulary};
+use crate::platforms::store::engine::{BuyerView, CustomerDraft, Scene, StoreDefinition, StoreTables, StoreVocabulary};
 use crate::platforms::store::orders::{OrderDraft, OrderStatus};
 use crate::platforms::store::utm;
-use crate::platforms::{AnalysisContext, Generation, Platform, Query};
 
 fields! {
     pub enum ShopInfo {
@@ -145,43 +143,7 @@ static ITEMS: TableSpec = TableSpec {
 
 static TABLE_LIST: [&TableSpec; 6] = [&SHOP_INFO, &PRODUCTS, &VARIANTS, &CUSTOMERS, &ORDERS, &ITEMS];
 
-static TABLES: StoreTables = StoreTables {
-    shop: &SHOP_INFO,
-    products: &PRODUCTS,
-    variants: &VARIANTS,
-    customers: &CUSTOMERS,
-    orders: &ORDERS,
-    items: &ITEMS,
-    events: None,
-};
 
-static FIELDS: StoreFields = StoreFields {
-    shop_currency: "currency",
-    shop_timezone: "iana_timezone",
-    shop_name: "shop_name",
-    shop_domain: "shop_domain",
-    shop_country: "country_code",
-    product_title: "name",
-    product_type: "categories",
-    product_vendor: "",
-    product_created: "date_created",
-    product_price: "price",
-    variant_product: "product_id",
-    variant_price: "price",
-    variant_title: "attributes",
-    variant_sku: "sku",
-    customer_created: "date_created",
-    customer_email: "email",
-    customer_first_name: "first_name",
-    customer_last_name: "last_name",
-    order_created: "date_created",
-    order_number: "",
-    item_order: "order_id",
-    item_product: "product_id",
-    item_quantity: "quantity",
-    event_name: "",
-    event_session: "",
-};
 
 /// WooCommerce's statuses: settled orders mostly completed; recent ones
 /// mostly processing (paid, not yet shipped) or waiting for payment.
@@ -198,26 +160,50 @@ static STATUSES: &[OrderStatus] = &[
 const PAYMENTS: [(&str, &str); 4] = [("stripe", "Credit Card (Stripe)"), ("ppcp-gateway", "PayPal"), ("bacs", "Direct bank transfer"), ("cod", "Cash on delivery")];
 
 pub struct WooCommerce;
-pub static WOOCOMMERCE: WooCommerce = WooCommerce;
 
-impl Platform for WooCommerce {
-    fn name(&self) -> &'static str {
-        "woocommerce"
-    }
+pub static WOOCOMMERCE: StoreDefinition = StoreDefinition {
+    name: "woocommerce",
+    description: "WooCommerce store: store settings, simple and variable products, variations, customers, orders and line items",
+    tables: StoreTables {
+        shop: &SHOP_INFO,
+        products: &PRODUCTS,
+        variants: &VARIANTS,
+        customers: &CUSTOMERS,
+        orders: &ORDERS,
+        items: &ITEMS,
+        events: None,
+    },
+    in_order: &TABLE_LIST,
+    fields: StoreFields {
+        shop_currency: "currency",
+        shop_timezone: "iana_timezone",
+        shop_name: "shop_name",
+        shop_domain: "shop_domain",
+        shop_country: "country_code",
+        product_title: "name",
+        product_type: "categories",
+        product_vendor: "",
+        product_created: "date_created",
+        product_price: "price",
+        variant_product: "product_id",
+        variant_price: "price",
+        variant_title: "attributes",
+        variant_sku: "sku",
+        customer_created: "date_created",
+        customer_email: "email",
+        customer_first_name: "first_name",
+        customer_last_name: "last_name",
+        order_created: "date_created",
+        order_number: "",
+        item_order: "order_id",
+        item_product: "product_id",
+        item_quantity: "quantity",
+        event_name: "",
+        event_session: "",
+    },
+    vocabulary: &WooCommerce,
+};
 
-    fn description(&self) -> &'static str {
-        "WooCommerce store: store settings, simple and variable products, variations, customers, orders and line items"
-    }
-
-    fn tables(&self) -> &'static [&'static TableSpec] {
-        &TABLE_LIST
-    }
-
-    fn analyse(&self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>> {
-        let (inputs, found) = analyse(cx, &TABLES, &FIELDS, cx.seed, query)?;
-        Ok(Box::new(StoreGeneration::new(self.name(), &WOOCOMMERCE, inputs, found)))
-    }
-}
 
 fn attributes(v: &VariantDraft) -> String {
     v.options.iter().map(|(axis, value)| format!("pa_{}: {value}", axis.to_lowercase())).collect::<Vec<_>>().join(" | ")
@@ -232,10 +218,6 @@ fn prices(v: &VariantDraft) -> (i64, i64, Option<i64>) {
 }
 
 impl StoreVocabulary for WooCommerce {
-    fn tables(&self) -> &'static StoreTables {
-        &TABLES
-    }
-
     fn statuses(&self) -> &'static [OrderStatus] {
         STATUSES
     }

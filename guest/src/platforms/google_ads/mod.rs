@@ -157,7 +157,7 @@ impl Platform for GoogleAds {
         &TABLE_LIST
     }
 
-    fn analyse(&self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>> {
+    fn analyse(&'static self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>> {
         let existing = cx.count(&CAMPAIGNS);
         let plan = cx.plan(&CAMPAIGNS);
         let col = |f: CampaignRow| plan.column_of(f).map(quote);

@@ -20,7 +20,8 @@ use crate::platforms::store::inputs::StoreInputs;
 use crate::platforms::store::orders::{AdSource, LineDraft, OrderBook, OrderDraft, OrderStatus, Source};
 use crate::platforms::store::sessions::{EventDraft, sessions};
 use crate::platforms::store::shop::ShopDraft;
-use crate::platforms::{Generation, Sink};
+use crate::platforms::store::analysis::{StoreFields, analyse};
+use crate::platforms::{AnalysisContext, Generation, Platform, Query, Sink};
 
 /// A store platform's tables, by role.
 #[derive(Debug)]
@@ -87,9 +88,40 @@ impl Scene<'_> {
     }
 }
 
+/// A store platform: its tables, what analysis reads, and its vocabulary.
+/// Every store platform is one of these; `Platform` is implemented once,
+/// here, for all of them.
+pub struct StoreDefinition {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub tables: StoreTables,
+    /// The same tables, parents before children.
+    pub in_order: &'static [&'static TableSpec],
+    pub fields: StoreFields,
+    pub vocabulary: &'static dyn StoreVocabulary,
+}
+
+impl Platform for StoreDefinition {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn description(&self) -> &'static str {
+        self.description
+    }
+
+    fn tables(&self) -> &'static [&'static TableSpec] {
+        self.in_order
+    }
+
+    fn analyse(&'static self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>> {
+        let (inputs, found) = analyse(cx, &self.tables, &self.fields, cx.seed, query)?;
+        Ok(Box::new(StoreGeneration::new(self, inputs, found)))
+    }
+}
+
 /// One store platform's words for the engine's drafts.
 pub trait StoreVocabulary: Sync {
-    fn tables(&self) -> &'static StoreTables;
     /// The platform's order statuses with their weights.
     fn statuses(&self) -> &'static [OrderStatus];
     /// Whether a product's variants are rows of the variants table
@@ -113,8 +145,8 @@ pub trait StoreVocabulary: Sync {
 
 /// A decided store generation.
 pub struct StoreGeneration {
+    definition: &'static StoreDefinition,
     vocabulary: &'static dyn StoreVocabulary,
-    platform: &'static str,
     inputs: StoreInputs,
     shop: ShopDraft,
     catalogue: Catalogue,
@@ -126,12 +158,12 @@ pub struct StoreGeneration {
 }
 
 impl StoreGeneration {
-    pub fn new(platform: &'static str, vocabulary: &'static dyn StoreVocabulary, inputs: StoreInputs, found: String) -> StoreGeneration {
+    pub fn new(definition: &'static StoreDefinition, inputs: StoreInputs, found: String) -> StoreGeneration {
         let shop = ShopDraft::new(&inputs);
         let catalogue = Catalogue::new(&inputs, &shop);
         let customers = CustomerBook::new(&inputs);
         let timeline = Timeline::new(inputs.period, &inputs.shape, &time_zone(&shop.timezone), 0.15);
-        StoreGeneration { vocabulary, platform, inputs, shop, catalogue, customers, timeline, ads: None, found }
+        StoreGeneration { definition, vocabulary: definition.vocabulary, inputs, shop, catalogue, customers, timeline, ads: None, found }
     }
 
     pub fn inputs(&self) -> &StoreInputs {
@@ -218,7 +250,7 @@ impl Generation for StoreGeneration {
     fn describe(&self) -> String {
         format!(
             "{}: {}; generating {} orders from {} to {} for {} ({}, {})",
-            self.platform,
+            self.definition.name,
             self.found,
             self.inputs.orders,
             crate::core::time::format_timestamp(self.inputs.period.start),
@@ -230,7 +262,7 @@ impl Generation for StoreGeneration {
     }
 
     fn estimate(&self, table: &TableSpec) -> u64 {
-        let t = self.vocabulary.tables();
+        let t = &self.definition.tables;
         let n = self.inputs.orders;
         let named = |spec: &TableSpec| std::ptr::eq(spec, table);
         if named(t.shop) {
@@ -259,7 +291,7 @@ impl Generation for StoreGeneration {
     }
 
     fn stream(&self, table: &TableSpec, sink: &mut Sink) -> Result<()> {
-        let t = self.vocabulary.tables();
+        let t = &self.definition.tables;
         let v = self.vocabulary;
         let book = self.book();
         let scene = Scene { inputs: &self.inputs, shop: &self.shop, catalogue: &self.catalogue, book: &book };

@@ -92,14 +92,36 @@ pub fn sessions(
     buy_session(&mut rng, funnel, catalogue, thanks, order, customer, out);
 }
 
-fn session_ids<R: RngExt>(rng: &mut R) -> (Arc<str>, Arc<str>) {
-    let a: u128 = rng.random();
-    let b: u64 = rng.random();
-    (Arc::from(format!("{:032x}", a)), Arc::from(format!("{:016x}", b)))
+/// What a session's events share.
+struct Visit {
+    session: Arc<str>,
+    client: Arc<str>,
+    customer: Option<KeyRef>,
 }
 
-fn product_page(catalogue: &Catalogue, product: usize) -> Arc<str> {
-    catalogue.products[product].page.clone()
+impl Visit {
+    fn new<R: RngExt>(rng: &mut R, customer: Option<KeyRef>) -> Visit {
+        let a: u128 = rng.random();
+        let b: u64 = rng.random();
+        Visit { session: Arc::from(format!("{:032x}", a)), client: Arc::from(format!("{:016x}", b)), customer }
+    }
+
+    /// A page view of a product, or an add-to-cart worth its price.
+    fn on_product(&self, catalogue: &Catalogue, name: EventName, at: Seconds, (product, variant): (usize, usize)) -> EventDraft {
+        EventDraft {
+            name,
+            session: self.session.clone(),
+            client: self.client.clone(),
+            at,
+            customer: self.customer.clone(),
+            order: false,
+            product: Some((product, variant)),
+            page: catalogue.products[product].page.clone(),
+            referrer: None,
+            utm: None,
+            value: (name == EventName::AddToCart).then(|| catalogue.products[product].variants[variant].price),
+        }
+    }
 }
 
 fn landing<R: RngExt>(rng: &mut R) -> (Option<&'static str>, Option<Utm>) {
@@ -113,46 +135,27 @@ fn landing<R: RngExt>(rng: &mut R) -> (Option<&'static str>, Option<Utm>) {
 }
 
 fn browse_session<R: RngExt>(rng: &mut R, funnel: &Funnel, catalogue: &Catalogue, home: &Arc<str>, start: Seconds, out: &mut Vec<EventDraft>) {
-    let (session, client) = session_ids(rng);
+    let visit = Visit::new(rng, None);
     let (referrer, utm) = landing(rng);
     let views = one_plus_poisson(rng, funnel.browser_page_views, 12);
     let mut at = start;
-    let mut last_product = None;
+    let mut last_product = (0, 0);
     for v in 0..views {
         let product = catalogue.pick(rng, at);
-        let variant = rng.random_range(0..catalogue.products[product].variants.len());
-        out.push(EventDraft {
-            name: EventName::PageView,
-            session: session.clone(),
-            client: client.clone(),
-            at,
-            customer: None,
-            order: false,
-            product: Some((product, variant)),
-            page: if v == 0 && rng.random_bool(0.4) { home.clone() } else { product_page(catalogue, product) },
-            referrer: if v == 0 { referrer } else { None },
-            utm: if v == 0 { utm.clone() } else { None },
-            value: None,
-        });
-        last_product = Some((product, variant));
+        last_product = (product, rng.random_range(0..catalogue.products[product].variants.len()));
+        let mut event = visit.on_product(catalogue, EventName::PageView, at, last_product);
+        if v == 0 {
+            if rng.random_bool(0.4) {
+                event.page = home.clone();
+            }
+            (event.referrer, event.utm) = (referrer, utm.clone());
+        }
+        out.push(event);
         at += rng.random_range(10..4 * MINUTE);
     }
     if rng.random_bool(funnel.browser_cart_rate.clamp(0.0, 1.0)) {
-        let (product, variant) = last_product.expect("a session views at least one page");
         for _ in 0..rng.random_range(1..=2) {
-            out.push(EventDraft {
-                name: EventName::AddToCart,
-                session: session.clone(),
-                client: client.clone(),
-                at,
-                customer: None,
-                order: false,
-                product: Some((product, variant)),
-                page: product_page(catalogue, product),
-                referrer: None,
-                utm: None,
-                value: Some(catalogue.products[product].variants[variant].price),
-            });
+            out.push(visit.on_product(catalogue, EventName::AddToCart, at, last_product));
             at += rng.random_range(10..2 * MINUTE);
         }
     }
@@ -167,7 +170,7 @@ fn buy_session<R: RngExt>(
     customer: Option<KeyRef>,
     out: &mut Vec<EventDraft>,
 ) {
-    let (session, client) = session_ids(rng);
+    let visit = Visit::new(rng, customer);
     let views = rng.random_range(funnel.buyer_page_views.0..=funnel.buyer_page_views.1);
     let carts = rng.random_range(funnel.buyer_carts.0..=funnel.buyer_carts.1);
     let start = order.at - rng.random_range(5 * MINUTE..45 * MINUTE);
@@ -209,26 +212,18 @@ fn buy_session<R: RngExt>(
                 }
             }
         };
-        out.push(EventDraft {
-            name,
-            session: session.clone(),
-            client: client.clone(),
-            at,
-            customer: customer.clone(),
-            order: false,
-            product: Some((product, variant)),
-            page: product_page(catalogue, product),
-            referrer: if i == 0 { referrer } else { None },
-            utm: if i == 0 { utm.clone() } else { None },
-            value: (name == EventName::AddToCart).then(|| catalogue.products[product].variants[variant].price),
-        });
+        let mut event = visit.on_product(catalogue, name, at, (product, variant));
+        if i == 0 {
+            (event.referrer, event.utm) = (referrer, utm.clone());
+        }
+        out.push(event);
     }
     out.push(EventDraft {
         name: EventName::Purchase,
-        session,
-        client,
+        session: visit.session,
+        client: visit.client,
         at: order.at,
-        customer,
+        customer: visit.customer,
         order: true,
         product: None,
         page: thanks,
