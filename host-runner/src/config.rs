@@ -121,6 +121,11 @@ impl Sources {
         let key = get("SUPABASE_SERVICE_ROLE_KEY").ok_or_else(|| {
             format!("environment '{name}' has no SUPABASE_SERVICE_ROLE_KEY: add the project's service-role key to the \"{name}\" section of {file_name}")
         })?;
+        if http::HeaderValue::from_str(&key).is_err() {
+            return Err(format!(
+                "SUPABASE_SERVICE_ROLE_KEY for '{name}' in {file_name} has characters an HTTP header cannot carry: copy it again from the Supabase dashboard (Settings > API)"
+            ));
+        }
         if key.starts_with("your-") || key.contains("service-role-key-here") {
             return Err(format!(
                 "SUPABASE_SERVICE_ROLE_KEY for '{name}' in {file_name} is still the example's placeholder: replace it with the project's service-role key (Supabase dashboard: Settings > API)"

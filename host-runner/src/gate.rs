@@ -23,20 +23,27 @@ type ResponseFuture = Box<dyn Future<Output = Result<(http::Response<WasiBody>, 
 /// Where the component may go, and with which key.
 pub struct Gate {
     target: Option<(Origin, Secret)>,
+    /// The open environment is production and this call was not confirmed
+    /// for writing there: only reads go through. Enforced here as well as in
+    /// the component, which cannot be trusted to check for itself.
+    reads_only: bool,
+    /// The call carried the production confirmation (--confirm-production).
+    production_confirmed: bool,
     pool: Pool,
-    /// Hosts the component was refused, for the report.
+    /// Requests refused, for the report.
     pub denied: Arc<Mutex<Vec<String>>>,
 }
 
 impl Gate {
     /// A gate that lets nothing through until `open`.
-    pub fn closed() -> Gate {
-        Gate { target: None, pool: sender::pool(), denied: Arc::default() }
+    pub fn closed(production_confirmed: bool) -> Gate {
+        Gate { target: None, reads_only: false, production_confirmed, pool: sender::pool(), denied: Arc::default() }
     }
 
     /// From now on, requests to `origin` are allowed and carry `key`.
-    pub fn open(&mut self, origin: Origin, key: Secret) {
+    pub fn open(&mut self, origin: Origin, key: Secret, production: bool) {
         self.target = Some((origin, key));
+        self.reads_only = production && !self.production_confirmed;
     }
 
     pub fn allowed(&self) -> Option<&Origin> {
@@ -66,7 +73,8 @@ impl WasiHttpHooks for Gate {
         _fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> ResponseFuture {
         let allowed = self.target.as_ref().filter(|(origin, _)| origin.allows(request.uri()));
-        let headers = allowed.and_then(|(_, key)| credentials(key));
+        let refused_write = allowed.is_some_and(|(origin, _)| self.reads_only && origin.is_write(request.method(), request.uri()));
+        let headers = allowed.filter(|_| !refused_write).and_then(|(_, key)| credentials(key));
         match headers {
             Some((apikey, bearer)) => {
                 let h = request.headers_mut();
@@ -80,6 +88,7 @@ impl WasiHttpHooks for Gate {
             }
             None => {
                 let target = request.uri().authority().map_or_else(|| request.uri().to_string(), |a| a.to_string());
+                let target = if refused_write { format!("{target} (a write to production without --confirm-production)") } else { target };
                 if let Ok(mut d) = self.denied.lock() {
                     d.push(target);
                 }

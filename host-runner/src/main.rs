@@ -38,7 +38,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
+fn run(mut cli: Cli) -> Result<ExitCode> {
+    if let Command::Call { arguments, .. } = &mut cli.command {
+        if arguments == "-" {
+            arguments.clear();
+            std::io::stdin().read_to_string(arguments).context("reading the arguments from stdin")?;
+        }
+    }
     let g = &cli.global;
     let sources = Sources {
         config_dir: find_config_dir(g.config_dir.clone()),
@@ -54,7 +60,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let progress = Progress::new(g.verbose, g.json || matches!(cli.command, Command::Call { .. } | Command::Tools));
-    let (mut store, instance) = runtime.instantiate(sources, progress)?;
+    let (mut store, instance) = runtime.instantiate(sources, progress, production_confirmed(&cli.command))?;
     store.data_mut().progress.debug(&format!(
         "component {} ({})",
         component.display(),
@@ -73,6 +79,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     outcome
+}
+
+/// Whether this call carries the confirmation to write to production: the
+/// flag, or `confirm_production: true` in a call's JSON arguments.
+fn production_confirmed(command: &Command) -> bool {
+    match command {
+        Command::Generate(a) => a.confirm_production,
+        Command::Clean(a) => a.confirm_production,
+        Command::Call { arguments, .. } => {
+            serde_json::from_str::<serde_json::Value>(arguments).is_ok_and(|v| v["confirm_production"] == json!(true))
+        }
+        _ => false,
+    }
 }
 
 fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) -> Result<ExitCode> {
@@ -166,10 +185,6 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
         Command::Mcp => unreachable!("served before a store is made"),
         Command::Call { tool, arguments } => {
             let mut args = arguments.clone();
-            if args == "-" {
-                args.clear();
-                std::io::stdin().read_to_string(&mut args).context("reading the arguments from stdin")?;
-            }
             // --env applies to calls too, unless the arguments name one.
             if let (Some(env), Ok(serde_json::Value::Object(mut map))) = (&g.env, serde_json::from_str::<serde_json::Value>(&args)) {
                 if tool != "tools" && !map.contains_key("env") {

@@ -48,14 +48,15 @@ fn handle(runtime: &Runtime, sources: &Sources, verbose: bool, message: &Value) 
             "serverInfo": {"name": "bustly-mock-data", "version": env!("CARGO_PKG_VERSION")},
         })),
         "ping" => Ok(json!({})),
-        "tools/list" => call(runtime, sources, verbose, |store, instance| {
+        "tools/list" => call(runtime, sources, verbose, false, |store, instance| {
             let defs = instance.bustly_mock_data_agent().call_tool_definitions(store)?;
             Ok(json!({"tools": serde_json::from_str::<Value>(&defs)?}))
         }),
         "tools/call" => {
             let name = message["params"]["name"].as_str().unwrap_or_default().to_string();
             let arguments = message["params"].get("arguments").cloned().unwrap_or_else(|| json!({}));
-            call(runtime, sources, verbose, |store, instance| {
+            let confirmed = arguments["confirm_production"] == json!(true);
+            call(runtime, sources, verbose, confirmed, |store, instance| {
                 let answer = instance.bustly_mock_data_agent().call_call_tool(store, &name, &arguments.to_string())?;
                 let value: Value = serde_json::from_str(&answer)?;
                 let failed = value["success"] != json!(true);
@@ -77,10 +78,11 @@ fn call(
     runtime: &Runtime,
     sources: &Sources,
     verbose: bool,
+    production_confirmed: bool,
     f: impl FnOnce(&mut wasmtime::Store<crate::runtime::State>, &crate::runtime::MockData) -> Result<Value>,
 ) -> Result<Value, (i64, String)> {
     let run = || -> Result<Value> {
-        let (mut store, instance) = runtime.instantiate(sources.clone(), Progress::new(verbose, true))?;
+        let (mut store, instance) = runtime.instantiate(sources.clone(), Progress::new(verbose, true), production_confirmed)?;
         f(&mut store, &instance)
     };
     run().map_err(|e| (-32603, format!("{e:#}")))

@@ -1,19 +1,24 @@
 //! Which outgoing requests the component may make: to the configured
-//! Supabase origin (scheme, host and port) and nowhere else. Plain `http`
-//! only for loopback, where the local warehouse runs. No wasmtime types
-//! here: the policy is data, tested on its own.
+//! Supabase REST API (scheme, host, port, and the path the API lives under:
+//! `/rest/v1/` on Supabase) and nowhere else, so the key the host adds is
+//! never sent to Supabase's auth or storage APIs either. Plain `http` only
+//! for loopback, where the local warehouse runs. No wasmtime types here:
+//! the policy is data, tested on its own.
 
 use std::fmt;
+use std::net::IpAddr;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
     pub https: bool,
     pub host: String,
     pub port: u16,
+    /// Requests must stay under this path (ends with `/`).
+    pub path: String,
 }
 
 fn is_loopback(host: &str) -> bool {
-    matches!(host, "localhost" | "127.0.0.1" | "::1" | "[::1]") || host.starts_with("127.")
+    host == "localhost" || host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Origin {
@@ -34,7 +39,8 @@ impl Origin {
             return Err(format!("'{url}' must use https: plain http is only allowed for localhost"));
         }
         let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
-        Ok(Origin { https, host, port })
+        let path = format!("{}/", uri.path().trim_end_matches('/'));
+        Ok(Origin { https, host, port, path })
     }
 
     /// Whether a request URI goes to this origin.
@@ -49,13 +55,22 @@ impl Origin {
             return false;
         }
         let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
-        https == self.https && authority.host().eq_ignore_ascii_case(&self.host) && port == self.port
+        let path = uri.path();
+        let under = path.starts_with(&self.path) || path == self.path.trim_end_matches('/');
+        https == self.https && authority.host().eq_ignore_ascii_case(&self.host) && port == self.port && under && !path.contains("/../")
+    }
+
+    /// Whether a request changes data: anything but reads, where calling a
+    /// database function (`rpc/`) counts as a read (the agent RPCs are).
+    pub fn is_write(&self, method: &http::Method, uri: &http::Uri) -> bool {
+        let rpc = uri.path().strip_prefix(&self.path).is_some_and(|rest| rest.starts_with("rpc/"));
+        !(method == http::Method::GET || method == http::Method::HEAD || (method == http::Method::POST && rpc))
     }
 }
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}:{}", if self.https { "https" } else { "http" }, self.host, self.port)
+        write!(f, "{}://{}:{}{}", if self.https { "https" } else { "http" }, self.host, self.port, self.path)
     }
 }
 
@@ -76,7 +91,21 @@ mod tests {
         assert!(!o.allows(&uri("http://abc.supabase.co/rest/v1")));
         assert!(!o.allows(&uri("https://evil.example/abc.supabase.co")));
         assert!(!o.allows(&uri("https://abc.supabase.co.evil.example/")));
-        assert!(!o.allows(&uri("https://user@abc.supabase.co/")));
+        assert!(!o.allows(&uri("https://user@abc.supabase.co/rest/v1/")));
+        assert!(!o.allows(&uri("https://abc.supabase.co/auth/v1/admin/users")), "the key goes to the REST API only");
+        assert!(!o.allows(&uri("https://abc.supabase.co/storage/v1/object")));
+        assert!(!o.allows(&uri("https://abc.supabase.co/rest/v1/../auth/v1/")));
+        assert!(!o.allows(&uri("https://abc.supabase.co/rest/v10/")));
+    }
+
+    #[test]
+    fn writes_are_told_from_reads() {
+        let o = Origin::parse("https://abc.supabase.co/rest/v1").unwrap();
+        let u = |s: &str| uri(s);
+        assert!(!o.is_write(&http::Method::HEAD, &u("https://abc.supabase.co/rest/v1/t")));
+        assert!(!o.is_write(&http::Method::POST, &u("https://abc.supabase.co/rest/v1/rpc/run_select_ws")));
+        assert!(o.is_write(&http::Method::POST, &u("https://abc.supabase.co/rest/v1/dm_orders_shopify")));
+        assert!(o.is_write(&http::Method::DELETE, &u("https://abc.supabase.co/rest/v1/dm_orders_shopify?a=eq.1")));
     }
 
     #[test]
@@ -85,6 +114,8 @@ mod tests {
         assert!(local.allows(&uri("http://127.0.0.1:54330/rpc/x")));
         assert!(!local.allows(&uri("http://127.0.0.1:54331/")));
         assert!(Origin::parse("http://db.example.com").unwrap_err().contains("https"));
+        assert!(Origin::parse("http://127.evil.example").unwrap_err().contains("https"), "a name is not a loopback address");
+        assert!(Origin::parse("http://[::1]:8080").is_ok());
         assert!(Origin::parse("ftp://x").is_err());
         assert!(Origin::parse("https://u:p@x.supabase.co").unwrap_err().contains("password"));
     }

@@ -58,7 +58,7 @@ impl bustly::mock_data::host::Host for State {
             .resolve(environment.as_deref())
             .map_err(|message| wit::ToolError { kind: wit::ErrorKind::Configuration, message })?;
         self.progress.debug(&format!("environment {} at {} (workspace {})", env.name, env.origin, env.workspace_id));
-        self.gate.open(env.origin.clone(), env.service_key.clone());
+        self.gate.open(env.origin.clone(), env.service_key.clone(), env.production);
         Ok(wit::Connection { environment: env.name, rest_url: env.rest_url, workspace_id: env.workspace_id, production: env.production })
     }
 
@@ -92,13 +92,14 @@ impl Runtime {
         Ok(Runtime { engine, pre, cached })
     }
 
-    /// A fresh store and instance for one call.
-    pub fn instantiate(&self, sources: Sources, progress: Progress) -> Result<(Store<State>, MockData)> {
+    /// A fresh store and instance for one call. `production_confirmed`: the
+    /// call carried the confirmation to write to a production environment.
+    pub fn instantiate(&self, sources: Sources, progress: Progress, production_confirmed: bool) -> Result<(Store<State>, MockData)> {
         let state = State {
             wasi: WasiCtxBuilder::new().inherit_stderr().build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            gate: Gate::closed(),
+            gate: Gate::closed(production_confirmed),
             sources,
             progress,
             limits: StoreLimitsBuilder::new().memory_size(2 << 30).build(),

@@ -247,7 +247,18 @@ fn a_run_that_fails_half_way_removes_what_it_wrote() {
         id = ws.id
     ));
     let run = ws.hr(&["generate", "shopify", "minimal", "--seed", "9", "--json"]);
+    ws.execute(&format!("alter table semantic.dm_order_items_shopify disable trigger {trigger}"));
+    // A run that already had rows (from an earlier call with the same seed)
+    // is not undone on failure: that would remove the earlier rows too.
+    ws.hr(&["generate", "shopify", "minimal", "--seed", "19"]).ok();
+    let earlier = ws.checksum();
+    ws.execute(&format!("alter table semantic.dm_order_items_shopify enable trigger {trigger}"));
+    let again = ws.hr(&["generate", "shopify", "minimal", "--seed", "19", "--conflict", "update", "--json"]);
     ws.execute(&format!("drop trigger {trigger} on semantic.dm_order_items_shopify; drop function semantic.{trigger}();"));
+    let again = again.failed().json();
+    assert!(again["summary"].as_str().unwrap().contains("left in place"), "{}", again["summary"]);
+    assert_eq!(ws.checksum(), earlier, "the earlier rows were kept (update rewrote them unchanged)");
+    ws.hr(&["clean", "shopify", "--confirm"]).ok();
     let result = run.failed().json();
     assert_eq!(result["success"], false);
     assert_eq!(result["platforms"][0]["outcome"], "rolled-back");

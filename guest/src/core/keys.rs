@@ -9,7 +9,7 @@
 //!
 //! | column type | key | one run's rows |
 //! |---|---|---|
-//! | text | `mock-04213-0000000042` | `like mock-04213-*` |
+//! | text | `mock-04213-0000000042` | `~ ^mock-04213-[0-9]{10}$` |
 //! | bigint | 9_000_000_000_000_000 + run x 10^8 + seq (below 2^53, so JavaScript clients read it exactly) | a range |
 //! | uuid | `6d6f636b-6461-RRRR-RRRR-SSSSSSSSSSSS` ("mockda", run, seq) | a range |
 
@@ -167,12 +167,14 @@ impl KeyKind {
     }
 
     /// PostgREST filters (operator, value) on the key column selecting the
-    /// keys of `scope`, optionally only sequence numbers in `seqs`.
+    /// keys of `scope`, optionally only sequence numbers in `seqs`. Text keys
+    /// are matched whole (anchored pattern), never by prefix alone: a key
+    /// that merely starts like ours is not ours.
     pub fn filters(self, scope: Scope, seqs: Option<(u64, u64)>) -> Vec<(&'static str, String)> {
         match (self, scope) {
-            (KeyKind::Text, Scope::AllRuns) => vec![("like", format!("{TEXT_PREFIX}*"))],
+            (KeyKind::Text, Scope::AllRuns) => vec![("match", format!("^{TEXT_PREFIX}[0-9]{{5}}-[0-9]{{10}}$"))],
             (KeyKind::Text, Scope::Run(run)) => {
-                let mut f = vec![("like", format!("{TEXT_PREFIX}{run}-*"))];
+                let mut f = vec![("match", format!("^{TEXT_PREFIX}{run}-[0-9]{{10}}$"))];
                 if let Some((lo, hi)) = seqs {
                     f.push(("gte", self.format(run, lo)));
                     f.push(("lt", self.format(run, hi.min(TEXT_SEQ_LIMIT - 1))));
@@ -201,7 +203,7 @@ impl KeyKind {
     /// SQL that is true for keys the tool made (for read-only analysis SQL).
     pub fn sql_is_generated(self, column: &str) -> String {
         match self {
-            KeyKind::Text => format!("{column} like '{TEXT_PREFIX}%'"),
+            KeyKind::Text => format!("{column} ~ '^{TEXT_PREFIX}[0-9]{{5}}-[0-9]{{10}}$'"),
             KeyKind::BigInt => format!("({column} >= {BIGINT_BASE} and {column} < {BIGINT_END})"),
             KeyKind::Uuid => format!(
                 "({column} >= '{UUID_PREFIX}0000-0000-000000000000' and {column} <= '{UUID_PREFIX}ffff-ffff-ffffffffffff')"
@@ -209,11 +211,25 @@ impl KeyKind {
         }
     }
 
+    /// SQL that is true for keys of one run.
+    pub fn sql_is_run(self, column: &str, run: RunId) -> String {
+        match self {
+            KeyKind::Text => format!("{column} ~ '^{TEXT_PREFIX}{run}-[0-9]{{10}}$'"),
+            KeyKind::BigInt => format!("({column} >= {} and {column} < {})", bigint(run, 0), bigint(run, 0) + BIGINT_RUN_SPAN),
+            KeyKind::Uuid => format!(
+                "({column} >= '{}' and {column} <= '{}')",
+                self.format(run, 0),
+                self.format(run, UUID_SEQ_LIMIT - 1)
+            ),
+        }
+    }
+
     /// SQL giving the run number of a generated key.
     pub fn sql_run_number(self, column: &str) -> String {
         match self {
-            KeyKind::Text => format!("split_part({column}, '-', 2)::int"),
-            KeyKind::BigInt => format!("(({column} - {BIGINT_BASE}) / {BIGINT_RUN_SPAN})::int"),
+            KeyKind::Text => format!("substr({column}, {}, 5)::int", TEXT_PREFIX.len() + 1),
+            // div() truncates for numeric columns too (plain division would round).
+            KeyKind::BigInt => format!("div(({column} - {BIGINT_BASE})::numeric, {BIGINT_RUN_SPAN})::int"),
             KeyKind::Uuid => format!("('x' || substr(replace({column}::text, '-', ''), 13, 8))::bit(32)::bigint"),
         }
     }
@@ -292,9 +308,14 @@ mod tests {
     fn text_range_filters_cover_exactly_their_sequence_numbers() {
         let run = RunId::new(7).unwrap();
         let f = KeyKind::Text.filters(Scope::Run(run), Some((100, 200)));
+        // The anchored pattern `^mock-00007-[0-9]{10}$`, checked by hand.
+        let whole = |k: &str, pattern: &str| {
+            let prefix = pattern.trim_start_matches('^').trim_end_matches("[0-9]{10}$");
+            k.strip_prefix(prefix).is_some_and(|rest| rest.len() == 10 && rest.bytes().all(|b| b.is_ascii_digit()))
+        };
         let inside = |k: &str| {
             f.iter().all(|(op, v)| match *op {
-                "like" => k.starts_with(v.trim_end_matches('*')),
+                "match" => whole(k, v),
                 "gte" => k >= v.as_str(),
                 "lt" => k < v.as_str(),
                 _ => unreachable!(),
@@ -305,6 +326,8 @@ mod tests {
         assert!(!inside(&KeyKind::Text.format(run, 200)));
         assert!(!inside(&KeyKind::Text.format(run, 99)));
         assert!(!inside(&KeyKind::Text.format(RunId::new(8).unwrap(), 150)));
+        assert!(!inside("mock-00007-0000000150x"), "a longer key is not ours");
+        assert!(!inside("mock-00007-00000001x0"));
     }
 
     #[test]

@@ -51,9 +51,27 @@ pub struct ColumnPlan {
     pub marker_column: String,
     pub marker_kind: KeyKind,
     pub created_column: Option<String>,
+    /// The column holding the workspace id.
+    pub tenant_column: String,
 }
 
 impl ColumnPlan {
+    /// A plan for finding and removing generated rows (status, clean): only
+    /// the workspace, key and creation-time columns matter, so a table the
+    /// generator could no longer write to can still be counted and cleaned.
+    pub fn for_reading(spec: &'static TableSpec, live: &[LiveColumn], owner_kinds: &HashMap<&'static str, KeyKind>) -> Result<ColumnPlan> {
+        let needed = |c: &LiveColumn| {
+            spec.fields.iter().any(|f| {
+                f.answers_to(&c.name) && (f.kind == FieldKind::Tenant || f.name == spec.marker || Some(f.name) == spec.created)
+            })
+        };
+        let relevant: Vec<LiveColumn> = live.iter().filter(|c| needed(c)).cloned().collect();
+        if relevant.is_empty() && !live.is_empty() {
+            return Err(ToolError::schema(format!("{} has neither a tenant_id nor a {} column", spec.qualified(), spec.marker)));
+        }
+        ColumnPlan::new(spec, &relevant, owner_kinds)
+    }
+
     /// `owner_kinds` gives the key kind of tables planned before this one,
     /// so that a reference is written the way its owner's key is.
     pub fn new(spec: &'static TableSpec, live: &[LiveColumn], owner_kinds: &HashMap<&'static str, KeyKind>) -> Result<ColumnPlan> {
@@ -126,13 +144,11 @@ impl ColumnPlan {
         let marker_kind = marker.key_kind.ok_or_else(|| {
             ToolError::schema(format!("{table}.{marker_column} cannot hold a marked key: it must be text, uuid or bigint"))
         })?;
-        if !columns.iter().any(|c| c.kind == FieldKind::Tenant) {
-            return Err(ToolError::schema(format!(
-                "{table} has no tenant_id column: rows could not be kept to one workspace"
-            )));
-        }
+        let tenant_column = columns.iter().find(|c| c.kind == FieldKind::Tenant).map(|c| c.column.clone()).ok_or_else(|| {
+            ToolError::schema(format!("{table} has no tenant_id column: rows could not be kept to one workspace"))
+        })?;
         let created_column = spec.created.and_then(|f| spec.field(f)).and_then(|(i, _)| field_columns[i].clone());
-        Ok(ColumnPlan { spec, columns, field_columns, marker_column, marker_kind, created_column })
+        Ok(ColumnPlan { spec, columns, field_columns, marker_column, marker_kind, created_column, tenant_column })
     }
 
     /// The live column of a field, if the table has one.
@@ -298,6 +314,21 @@ mod tests {
         assert!(err.message.contains("integer"), "{}", err.message);
         let err = ColumnPlan::new(&SPEC, &[], &kinds()).unwrap_err();
         assert!(err.message.contains("does not exist"), "{}", err.message);
+    }
+
+    #[test]
+    fn reading_plans_need_only_the_workspace_and_key_columns() {
+        let live = vec![
+            col("tenant_id", "text", false),
+            col("order_id", "text", false),
+            col("risk", "text", false),
+            col("total_price", "boolean", false),
+            col("created_at", "timestamp with time zone", true),
+        ];
+        assert!(ColumnPlan::new(&SPEC, &live, &kinds()).is_err(), "not writable");
+        let plan = ColumnPlan::for_reading(&SPEC, &live, &kinds()).unwrap();
+        assert_eq!((plan.tenant_column.as_str(), plan.marker_column.as_str()), ("tenant_id", "order_id"));
+        assert_eq!(plan.created_column.as_deref(), Some("created_at"));
     }
 
     #[test]

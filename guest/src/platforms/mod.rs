@@ -19,6 +19,7 @@ pub mod woocommerce;
 
 use std::collections::HashMap;
 
+use crate::core::keys::RunId;
 use crate::core::strategy::Strategy;
 use crate::core::time::Seconds;
 use crate::error::Result;
@@ -37,13 +38,16 @@ pub struct AnalysisContext<'a> {
     /// The run's seed, for what platforms of one run share (a merchant's
     /// currency and line of business).
     pub run_seed: u64,
+    /// The run being generated: its own rows (from an earlier call with the
+    /// same seed) do not count as what the workspace already holds.
+    pub run: RunId,
     pub strategy: Strategy,
     pub forced: Option<u64>,
     /// End of the generated period.
     pub as_of: Seconds,
     /// Every table's plan (this platform's and the others').
     pub plans: &'a HashMap<&'static str, ColumnPlan>,
-    /// Rows each table already holds in the workspace (all of them).
+    /// Rows each table already holds in the workspace (all but this run's).
     pub counts: &'a HashMap<&'static str, u64>,
 }
 

@@ -51,6 +51,7 @@ pub fn generation(platform: &'static dyn Platform, seed: u64, orders: u64, plans
         workspace: "ws",
         seed,
         run_seed: seed,
+        run: RunId::new(7).unwrap(),
         strategy: Strategy::Smart,
         forced: Some(orders),
         as_of: 1_780_000_000 - 1_780_000_000 % 86_400,

@@ -5,7 +5,7 @@ use crate::api::types::{CleanRequest, CleanResult, TableCount};
 use crate::core::keys::RunId;
 use crate::error::{Result, ToolError};
 use crate::service::runs::{delete_run, runs_in};
-use crate::service::{Host, LogLevel, check_production, platforms_for, read_plans, thousands};
+use crate::service::{Host, LogLevel, Purpose, check_production, platforms_for, read_plans, thousands};
 use crate::supabase::client::Client;
 use crate::supabase::transport::Transport;
 
@@ -23,7 +23,7 @@ pub fn clean<T: Transport>(host: &mut dyn Host, transport: T, req: &CleanRequest
     check_production(&conn, true, req.confirm_production, "deleting data")?;
     let mut client = Client::new(transport, &conn.rest_url, &conn.environment);
     let mut warnings = Vec::new();
-    let plans = read_plans(&mut client, &platforms, false, &mut warnings)?;
+    let plans = read_plans(&mut client, &platforms, Purpose::Read, &mut warnings)?;
     let ws = &conn.workspace_id;
     let mut tables = Vec::new();
     // Children before parents: the reverse of the generation order.

@@ -14,7 +14,7 @@ use crate::model::table::TableSpec;
 use crate::platforms::link::Conversions;
 use crate::platforms::{AnalysisContext, Generation, Platform};
 use crate::service::runs::{self, count_all};
-use crate::service::{Connection, Host, LogLevel, check_production, label, platforms_for, read_plans, thousands};
+use crate::service::{Connection, Host, LogLevel, Purpose, check_production, label, platforms_for, read_plans, thousands};
 use crate::supabase::client::Client;
 use crate::supabase::inserter::{Conflict, Inserter};
 use crate::supabase::transport::Transport;
@@ -26,6 +26,8 @@ pub const DEFAULT_BATCH: u32 = 1000;
 pub const MAX_BATCH: u32 = 10_000;
 /// Insert requests kept in flight at once.
 pub const IN_FLIGHT: usize = 4;
+/// Orders one run may ask for: beyond this a run would take days to write.
+pub const MAX_COUNT: u64 = 1_000_000_000;
 const SAMPLE_ROWS: usize = 3;
 
 /// Checks what can be checked without the network.
@@ -33,6 +35,9 @@ fn validate(req: &GenerateRequest) -> Result<(Vec<&'static dyn Platform>, u32, O
     let platforms = platforms_for(&req.platform)?;
     if req.force_count == Some(0) {
         return Err(ToolError::invalid("count must be at least 1 (or leave it out to let the strategy decide)"));
+    }
+    if req.force_count.is_some_and(|n| n > MAX_COUNT) {
+        return Err(ToolError::invalid(format!("count must be at most {} per run: split larger volumes over several runs (different seeds)", thousands(MAX_COUNT))));
     }
     let batch = req.batch_size.unwrap_or(DEFAULT_BATCH);
     if !(1..=MAX_BATCH).contains(&batch) {
@@ -54,17 +59,19 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     check_production(&conn, !req.dry_run, req.confirm_production, "generating data")?;
     let mut client = Client::new(transport, &conn.rest_url, &conn.environment);
     let mut warnings = Vec::new();
-    let plans = read_plans(&mut client, &platforms, true, &mut warnings)?;
+    let plans = read_plans(&mut client, &platforms, Purpose::Write, &mut warnings)?;
     let tables: Vec<&'static TableSpec> = platforms.iter().flat_map(|p| p.tables().iter().copied()).collect();
     let ws = conn.workspace_id.clone();
 
-    let (seed, run) = choose_run(host, &mut client, &tables, &plans, &ws, req, &mut warnings)?;
+    let (seed, run, earlier_rows) = choose_run(host, &mut client, &tables, &plans, &ws, req, &mut warnings)?;
     let mut counts = HashMap::new();
     for t in &tables {
-        counts.insert(t.name, count_all(&mut client, &plans[t.name], &ws)?);
+        let plan = &plans[t.name];
+        let own = if earlier_rows > 0 { runs::count(&mut client, plan, &ws, Scope::Run(run))? } else { 0 };
+        counts.insert(t.name, count_all(&mut client, plan, &ws)? - own);
     }
     let as_of = as_of.unwrap_or_else(|| start_of_day(host.now()));
-    let cx = AnalysisContext { workspace: &ws, seed, run_seed: seed, strategy: req.strategy, forced: req.force_count, as_of, plans: &plans, counts: &counts };
+    let cx = AnalysisContext { workspace: &ws, seed, run_seed: seed, run, strategy: req.strategy, forced: req.force_count, as_of, plans: &plans, counts: &counts };
     let mut generations: Vec<(&'static dyn Platform, Box<dyn Generation>)> = Vec::new();
     for (i, p) in platforms.iter().enumerate() {
         // Each platform draws from its own streams of the run's seed.
@@ -73,8 +80,9 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         generations.push((*p, g));
     }
     link(&mut generations, host);
-    for (_, g) in &generations {
+    for (platform, g) in &generations {
         host.log(LogLevel::Info, &g.describe());
+        check_capacity(*platform, g.as_ref(), &plans)?;
     }
 
     let mut writer = Writer { client: &mut client, host, conn: &conn, plans: &plans, run, batch, req, samples: Vec::new(), written: Vec::new() };
@@ -115,6 +123,17 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     };
     match failure {
         None => result.summary = summary(&result, &generations),
+        Some((table, error)) if earlier_rows > 0 => {
+            // The run had rows before this call (--conflict skip or update):
+            // removing the run would remove those too, so nothing is undone.
+            result.warnings.push(error.message.clone());
+            result.summary = format!(
+                "Generation failed while writing {table}: {}. Run {run} already had {} rows before this call, so the rows this call wrote were left in place with them: remove the whole run with `clean {} --confirm --run {run}` if you no longer want it.",
+                error.message,
+                thousands(earlier_rows),
+                req.platform
+            );
+        }
         Some((table, error)) => {
             result.warnings.push(error.message.clone());
             let removed = rollback(&mut client, host, &plans, &written, &ws, run);
@@ -138,9 +157,9 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     Ok(result)
 }
 
-/// The run's seed and id. A given seed is used as it is; if its run already
-/// has rows, the conflict policy decides. An unseeded run draws seeds until
-/// it finds a free run.
+/// The run's seed and id, and how many rows the run already had. A given
+/// seed is used as it is; if its run already has rows, the conflict policy
+/// decides. An unseeded run draws seeds until it finds a free run.
 fn choose_run<T: Transport>(
     host: &mut dyn Host,
     client: &mut Client<T>,
@@ -149,7 +168,7 @@ fn choose_run<T: Transport>(
     ws: &str,
     req: &GenerateRequest,
     warnings: &mut Vec<String>,
-) -> Result<(u64, RunId)> {
+) -> Result<(u64, RunId, u64)> {
     let mut seed = req.seed.unwrap_or_else(|| host.fresh_seed());
     for _ in 0..8 {
         let run = RunId::from_seed(seed);
@@ -158,7 +177,7 @@ fn choose_run<T: Transport>(
             taken += runs::count(client, &plans[t.name], ws, Scope::Run(run))?;
         }
         if taken == 0 {
-            return Ok((seed, run));
+            return Ok((seed, run, 0));
         }
         if req.seed.is_none() {
             seed = host.fresh_seed();
@@ -172,15 +191,36 @@ fn choose_run<T: Transport>(
             ))),
             Conflict::Skip => {
                 warnings.push(format!("run {run} already had {} rows: rows with the same keys were kept as they were", thousands(taken)));
-                Ok((seed, run))
+                Ok((seed, run, taken))
             }
             Conflict::Update => {
                 warnings.push(format!("run {run} already had {} rows: rows with the same keys were written again", thousands(taken)));
-                Ok((seed, run))
+                Ok((seed, run, taken))
             }
         };
     }
     Err(ToolError::internal("found no free run id after 8 seeds; clean older runs"))
+}
+
+/// Refuses, before anything is written, a run whose tables would need more
+/// keys than one run's range holds (10^8 for bigint keys).
+fn check_capacity(platform: &dyn Platform, g: &dyn Generation, plans: &HashMap<&'static str, ColumnPlan>) -> Result<()> {
+    for spec in platform.tables() {
+        let own_key = spec.field(spec.marker).is_some_and(|(_, f)| f.kind == crate::model::table::FieldKind::Key);
+        let plan = &plans[spec.name];
+        let rows = g.estimate(spec);
+        if own_key && rows >= plan.marker_kind.seq_limit() {
+            return Err(ToolError::invalid(format!(
+                "{} would need about {} rows in one run, more than its {:?} key column {} can mark ({}): generate in several runs (different seeds); nothing was written",
+                spec.qualified(),
+                thousands(rows),
+                plan.marker_kind,
+                plan.marker_column,
+                thousands(plan.marker_kind.seq_limit())
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Ads and stores generated together: clicks lead to orders, and the
@@ -355,6 +395,8 @@ impl<T: Transport> Writer<'_, T> {
             let _ = ins.finish(&mut |_| {});
         }
         drop(inserter);
+        // The last batches land after the streaming callbacks: finish the bar.
+        self.host.progress(&name, inserted, inserted.max(generated));
         for note in self.client.retried.drain(..) {
             self.host.log(LogLevel::Debug, &note);
         }

@@ -71,13 +71,21 @@ pub fn check_production(conn: &Connection, writes: bool, confirmed: bool, what: 
     Ok(())
 }
 
-/// Every table of `platforms` with its column plan, parents first. With
-/// `strict`, a table the generator cannot write is an error; otherwise it is
-/// left out with a warning (status and clean can still do the rest).
+/// What plans are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Generating: every table must be writable, or nothing is written.
+    Write,
+    /// Status and clean: only workspace and key columns matter; a table
+    /// without them is left out with a warning and the rest goes on.
+    Read,
+}
+
+/// Every table of `platforms` with its column plan, parents first.
 pub fn read_plans<T: Transport>(
     client: &mut Client<T>,
     platforms: &[&'static dyn Platform],
-    strict: bool,
+    purpose: Purpose,
     warnings: &mut Vec<String>,
 ) -> Result<HashMap<&'static str, ColumnPlan>> {
     let mut kinds: HashMap<&'static str, KeyKind> = HashMap::new();
@@ -85,12 +93,16 @@ pub fn read_plans<T: Transport>(
     for platform in platforms {
         for spec in platform.tables() {
             let columns = client.table_columns(spec.name)?;
-            match ColumnPlan::new(spec, &columns, &kinds) {
+            let plan = match purpose {
+                Purpose::Write => ColumnPlan::new(spec, &columns, &kinds),
+                Purpose::Read => ColumnPlan::for_reading(spec, &columns, &kinds),
+            };
+            match plan {
                 Ok(plan) => {
                     kinds.insert(spec.name, plan.marker_kind);
                     plans.insert(spec.name, plan);
                 }
-                Err(e) if strict => return Err(e),
+                Err(e) if purpose == Purpose::Write => return Err(e),
                 Err(e) => warnings.push(format!("skipped {}: {}", spec.qualified(), e.message)),
             }
         }

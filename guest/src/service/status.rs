@@ -8,7 +8,7 @@ use crate::core::keys::{RunId, Scope};
 use crate::core::time::{Seconds, format_timestamp};
 use crate::error::Result;
 use crate::service::runs::{count, count_all, runs_in};
-use crate::service::{Host, platforms_for, read_plans};
+use crate::service::{Host, Purpose, platforms_for, read_plans};
 use crate::supabase::client::Client;
 use crate::supabase::transport::Transport;
 
@@ -25,7 +25,7 @@ pub fn status<T: Transport>(host: &mut dyn Host, transport: T, platform: Option<
     let conn = host.connection(environment)?;
     let mut client = Client::new(transport, &conn.rest_url, &conn.environment);
     let mut warnings = Vec::new();
-    let plans = read_plans(&mut client, &platforms, false, &mut warnings)?;
+    let plans = read_plans(&mut client, &platforms, Purpose::Read, &mut warnings)?;
     let ws = &conn.workspace_id;
     let mut tables = Vec::new();
     let mut runs: BTreeMap<RunId, RunTotals> = BTreeMap::new();

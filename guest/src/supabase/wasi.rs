@@ -42,46 +42,38 @@ fn waki_error(e: &waki::header::InvalidHeaderName) -> TransportError {
     TransportError::Other(format!("invalid header name: {e}"))
 }
 
-/// Classifies a wasi-http error code.
+/// Classifies a wasi-http error code: a refusal, a failure worth retrying,
+/// or anything else. One list for both bindings of the same WIT type (this
+/// crate's and waki's).
+macro_rules! classify {
+    ($code:expr, $C:ident) => {
+        match $code {
+            $C::HttpRequestDenied => TransportError::Denied("HttpRequestDenied".into()),
+            $C::DnsTimeout
+            | $C::DnsError(_)
+            | $C::DestinationNotFound
+            | $C::DestinationUnavailable
+            | $C::DestinationIpUnroutable
+            | $C::ConnectionRefused
+            | $C::ConnectionTerminated
+            | $C::ConnectionTimeout
+            | $C::ConnectionReadTimeout
+            | $C::ConnectionWriteTimeout
+            | $C::ConnectionLimitReached
+            | $C::HttpResponseIncomplete
+            | $C::HttpResponseTimeout => TransportError::Connection(format!("{:?}", $code)),
+            other => TransportError::Other(format!("{other:?}")),
+        }
+    };
+}
+
 fn code_error(code: &ErrorCode) -> TransportError {
-    match code {
-        ErrorCode::HttpRequestDenied => TransportError::Denied("HttpRequestDenied".into()),
-        ErrorCode::DnsTimeout
-        | ErrorCode::DnsError(_)
-        | ErrorCode::DestinationNotFound
-        | ErrorCode::DestinationUnavailable
-        | ErrorCode::DestinationIpUnroutable
-        | ErrorCode::ConnectionRefused
-        | ErrorCode::ConnectionTerminated
-        | ErrorCode::ConnectionTimeout
-        | ErrorCode::ConnectionReadTimeout
-        | ErrorCode::ConnectionWriteTimeout
-        | ErrorCode::ConnectionLimitReached
-        | ErrorCode::HttpResponseIncomplete
-        | ErrorCode::HttpResponseTimeout => TransportError::Connection(format!("{code:?}")),
-        other => TransportError::Other(format!("{other:?}")),
-    }
+    classify!(code, ErrorCode)
 }
 
 fn waki_code_error(code: &waki::ErrorCode) -> TransportError {
-    use waki::ErrorCode as C;
-    match code {
-        C::HttpRequestDenied => TransportError::Denied("HttpRequestDenied".into()),
-        C::DnsTimeout
-        | C::DnsError(_)
-        | C::DestinationNotFound
-        | C::DestinationUnavailable
-        | C::DestinationIpUnroutable
-        | C::ConnectionRefused
-        | C::ConnectionTerminated
-        | C::ConnectionTimeout
-        | C::ConnectionReadTimeout
-        | C::ConnectionWriteTimeout
-        | C::ConnectionLimitReached
-        | C::HttpResponseIncomplete
-        | C::HttpResponseTimeout => TransportError::Connection(format!("{code:?}")),
-        other => TransportError::Other(format!("{other:?}")),
-    }
+    use waki::ErrorCode as WakiCode;
+    classify!(code, WakiCode)
 }
 
 /// `http://host:port/path?query` split into its parts.

@@ -162,12 +162,7 @@ impl Platform for GoogleAds {
         let plan = cx.plan(&CAMPAIGNS);
         let col = |f: CampaignRow| plan.column_of(f).map(quote);
         let marker = format!("c.{}", quote(&plan.marker_column));
-        let real = format!(
-            "c.{} = {} and not {}",
-            col(CampaignRow::Tenant).unwrap_or_else(|| quote("tenant_id")),
-            literal(cx.workspace),
-            plan.marker_kind.sql_is_generated(&marker)
-        );
+        let real = format!("c.{} = {} and not {}", quote(&plan.tenant_column), literal(cx.workspace), plan.marker_kind.sql_is_generated(&marker));
         let mut measured = BTreeMap::new();
         let (mut currency, mut account_id) = (None, None);
         let mut real_rows = 0u64;

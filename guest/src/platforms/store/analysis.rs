@@ -84,18 +84,12 @@ impl Sql<'_> {
     /// Rows of the workspace that the tool did not generate.
     fn real(&self, table: &TableSpec, alias: &str) -> String {
         let plan = self.cx.plan(table);
-        let tenant = self.col(table, "tenant_id").unwrap_or_else(|| quote("tenant_id"));
         let marker = format!("{alias}.{}", quote(&plan.marker_column));
-        format!(
-            "{alias}.{tenant} = {} and not {}",
-            literal(self.cx.workspace),
-            plan.marker_kind.sql_is_generated(&marker)
-        )
+        format!("{} and not {}", self.workspace(table, alias), plan.marker_kind.sql_is_generated(&marker))
     }
 
     fn workspace(&self, table: &TableSpec, alias: &str) -> String {
-        let tenant = self.col(table, "tenant_id").unwrap_or_else(|| quote("tenant_id"));
-        format!("{alias}.{tenant} = {}", literal(self.cx.workspace))
+        format!("{alias}.{} = {}", quote(&self.cx.plan(table).tenant_column), literal(self.cx.workspace))
     }
 }
 
@@ -184,10 +178,13 @@ pub fn analyse(
     if let Some(created) = sql.col(tables.orders, f.order_created) {
         let t = tables.orders;
         let number = sql.col(t, f.order_number).map_or("null".into(), |c| format!("max(case when o.{c}::text ~ '^[0-9]{{1,15}}$' then o.{c}::text::bigint end)"));
+        // Numbers continue after every order but this run's own.
+        let marker = format!("o.{}", quote(&cx.plan(t).marker_column));
         let q = format!(
-            "select count(*) filter (where {real}) as real, min(o.{created}) filter (where {real}) as first, max(o.{created}) filter (where {real}) as last, {number} as max_number from {} o where {}",
+            "select count(*) filter (where {real}) as real, min(o.{created}) filter (where {real}) as first, max(o.{created}) filter (where {real}) as last, {number} as max_number from {} o where {} and not {}",
             sql.from(t),
             sql.workspace(t, "o"),
+            cx.plan(t).marker_kind.sql_is_run(&marker, cx.run),
             real = sql.real(t, "o"),
         );
         if let Some(r) = rows(&query(&q)?).first() {
@@ -338,7 +335,7 @@ fn existing_products(sql: &Sql, tables: &StoreTables, f: &StoreFields, query: &m
     let Some(title) = sql.col(p, f.product_title) else { return Ok(Vec::new()) };
     let opt = |t: &TableSpec, field: &str, alias: &str| sql.col(t, field).map_or("null".into(), |c| format!("{alias}.{c}"));
     let lines = match sql.col(i, f.item_product) {
-        Some(ip) => format!("(select count(*) from {} i where {} and i.{ip} = p.{pkey})", sql.from(i), sql.workspace(i, "i")),
+        Some(ip) => format!("(select count(*) from {} i where {} and i.{ip} = p.{pkey})", sql.from(i), sql.real(i, "i")),
         None => "0".into(),
     };
     let variants = match (sql.col(v, f.variant_product), sql.col(v, f.variant_price)) {
