@@ -150,12 +150,23 @@ impl tools::Guest for Component {
             tables: s
                 .tables
                 .into_iter()
-                .map(|t| wit::TableStatus { table: t.table, platform: t.platform, total_rows: t.total_rows, generated_rows: t.generated_rows })
+                .map(|t| wit::TableStatus {
+                    table: t.table,
+                    platform: t.platform,
+                    total_rows: t.total_rows,
+                    generated_rows: t.generated_rows,
+                })
                 .collect(),
             runs: s
                 .runs
                 .into_iter()
-                .map(|r| wit::RunSummary { run_id: r.run_id, platforms: r.platforms, rows: r.rows, first_row_at: r.first_row_at, last_row_at: r.last_row_at })
+                .map(|r| wit::RunSummary {
+                    run_id: r.run_id,
+                    platforms: r.platforms,
+                    rows: r.rows,
+                    first_row_at: r.first_row_at,
+                    last_row_at: r.last_row_at,
+                })
                 .collect(),
             warnings: s.warnings,
         })

@@ -187,12 +187,9 @@ fn read_json(path: &Path) -> Result<Option<Value>, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    serde_json::from_str(&text).map(Some).map_err(|e| {
-        format!(
-            "{} is not valid JSON ({e}): fix it; config/supabase.json.example shows the expected shape",
-            path.display()
-        )
-    })
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| format!("{} is not valid JSON ({e}): fix it; config/supabase.json.example shows the expected shape", path.display()))
 }
 
 /// The state directory the Bustly desktop app writes: OPENCLAW_STATE_DIR,
@@ -214,7 +211,8 @@ pub fn find_config_dir(explicit: Option<PathBuf>) -> PathBuf {
     if let Some(dir) = explicit {
         return dir;
     }
-    let looks_right = |d: &Path| d.join("supabase.json").exists() || d.join("supabase.json.example").exists() || d.join("local.json").exists();
+    let looks_right =
+        |d: &Path| d.join("supabase.json").exists() || d.join("supabase.json.example").exists() || d.join("local.json").exists();
     if let Ok(cwd) = std::env::current_dir() {
         for dir in cwd.ancestors() {
             if looks_right(&dir.join("config")) {
@@ -247,7 +245,13 @@ mod tests {
             std::fs::write(dir.join(name), text).unwrap();
         }
         (
-            Sources { config_dir: dir.join("config"), state_dir: dir.join("state"), cli_env: None, env_var: None, workspace_override: None },
+            Sources {
+                config_dir: dir.join("config"),
+                state_dir: dir.join("state"),
+                cli_env: None,
+                env_var: None,
+                workspace_override: None,
+            },
             dir,
         )
     }
@@ -255,7 +259,10 @@ mod tests {
     #[test]
     fn resolves_the_design_files_without_showing_the_key() {
         let (s, _) = sources(&[
-            ("config/supabase.json", r#"{"staging":{"SUPABASE_URL":"https://abc.supabase.co","SUPABASE_SERVICE_ROLE_KEY":"sekrit-key"},"defaultEnv":"staging"}"#),
+            (
+                "config/supabase.json",
+                r#"{"staging":{"SUPABASE_URL":"https://abc.supabase.co","SUPABASE_SERVICE_ROLE_KEY":"sekrit-key"},"defaultEnv":"staging"}"#,
+            ),
             ("state/bustlyOauth.json", r#"{"bustlySearchData":{"SEARCH_DATA_WORKSPACE_ID":"ws-1"}}"#),
         ]);
         let e = s.resolve(None).unwrap();
@@ -276,16 +283,25 @@ mod tests {
         let (s, _) = sources(&[("config/supabase.json", "{ not json")]);
         assert!(s.resolve(Some("staging")).unwrap_err().contains("is not valid JSON"));
 
-        let (s, _) = sources(&[("config/supabase.json", r#"{"production":{"SUPABASE_URL":"https://p.supabase.co","SUPABASE_SERVICE_ROLE_KEY":"k"}}"#)]);
+        let (s, _) = sources(&[(
+            "config/supabase.json",
+            r#"{"production":{"SUPABASE_URL":"https://p.supabase.co","SUPABASE_SERVICE_ROLE_KEY":"k"}}"#,
+        )]);
         let m = s.resolve(Some("staging")).unwrap_err();
         assert!(m.contains("it has: production"), "{m}");
         let m = s.resolve(Some("production")).unwrap_err();
         assert!(m.contains("no workspace id") && m.contains("MOCK_DATA_WORKSPACE_ID"), "{m}");
 
-        let (s, _) = sources(&[("config/supabase.json", r#"{"staging":{"SUPABASE_URL":"https://x.supabase.co","SUPABASE_SERVICE_ROLE_KEY":"your-staging-service-role-key-here","WORKSPACE_ID":"w"}}"#)]);
+        let (s, _) = sources(&[(
+            "config/supabase.json",
+            r#"{"staging":{"SUPABASE_URL":"https://x.supabase.co","SUPABASE_SERVICE_ROLE_KEY":"your-staging-service-role-key-here","WORKSPACE_ID":"w"}}"#,
+        )]);
         assert!(s.resolve(Some("staging")).unwrap_err().contains("placeholder"));
 
-        let (s, _) = sources(&[("config/supabase.json", r#"{"staging":{"SUPABASE_URL":"http://x.supabase.co","SUPABASE_SERVICE_ROLE_KEY":"k","WORKSPACE_ID":"w"}}"#)]);
+        let (s, _) = sources(&[(
+            "config/supabase.json",
+            r#"{"staging":{"SUPABASE_URL":"http://x.supabase.co","SUPABASE_SERVICE_ROLE_KEY":"k","WORKSPACE_ID":"w"}}"#,
+        )]);
         assert!(s.resolve(Some("staging")).unwrap_err().contains("https"));
     }
 

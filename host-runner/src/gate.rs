@@ -18,7 +18,8 @@ use crate::config::Secret;
 use crate::policy::Origin;
 use crate::sender::{self, Pool};
 
-type ResponseFuture = Box<dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>), Error>> + Send>;
+type ResponseFuture =
+    Box<dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>), Error>> + Send>;
 
 /// Where the component may go, and with which key.
 pub struct Gate {

@@ -39,11 +39,11 @@ fn main() -> ExitCode {
 }
 
 fn run(mut cli: Cli) -> Result<ExitCode> {
-    if let Command::Call { arguments, .. } = &mut cli.command {
-        if arguments == "-" {
-            arguments.clear();
-            std::io::stdin().read_to_string(arguments).context("reading the arguments from stdin")?;
-        }
+    if let Command::Call { arguments, .. } = &mut cli.command
+        && arguments == "-"
+    {
+        arguments.clear();
+        std::io::stdin().read_to_string(arguments).context("reading the arguments from stdin")?;
     }
     let g = &cli.global;
     let sources = Sources {
@@ -69,14 +69,14 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     let outcome = dispatch(&cli, &mut store, &instance);
     let state = store.data_mut();
     state.progress.finish();
-    if let Ok(denied) = state.gate.denied.lock() {
-        if !denied.is_empty() {
-            eprintln!(
-                "denied: the component tried to reach {} (only {} is allowed)",
-                denied.join(", "),
-                state.gate.allowed().map_or("the configured Supabase host".to_string(), ToString::to_string)
-            );
-        }
+    if let Ok(denied) = state.gate.denied.lock()
+        && !denied.is_empty()
+    {
+        eprintln!(
+            "denied: the component tried to reach {} (only {} is allowed)",
+            denied.join(", "),
+            state.gate.allowed().map_or("the configured Supabase host".to_string(), ToString::to_string)
+        );
     }
     outcome
 }
@@ -186,11 +186,12 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
         Command::Call { tool, arguments } => {
             let mut args = arguments.clone();
             // --env applies to calls too, unless the arguments name one.
-            if let (Some(env), Ok(serde_json::Value::Object(mut map))) = (&g.env, serde_json::from_str::<serde_json::Value>(&args)) {
-                if tool != "tools" && !map.contains_key("env") {
-                    map.insert("env".into(), json!(env));
-                    args = serde_json::Value::Object(map).to_string();
-                }
+            if let (Some(env), Ok(serde_json::Value::Object(mut map))) = (&g.env, serde_json::from_str::<serde_json::Value>(&args))
+                && tool != "tools"
+                && !map.contains_key("env")
+            {
+                map.insert("env".into(), json!(env));
+                args = serde_json::Value::Object(map).to_string();
             }
             let answer = agent.call_call_tool(&mut *store, tool, &args)?;
             Ok(print_json_answer(&answer))

@@ -32,7 +32,7 @@ impl Origin {
         };
         let authority = uri.authority().ok_or_else(|| format!("'{url}' has no host"))?;
         if authority.as_str().contains('@') {
-            return Err(format!("the URL must not carry a user name or password; put the key in SUPABASE_SERVICE_ROLE_KEY"));
+            return Err("the URL must not carry a user name or password; put the key in SUPABASE_SERVICE_ROLE_KEY".to_string());
         }
         let host = authority.host().to_ascii_lowercase();
         if !https && !is_loopback(&host) {

@@ -50,9 +50,7 @@ pub fn generated(r: &wit::MockResult, platform: &str) -> ExitCode {
 }
 
 fn pretty(json: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(json)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| json.to_string())
+    serde_json::from_str::<serde_json::Value>(json).and_then(|v| serde_json::to_string_pretty(&v)).unwrap_or_else(|_| json.to_string())
 }
 
 pub fn status(r: &wit::StatusReport) -> ExitCode {

@@ -134,10 +134,10 @@ fn compiled(engine: &Engine, path: &Path, cache_dir: Option<&Path>) -> Result<(C
     let component = Component::new(engine, &bytes)?;
     if std::fs::create_dir_all(dir).is_ok() {
         let tmp = file.with_extension(format!("tmp{}", std::process::id()));
-        if let Ok(serialised) = component.serialize() {
-            if std::fs::write(&tmp, serialised).is_ok() {
-                let _ = std::fs::rename(&tmp, &file);
-            }
+        if let Ok(serialised) = component.serialize()
+            && std::fs::write(&tmp, serialised).is_ok()
+        {
+            let _ = std::fs::rename(&tmp, &file);
         }
     }
     Ok((component, false))
@@ -171,13 +171,13 @@ pub fn find_component(explicit: Option<PathBuf>) -> Result<PathBuf> {
         bail!("the component {} does not exist", p.display());
     }
     let mut looked = Vec::new();
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(dir) = exe.parent() {
-            looked.push(dir.join(COMPONENT_FILE));
-            // target/<profile>/host-runner -> target/wasm32-wasip2/release/
-            if let Some(target) = dir.parent() {
-                looked.push(target.join("wasm32-wasip2/release").join(COMPONENT_FILE));
-            }
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(dir) = exe.parent()
+    {
+        looked.push(dir.join(COMPONENT_FILE));
+        // target/<profile>/host-runner -> target/wasm32-wasip2/release/
+        if let Some(target) = dir.parent() {
+            looked.push(target.join("wasm32-wasip2/release").join(COMPONENT_FILE));
         }
     }
     looked.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release").join(COMPONENT_FILE));

@@ -54,7 +54,8 @@ fn the_tools_are_served_over_mcp() {
     .join("\n");
     let run = ws.hr_in(&["mcp"], Some(&requests));
     run.ok();
-    let replies: Vec<serde_json::Value> = run.stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON-RPC message per line")).collect();
+    let replies: Vec<serde_json::Value> =
+        run.stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON-RPC message per line")).collect();
     assert_eq!(replies.len(), 5, "no reply to the notification:\n{}", run.stdout);
     assert_eq!(replies[0]["result"]["serverInfo"]["name"], "bustly-mock-data");
     assert_eq!(replies[1]["result"]["tools"].as_array().unwrap().len(), 3);

@@ -28,17 +28,15 @@ pub fn warehouse() -> &'static Warehouse {
     W.get_or_init(|| {
         let out = Command::new(repo().join("scripts/local-warehouse")).arg("env").output().expect("scripts/local-warehouse runs");
         let env = String::from_utf8_lossy(&out.stdout);
-        let database_url = env
-            .lines()
-            .find_map(|l| l.strip_prefix("DATABASE_URL="))
-            .expect("scripts/local-warehouse env prints DATABASE_URL")
-            .to_string();
+        let database_url =
+            env.lines().find_map(|l| l.strip_prefix("DATABASE_URL=")).expect("scripts/local-warehouse env prints DATABASE_URL").to_string();
         if postgres::Client::connect(&database_url, postgres::NoTls).is_err() {
             panic!("the local warehouse is not running: start it with scripts/local-warehouse start (scripts/test does)");
         }
-        let local: Value = serde_json::from_str(&std::fs::read_to_string(repo().join("config/local.json")).expect(
-            "config/local.json exists after scripts/local-warehouse start",
-        ))
+        let local: Value = serde_json::from_str(
+            &std::fs::read_to_string(repo().join("config/local.json"))
+                .expect("config/local.json exists after scripts/local-warehouse start"),
+        )
         .expect("config/local.json is JSON");
         let service_key = local["SUPABASE_SERVICE_ROLE_KEY"].as_str().expect("a key").to_string();
         check_component_is_fresh();
@@ -63,9 +61,12 @@ pub fn component(name: &str) -> PathBuf {
 /// The tests run the built component: refuse to test a stale one.
 fn check_component_is_fresh() {
     let wasm = component("bustly_mock_guest.wasm");
-    let built = std::fs::metadata(&wasm)
-        .and_then(|m| m.modified())
-        .unwrap_or_else(|_| panic!("{} is missing: build it with cargo build -p bustly-mock-guest --target wasm32-wasip2 --release (scripts/test does)", wasm.display()));
+    let built = std::fs::metadata(&wasm).and_then(|m| m.modified()).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: build it with cargo build -p bustly-mock-guest --target wasm32-wasip2 --release (scripts/test does)",
+            wasm.display()
+        )
+    });
     let sources = newest(&repo().join("guest/src")).max(newest(&repo().join("wit")));
     assert!(
         built >= sources,
@@ -147,10 +148,7 @@ impl Workspace {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         };
-        assert!(
-            !run.output().contains(&warehouse().service_key),
-            "the service-role key appeared in the output of host-runner {args:?}"
-        );
+        assert!(!run.output().contains(&warehouse().service_key), "the service-role key appeared in the output of host-runner {args:?}");
         run
     }
 
@@ -185,7 +183,9 @@ impl Workspace {
             .collect();
         let mut digest = String::new();
         for t in tables {
-            let sql = format!("select coalesce(md5(string_agg(x::text, '|' order by x::text)), 'empty') from semantic.\"{t}\" x where tenant_id = $1");
+            let sql = format!(
+                "select coalesce(md5(string_agg(x::text, '|' order by x::text)), 'empty') from semantic.\"{t}\" x where tenant_id = $1"
+            );
             let d: String = self.scalar(&sql);
             digest.push_str(&format!("{t}:{d};"));
         }

@@ -53,7 +53,11 @@ fn missing_or_broken_configuration_says_which_file_and_what_to_put_in_it() {
     let empty = config_dir("empty", &[]);
     let run = ws.hr(&["generate", "shopify", "--env", "staging", "--config-dir", empty.to_str().unwrap()]);
     run.failed();
-    assert!(run.stderr.contains("supabase.json does not exist") && run.stderr.contains("Copy config/supabase.json.example"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("supabase.json does not exist") && run.stderr.contains("Copy config/supabase.json.example"),
+        "{}",
+        run.stderr
+    );
 
     let run = ws.hr(&["status", "--env", "local", "--config-dir", empty.to_str().unwrap()]);
     run.failed();
@@ -64,7 +68,8 @@ fn missing_or_broken_configuration_says_which_file_and_what_to_put_in_it() {
     run.failed();
     assert!(run.stderr.contains("supabase.json is not valid JSON"), "{}", run.stderr);
 
-    let placeholder = config_dir("example", &[("supabase.json", &std::fs::read_to_string(repo().join("config/supabase.json.example")).unwrap())]);
+    let placeholder =
+        config_dir("example", &[("supabase.json", &std::fs::read_to_string(repo().join("config/supabase.json.example")).unwrap())]);
     let run = ws.hr(&["generate", "shopify", "--config-dir", placeholder.to_str().unwrap(), "--env", "staging"]);
     run.failed();
     assert!(run.stderr.contains("placeholder"), "{}", run.stderr);

@@ -47,7 +47,13 @@ fn total(p: &str) -> &'static str {
     }
 }
 
-const ADS_TABLES: [&str; 5] = ["dm_ads_campaigns_google", "dm_ads_keywords_google", "dm_ads_search_terms_google", "dm_ads_creatives_google", "dm_ads_products_google"];
+const ADS_TABLES: [&str; 5] = [
+    "dm_ads_campaigns_google",
+    "dm_ads_keywords_google",
+    "dm_ads_search_terms_google",
+    "dm_ads_creatives_google",
+    "dm_ads_products_google",
+];
 
 /// Rows of the ads tables that break an identity.
 fn ads_violations(ws: &mut Workspace) -> i64 {
@@ -77,7 +83,14 @@ fn all_platforms_fill_every_table_keep_their_rules_and_clean_back() {
     assert_eq!(result["platforms"].as_array().unwrap().len(), 5);
     ws.analyze();
 
-    let tables: Vec<String> = result["platforms"].as_array().unwrap().iter().flat_map(|p| p["tables"].as_array().unwrap().iter().map(|t| t["table"].as_str().unwrap().trim_start_matches("semantic.").to_string())).collect();
+    let tables: Vec<String> = result["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["tables"].as_array().unwrap().iter().map(|t| t["table"].as_str().unwrap().trim_start_matches("semantic.").to_string())
+        })
+        .collect();
     assert_eq!(tables.len(), 30);
     for t in &tables {
         assert!(ws.rows(t) > 0, "{t} is empty");
@@ -100,7 +113,10 @@ fn all_platforms_fill_every_table_keep_their_rules_and_clean_back() {
     );
     assert_eq!(bad_bigcommerce, 0);
     assert!(ws.count("dm_orders_bigcommerce", "t.status = 'Completed'") > ws.count("dm_orders_bigcommerce", "t.status = 'Cancelled'") * 5);
-    assert_eq!(ws.count("dm_orders_woocommerce", "t.status not in ('pending','processing','on-hold','completed','cancelled','refunded','failed')"), 0);
+    assert_eq!(
+        ws.count("dm_orders_woocommerce", "t.status not in ('pending','processing','on-hold','completed','cancelled','refunded','failed')"),
+        0
+    );
     assert_eq!(ws.count("dm_products_woocommerce", "t.type not in ('simple','variable')"), 0);
     assert_eq!(
         ws.count("dm_variants_woocommerce", "not exists (select 1 from semantic.dm_products_woocommerce p where p.tenant_id = t.tenant_id and p.product_id = t.product_id and p.type = 'variable')"),
@@ -157,7 +173,10 @@ fn all_platforms_fill_every_table_keep_their_rules_and_clean_back() {
     assert_eq!(unbalanced, 0);
     // Shopping products are the store's own.
     assert_eq!(
-        ws.count("dm_ads_products_google", "not exists (select 1 from semantic.dm_variants_shopify v where v.tenant_id = t.tenant_id and v.sku = t.product_item_id)"),
+        ws.count(
+            "dm_ads_products_google",
+            "not exists (select 1 from semantic.dm_variants_shopify v where v.tenant_id = t.tenant_id and v.sku = t.product_item_id)"
+        ),
         0
     );
 
@@ -167,9 +186,13 @@ fn all_platforms_fill_every_table_keep_their_rules_and_clean_back() {
     let (mut attributed, mut value) = (0i64, 0f64);
     for p in STORES {
         let created = if p == "bigcommerce" || p == "woocommerce" { "date_created" } else { "created_at" };
-        let share: f64 = ws.scalar(&format!("select avg((gclid is not null)::int)::float8 from semantic.dm_orders_{p} where tenant_id = $1"));
+        let share: f64 =
+            ws.scalar(&format!("select avg((gclid is not null)::int)::float8 from semantic.dm_orders_{p} where tenant_id = $1"));
         assert!((0.30..=0.50).contains(&share), "{p}: {share} of orders from ads");
-        let untagged = ws.count(&format!("dm_orders_{p}"), "t.gclid is not null and (t.utm_source <> 'google' or t.utm_medium <> 'cpc' or t.utm_campaign is null)");
+        let untagged = ws.count(
+            &format!("dm_orders_{p}"),
+            "t.gclid is not null and (t.utm_source <> 'google' or t.utm_medium <> 'cpc' or t.utm_campaign is null)",
+        );
         assert_eq!(untagged, 0);
         let no_click_window = ws.count(
             &format!("dm_orders_{p}"),
@@ -180,7 +203,10 @@ fn all_platforms_fill_every_table_keep_their_rules_and_clean_back() {
         );
         assert_eq!(no_click_window, 0, "{p}: a running campaign 1-30 days before each attributed order");
         attributed += ws.count(&format!("dm_orders_{p}"), "t.gclid is not null");
-        value += ws.scalar::<f64>(&format!("select coalesce(sum({})::float8, 0) from semantic.dm_orders_{p} where tenant_id = $1 and gclid is not null", total(p)));
+        value += ws.scalar::<f64>(&format!(
+            "select coalesce(sum({})::float8, 0) from semantic.dm_orders_{p} where tenant_id = $1 and gclid is not null",
+            total(p)
+        ));
     }
     let landing_with_click: i64 = ws.scalar(
         "with linked as (select b.order_id, l.gclid, l.utm_campaign from semantic.dm_shopify_pixel_events b

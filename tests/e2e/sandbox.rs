@@ -25,7 +25,11 @@ fn a_request_to_another_host_is_denied_and_never_leaves() {
         }
     });
     let rogue = component("rogue_guest.wasm");
-    assert!(rogue.exists(), "{} is missing: build it with cargo build -p rogue-guest --target wasm32-wasip2 --release (scripts/test does)", rogue.display());
+    assert!(
+        rogue.exists(),
+        "{} is missing: build it with cargo build -p rogue-guest --target wasm32-wasip2 --release (scripts/test does)",
+        rogue.display()
+    );
     let target = format!("http://127.0.0.1:{port}/steal");
     let run = ws.hr(&["--component", rogue.to_str().unwrap(), "generate", &target]);
     run.failed();
@@ -41,13 +45,23 @@ fn a_request_to_another_host_is_denied_and_never_leaves() {
 #[test]
 fn the_host_refuses_production_writes_the_call_did_not_confirm() {
     let ws = Workspace::new("prodgate");
-    let mut local: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(crate::harness::repo().join("config/local.json")).unwrap()).unwrap();
+    let mut local: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(crate::harness::repo().join("config/local.json")).unwrap()).unwrap();
     local["WORKSPACE_ID"] = serde_json::json!(ws.id);
     let dir = std::env::temp_dir().join(format!("e2e-config-prodgate-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("supabase.json"), serde_json::json!({ "production": local }).to_string()).unwrap();
     let rogue = component("rogue_guest.wasm");
-    let args = ["--component", rogue.to_str().unwrap(), "--config-dir", dir.to_str().unwrap(), "--env", "production", "generate", "http://127.0.0.1:9/"];
+    let args = [
+        "--component",
+        rogue.to_str().unwrap(),
+        "--config-dir",
+        dir.to_str().unwrap(),
+        "--env",
+        "production",
+        "generate",
+        "http://127.0.0.1:9/",
+    ];
     let run = ws.hr(&args);
     let out = run.output();
     assert!(out.contains("configured host: answered"), "reads go through:\n{out}");
@@ -55,7 +69,7 @@ fn the_host_refuses_production_writes_the_call_did_not_confirm() {
     assert!(out.contains("a write to production without --confirm-production"), "{out}");
     let confirmed = ws.hr(&[&args[..], &["--confirm-production"]].concat());
     let out = confirmed.output();
-    assert!(out.contains("configured host write: answered"), "a confirmed write goes through (the empty insert is answered):\n{out}");
+    assert!(out.contains("configured host write: answered"), "a confirmed write goes through (the empty delete is answered):\n{out}");
 }
 
 #[test]

@@ -55,7 +55,8 @@ fn comprehensive_generation_holds_every_invariant_and_clean_restores_the_workspa
             "dm_order_items_shopify" => "line_item_id",
             _ => "event_id",
         };
-        let filter = if marker == "event_id" { "event_id::text like '6d6f636b-6461-%'".to_string() } else { format!("{marker} like 'mock-%'") };
+        let filter =
+            if marker == "event_id" { "event_id::text like '6d6f636b-6461-%'".to_string() } else { format!("{marker} like 'mock-%'") };
         assert_eq!(ws.count(table, &filter), t["inserted"].as_i64().unwrap(), "{table}");
     }
     assert_eq!(ws.count("dm_orders_shopify", GENERATED_ORDER), 500);
@@ -70,9 +71,24 @@ fn comprehensive_generation_holds_every_invariant_and_clean_restores_the_workspa
     let (pv, atc, conversion): (f64, f64, f64) = {
         let row = |ws: &mut Workspace, sql: &str| -> f64 { ws.scalar(sql) };
         let generated = "tenant_id = $1 and event_id::text like '6d6f636b-6461-%'";
-        let pv = row(&mut ws, &format!("with b as (select distinct session_id from semantic.dm_shopify_pixel_events where {generated} and event_name = 'purchase') select (count(*) filter (where event_name = 'page_view'))::float8 / count(*) filter (where event_name = 'purchase') from semantic.dm_shopify_pixel_events where {generated} and session_id in (select session_id from b)"));
-        let atc = row(&mut ws, &format!("with b as (select distinct session_id from semantic.dm_shopify_pixel_events where {generated} and event_name = 'purchase') select (count(*) filter (where event_name = 'add_to_cart'))::float8 / count(*) filter (where event_name = 'purchase') from semantic.dm_shopify_pixel_events where {generated} and session_id in (select session_id from b)"));
-        let conv = row(&mut ws, &format!("select (count(distinct session_id) filter (where event_name = 'purchase'))::float8 / count(distinct session_id) from semantic.dm_shopify_pixel_events where {generated}"));
+        let pv = row(
+            &mut ws,
+            &format!(
+                "with b as (select distinct session_id from semantic.dm_shopify_pixel_events where {generated} and event_name = 'purchase') select (count(*) filter (where event_name = 'page_view'))::float8 / count(*) filter (where event_name = 'purchase') from semantic.dm_shopify_pixel_events where {generated} and session_id in (select session_id from b)"
+            ),
+        );
+        let atc = row(
+            &mut ws,
+            &format!(
+                "with b as (select distinct session_id from semantic.dm_shopify_pixel_events where {generated} and event_name = 'purchase') select (count(*) filter (where event_name = 'add_to_cart'))::float8 / count(*) filter (where event_name = 'purchase') from semantic.dm_shopify_pixel_events where {generated} and session_id in (select session_id from b)"
+            ),
+        );
+        let conv = row(
+            &mut ws,
+            &format!(
+                "select (count(distinct session_id) filter (where event_name = 'purchase'))::float8 / count(distinct session_id) from semantic.dm_shopify_pixel_events where {generated}"
+            ),
+        );
         (pv, atc, conv)
     };
     assert!((5.0..=10.0).contains(&pv), "page views per purchase {pv}");
@@ -100,7 +116,8 @@ fn comprehensive_generation_holds_every_invariant_and_clean_restores_the_workspa
     );
     assert_eq!(purchase_off_time, 0);
     // Order numbers continue after the store's own and rise with time.
-    let first_new: i64 = ws.scalar("select min(order_number) from semantic.dm_orders_shopify where tenant_id = $1 and order_id like 'mock-%'");
+    let first_new: i64 =
+        ws.scalar("select min(order_number) from semantic.dm_orders_shopify where tenant_id = $1 and order_id like 'mock-%'");
     assert_eq!(first_new, 1000 + demo_orders + 1);
     let out_of_order: i64 = ws.scalar(
         "select count(*) from (select created_at, lag(created_at) over (order by order_number) prev from semantic.dm_orders_shopify where tenant_id = $1 and order_id like 'mock-%') x where created_at < prev",
@@ -211,7 +228,10 @@ fn re_running_a_seed_follows_the_conflict_policy() {
     assert!(skip.ok().stderr.contains("kept as they were"), "{}", skip.stderr);
     assert_eq!(ws.checksum(), before, "skip keeps the existing rows");
     // Update writes the run's rows again (same rows: same seed, same data).
-    ws.execute(&format!("update semantic.dm_orders_shopify set email = 'changed@example.com' where tenant_id = '{}' and order_id like 'mock-%'", ws.id));
+    ws.execute(&format!(
+        "update semantic.dm_orders_shopify set email = 'changed@example.com' where tenant_id = '{}' and order_id like 'mock-%'",
+        ws.id
+    ));
     ws.hr(&["generate", "shopify", "minimal", "--seed", "11", "--conflict", "update"]).ok();
     assert_eq!(ws.count("dm_orders_shopify", "email = 'changed@example.com'"), 0, "update rewrote the run's rows");
 }
@@ -225,7 +245,10 @@ fn clean_by_run_removes_only_that_run() {
     assert_ne!(r1, r2);
     ws.hr(&["clean", "shopify", "--confirm", "--run", r1]).ok();
     assert_eq!(ws.count("dm_orders_shopify", &format!("order_id like 'mock-{r1}-%'")), 0);
-    assert_eq!(ws.count("dm_orders_shopify", &format!("order_id like 'mock-{r2}-%'")), second["platforms"][0]["tables"][4]["inserted"].as_i64().unwrap());
+    assert_eq!(
+        ws.count("dm_orders_shopify", &format!("order_id like 'mock-{r2}-%'")),
+        second["platforms"][0]["tables"][4]["inserted"].as_i64().unwrap()
+    );
     let status = ws.hr(&["status", "shopify", "--json"]).ok().json();
     let runs: Vec<&str> = status["report"]["runs"].as_array().unwrap().iter().map(|r| r["run_id"].as_str().unwrap()).collect();
     assert_eq!(runs, vec![r2]);

@@ -102,7 +102,11 @@ impl<'a> Args<'a> {
         let value: Json = if text.trim().is_empty() {
             json!({})
         } else {
-            serde_json::from_str(text).map_err(|e| ToolError::invalid(format!("{tool}: the arguments are not valid JSON ({e}); pass an object such as {{\"platform\": \"shopify\"}}")))?
+            serde_json::from_str(text).map_err(|e| {
+                ToolError::invalid(format!(
+                    "{tool}: the arguments are not valid JSON ({e}); pass an object such as {{\"platform\": \"shopify\"}}"
+                ))
+            })?
         };
         let Json::Object(given) = value else {
             return Err(ToolError::invalid(format!("{tool}: the arguments must be a JSON object, such as {{\"platform\": \"shopify\"}}")));
@@ -164,7 +168,8 @@ pub fn generate_request(text: &str) -> Result<GenerateRequest> {
     )?;
     let strategy = match a.string("strategy")? {
         None => Strategy::Smart,
-        Some(s) => Strategy::parse(&s).ok_or_else(|| ToolError::invalid(format!("{GENERATE}: unknown strategy '{s}'; use smart, minimal or comprehensive")))?,
+        Some(s) => Strategy::parse(&s)
+            .ok_or_else(|| ToolError::invalid(format!("{GENERATE}: unknown strategy '{s}'; use smart, minimal or comprehensive")))?,
     };
     let conflict = match a.string("conflict")?.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("fail") => Conflict::Fail,
@@ -221,13 +226,11 @@ pub fn call<T: Transport>(host: &mut dyn Host, transport: impl FnOnce() -> T, na
         STATUS => status_args(arguments)
             .and_then(|(p, e)| service::status::status(host, transport(), p.as_deref(), e.as_deref()))
             .map(|report| json!({"success": true, "report": report})),
-        CLEAN => clean_request(arguments)
-            .and_then(|r| service::clean::clean(host, transport(), &r))
-            .map(|r| {
-                let mut v = object(r);
-                v["success"] = json!(true);
-                v
-            }),
+        CLEAN => clean_request(arguments).and_then(|r| service::clean::clean(host, transport(), &r)).map(|r| {
+            let mut v = object(r);
+            v["success"] = json!(true);
+            v
+        }),
         other => Err(ToolError::invalid(format!("unknown tool '{other}'; the tools are {GENERATE}, {STATUS} and {CLEAN}"))),
     };
     match answer {

@@ -50,11 +50,9 @@ impl RunId {
     /// Accepts `4213`, `04213` and `run-4213`.
     pub fn parse(text: &str) -> Result<RunId, String> {
         let digits = text.trim().trim_start_matches("run-");
-        digits
-            .parse::<u32>()
-            .ok()
-            .and_then(RunId::new)
-            .ok_or_else(|| format!("'{text}' is not a run id: run ids are numbers from 1 to {} as printed by generate and status", RUN_LIMIT - 1))
+        digits.parse::<u32>().ok().and_then(RunId::new).ok_or_else(|| {
+            format!("'{text}' is not a run id: run ids are numbers from 1 to {} as printed by generate and status", RUN_LIMIT - 1)
+        })
     }
 }
 
@@ -184,10 +182,9 @@ impl KeyKind {
             (KeyKind::BigInt, Scope::AllRuns) => {
                 vec![("gte", BIGINT_BASE.to_string()), ("lt", BIGINT_END.to_string())]
             }
-            (KeyKind::Uuid, Scope::AllRuns) => vec![
-                ("gte", format!("{UUID_PREFIX}0000-0000-000000000000")),
-                ("lte", format!("{UUID_PREFIX}ffff-ffff-ffffffffffff")),
-            ],
+            (KeyKind::Uuid, Scope::AllRuns) => {
+                vec![("gte", format!("{UUID_PREFIX}0000-0000-000000000000")), ("lte", format!("{UUID_PREFIX}ffff-ffff-ffffffffffff"))]
+            }
             (kind, Scope::Run(run)) => {
                 let (lo, hi) = seqs.unwrap_or((0, kind.seq_limit()));
                 let hi = hi.min(kind.seq_limit());
@@ -205,9 +202,9 @@ impl KeyKind {
         match self {
             KeyKind::Text => format!("{column} ~ '^{TEXT_PREFIX}[0-9]{{5}}-[0-9]{{10}}$'"),
             KeyKind::BigInt => format!("({column} >= {BIGINT_BASE} and {column} < {BIGINT_END})"),
-            KeyKind::Uuid => format!(
-                "({column} >= '{UUID_PREFIX}0000-0000-000000000000' and {column} <= '{UUID_PREFIX}ffff-ffff-ffffffffffff')"
-            ),
+            KeyKind::Uuid => {
+                format!("({column} >= '{UUID_PREFIX}0000-0000-000000000000' and {column} <= '{UUID_PREFIX}ffff-ffff-ffffffffffff')")
+            }
         }
     }
 
@@ -216,11 +213,7 @@ impl KeyKind {
         match self {
             KeyKind::Text => format!("{column} ~ '^{TEXT_PREFIX}{run}-[0-9]{{10}}$'"),
             KeyKind::BigInt => format!("({column} >= {} and {column} < {})", bigint(run, 0), bigint(run, 0) + BIGINT_RUN_SPAN),
-            KeyKind::Uuid => format!(
-                "({column} >= '{}' and {column} <= '{}')",
-                self.format(run, 0),
-                self.format(run, UUID_SEQ_LIMIT - 1)
-            ),
+            KeyKind::Uuid => format!("({column} >= '{}' and {column} <= '{}')", self.format(run, 0), self.format(run, UUID_SEQ_LIMIT - 1)),
         }
     }
 

@@ -30,11 +30,13 @@ fn with_date<R>(secs: Seconds, f: impl FnOnce(&[u8; 10]) -> R) -> R {
             match <[u8; 10]>::try_from(text.as_bytes()) {
                 Ok(bytes) => *cache = (day, bytes),
                 // Years beyond 9999 or before 0: no fast path.
-                Err(_) => return f(&{
-                    let mut b = [b'0'; 10];
-                    b.copy_from_slice(&text.as_bytes()[..10]);
-                    b
-                }),
+                Err(_) => {
+                    return f(&{
+                        let mut b = [b'0'; 10];
+                        b.copy_from_slice(&text.as_bytes()[..10]);
+                        b
+                    });
+                }
             }
         }
         f(&cache.1)
@@ -89,10 +91,7 @@ pub fn parse_instant(text: &str) -> Option<Seconds> {
     if let Ok(ts) = format!("{}:00", text.replacen(' ', "T", 1)).parse::<Timestamp>() {
         return Some(ts.as_second());
     }
-    text.parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.to_zoned(TimeZone::UTC).ok())
-        .map(|z| z.timestamp().as_second())
+    text.parse::<jiff::civil::Date>().ok().and_then(|d| d.to_zoned(TimeZone::UTC).ok()).map(|z| z.timestamp().as_second())
 }
 
 /// Midnight UTC at or before `secs`.
@@ -158,11 +157,7 @@ impl WeeklyShape {
             // Weight of the prior, in orders: strong for small samples.
             let prior_mass = 10.0 * n;
             let prior_total: f64 = prior.iter().sum();
-            observed
-                .iter()
-                .zip(prior)
-                .map(|(o, p)| (o + prior_mass * p / prior_total) / (total + prior_mass) * n)
-                .collect()
+            observed.iter().zip(prior).map(|(o, p)| (o + prior_mass * p / prior_total) / (total + prior_mass) * n).collect()
         };
         WeeklyShape {
             hours: blend(hours, &prior.hours).try_into().expect("24 hours"),

@@ -61,9 +61,9 @@ impl ColumnPlan {
     /// generator could no longer write to can still be counted and cleaned.
     pub fn for_reading(spec: &'static TableSpec, live: &[LiveColumn], owner_kinds: &HashMap<&'static str, KeyKind>) -> Result<ColumnPlan> {
         let needed = |c: &LiveColumn| {
-            spec.fields.iter().any(|f| {
-                f.answers_to(&c.name) && (f.kind == FieldKind::Tenant || f.name == spec.marker || Some(f.name) == spec.created)
-            })
+            spec.fields
+                .iter()
+                .any(|f| f.answers_to(&c.name) && (f.kind == FieldKind::Tenant || f.name == spec.marker || Some(f.name) == spec.created))
         };
         let relevant: Vec<LiveColumn> = live.iter().filter(|c| needed(c)).cloned().collect();
         if relevant.is_empty() && !live.is_empty() {
@@ -144,9 +144,11 @@ impl ColumnPlan {
         let marker_kind = marker.key_kind.ok_or_else(|| {
             ToolError::schema(format!("{table}.{marker_column} cannot hold a marked key: it must be text, uuid or bigint"))
         })?;
-        let tenant_column = columns.iter().find(|c| c.kind == FieldKind::Tenant).map(|c| c.column.clone()).ok_or_else(|| {
-            ToolError::schema(format!("{table} has no tenant_id column: rows could not be kept to one workspace"))
-        })?;
+        let tenant_column = columns
+            .iter()
+            .find(|c| c.kind == FieldKind::Tenant)
+            .map(|c| c.column.clone())
+            .ok_or_else(|| ToolError::schema(format!("{table} has no tenant_id column: rows could not be kept to one workspace")))?;
         let created_column = spec.created.and_then(|f| spec.field(f)).and_then(|(i, _)| field_columns[i].clone());
         Ok(ColumnPlan { spec, columns, field_columns, marker_column, marker_kind, created_column, tenant_column })
     }
@@ -242,13 +244,8 @@ mod tests {
         }
     }
 
-    static SPEC: TableSpec = TableSpec {
-        name: "orders",
-        fields: F::SPECS,
-        marker: "order_id",
-        created: Some("created_at"),
-        depends_on: &["customers"],
-    };
+    static SPEC: TableSpec =
+        TableSpec { name: "orders", fields: F::SPECS, marker: "order_id", created: Some("created_at"), depends_on: &["customers"] };
 
     fn col(name: &str, t: &str, nullable: bool) -> LiveColumn {
         LiveColumn { name: name.into(), data_type: t.into(), nullable, has_default: false }
@@ -306,11 +303,9 @@ mod tests {
 
     #[test]
     fn tables_without_a_markable_key_are_refused() {
-        let err = ColumnPlan::new(&SPEC, &[col("tenant_id", "text", false), col("total_price", "numeric", true)], &kinds())
-            .unwrap_err();
+        let err = ColumnPlan::new(&SPEC, &[col("tenant_id", "text", false), col("total_price", "numeric", true)], &kinds()).unwrap_err();
         assert!(err.message.contains("no order_id column"), "{}", err.message);
-        let err = ColumnPlan::new(&SPEC, &[col("tenant_id", "text", false), col("order_id", "integer", false)], &kinds())
-            .unwrap_err();
+        let err = ColumnPlan::new(&SPEC, &[col("tenant_id", "text", false), col("order_id", "integer", false)], &kinds()).unwrap_err();
         assert!(err.message.contains("integer"), "{}", err.message);
         let err = ColumnPlan::new(&SPEC, &[], &kinds()).unwrap_err();
         assert!(err.message.contains("does not exist"), "{}", err.message);

@@ -12,7 +12,9 @@ pub enum FieldKind {
     /// The table's own key: marked with the run (see `core::keys`).
     Key,
     /// A key of another table (`owner`), new (marked) or existing (as read).
-    Ref { owner: &'static str },
+    Ref {
+        owner: &'static str,
+    },
     Text,
     Int,
     Money,
@@ -28,10 +30,8 @@ impl FieldKind {
     pub fn accepts(self, data_type: &str) -> bool {
         let t = data_type.to_ascii_lowercase();
         let textual = matches!(t.as_str(), "text" | "character varying" | "varchar" | "character" | "citext");
-        let numeric = matches!(
-            t.as_str(),
-            "numeric" | "decimal" | "real" | "double precision" | "money" | "bigint" | "integer" | "smallint"
-        );
+        let numeric =
+            matches!(t.as_str(), "numeric" | "decimal" | "real" | "double precision" | "money" | "bigint" | "integer" | "smallint");
         match self {
             FieldKind::Tenant => textual || t == "uuid",
             FieldKind::Key | FieldKind::Ref { .. } => textual || t == "uuid" || matches!(t.as_str(), "bigint" | "numeric"),

@@ -132,11 +132,41 @@ fields! {
     }
 }
 
-static SHOP_INFO: TableSpec = TableSpec { name: "dm_shop_info_bigcommerce", fields: ShopInfo::SPECS, marker: "shop_id", created: Some("date_created"), depends_on: &[] };
-static PRODUCTS: TableSpec = TableSpec { name: "dm_products_bigcommerce", fields: Product::SPECS, marker: "product_id", created: Some("date_created"), depends_on: &[] };
-static VARIANTS: TableSpec = TableSpec { name: "dm_variants_bigcommerce", fields: Variant::SPECS, marker: "variant_id", created: Some("date_created"), depends_on: &["dm_products_bigcommerce"] };
-static CUSTOMERS: TableSpec = TableSpec { name: "dm_customers_bigcommerce", fields: Customer::SPECS, marker: "customer_id", created: Some("date_created"), depends_on: &[] };
-static ORDERS: TableSpec = TableSpec { name: "dm_orders_bigcommerce", fields: Order::SPECS, marker: "order_id", created: Some("date_created"), depends_on: &["dm_customers_bigcommerce"] };
+static SHOP_INFO: TableSpec = TableSpec {
+    name: "dm_shop_info_bigcommerce",
+    fields: ShopInfo::SPECS,
+    marker: "shop_id",
+    created: Some("date_created"),
+    depends_on: &[],
+};
+static PRODUCTS: TableSpec = TableSpec {
+    name: "dm_products_bigcommerce",
+    fields: Product::SPECS,
+    marker: "product_id",
+    created: Some("date_created"),
+    depends_on: &[],
+};
+static VARIANTS: TableSpec = TableSpec {
+    name: "dm_variants_bigcommerce",
+    fields: Variant::SPECS,
+    marker: "variant_id",
+    created: Some("date_created"),
+    depends_on: &["dm_products_bigcommerce"],
+};
+static CUSTOMERS: TableSpec = TableSpec {
+    name: "dm_customers_bigcommerce",
+    fields: Customer::SPECS,
+    marker: "customer_id",
+    created: Some("date_created"),
+    depends_on: &[],
+};
+static ORDERS: TableSpec = TableSpec {
+    name: "dm_orders_bigcommerce",
+    fields: Order::SPECS,
+    marker: "order_id",
+    created: Some("date_created"),
+    depends_on: &["dm_customers_bigcommerce"],
+};
 static ITEMS: TableSpec = TableSpec {
     name: "dm_order_items_bigcommerce",
     fields: Item::SPECS,
@@ -147,25 +177,47 @@ static ITEMS: TableSpec = TableSpec {
 
 static TABLE_LIST: [&TableSpec; 6] = [&SHOP_INFO, &PRODUCTS, &VARIANTS, &CUSTOMERS, &ORDERS, &ITEMS];
 
-
-
 /// BigCommerce's order statuses (status_id, name). Settled orders are
 /// mostly Completed or Shipped; the last days' mostly await fulfillment.
 static STATUSES: &[OrderStatus] = &[
     OrderStatus { labels: &["Completed"], code: 10, settled: 0.70, recent: 0.06, revenue: true, shipped: true, cancelled: false },
     OrderStatus { labels: &["Shipped"], code: 2, settled: 0.12, recent: 0.15, revenue: true, shipped: true, cancelled: false },
     OrderStatus { labels: &["Partially Shipped"], code: 3, settled: 0.01, recent: 0.03, revenue: true, shipped: true, cancelled: false },
-    OrderStatus { labels: &["Awaiting Fulfillment"], code: 11, settled: 0.03, recent: 0.42, revenue: true, shipped: false, cancelled: false },
+    OrderStatus {
+        labels: &["Awaiting Fulfillment"],
+        code: 11,
+        settled: 0.03,
+        recent: 0.42,
+        revenue: true,
+        shipped: false,
+        cancelled: false,
+    },
     OrderStatus { labels: &["Awaiting Shipment"], code: 9, settled: 0.02, recent: 0.15, revenue: true, shipped: false, cancelled: false },
     OrderStatus { labels: &["Awaiting Pickup"], code: 8, settled: 0.005, recent: 0.02, revenue: true, shipped: false, cancelled: false },
     OrderStatus { labels: &["Awaiting Payment"], code: 7, settled: 0.01, recent: 0.04, revenue: false, shipped: false, cancelled: false },
     OrderStatus { labels: &["Pending"], code: 1, settled: 0.01, recent: 0.05, revenue: false, shipped: false, cancelled: false },
     OrderStatus { labels: &["Incomplete"], code: 0, settled: 0.01, recent: 0.02, revenue: false, shipped: false, cancelled: false },
-    OrderStatus { labels: &["Manual Verification Required"], code: 12, settled: 0.003, recent: 0.02, revenue: false, shipped: false, cancelled: false },
+    OrderStatus {
+        labels: &["Manual Verification Required"],
+        code: 12,
+        settled: 0.003,
+        recent: 0.02,
+        revenue: false,
+        shipped: false,
+        cancelled: false,
+    },
     OrderStatus { labels: &["Cancelled"], code: 5, settled: 0.02, recent: 0.01, revenue: false, shipped: false, cancelled: true },
     OrderStatus { labels: &["Declined"], code: 6, settled: 0.01, recent: 0.01, revenue: false, shipped: false, cancelled: true },
     OrderStatus { labels: &["Refunded"], code: 4, settled: 0.03, recent: 0.004, revenue: false, shipped: true, cancelled: false },
-    OrderStatus { labels: &["Partially Refunded"], code: 14, settled: 0.015, recent: 0.004, revenue: true, shipped: true, cancelled: false },
+    OrderStatus {
+        labels: &["Partially Refunded"],
+        code: 14,
+        settled: 0.015,
+        recent: 0.004,
+        revenue: true,
+        shipped: true,
+        cancelled: false,
+    },
     OrderStatus { labels: &["Disputed"], code: 13, settled: 0.002, recent: 0.0, revenue: false, shipped: true, cancelled: false },
 ];
 
@@ -216,7 +268,6 @@ pub static BIGCOMMERCE: StoreDefinition = StoreDefinition {
     },
     vocabulary: &BigCommerce,
 };
-
 
 fn option_values(v: &VariantDraft) -> String {
     v.options.iter().map(|(axis, value)| format!("{axis}: {value}")).collect::<Vec<_>>().join(", ")

@@ -122,11 +122,31 @@ fields! {
     }
 }
 
-static SHOP_INFO: TableSpec = TableSpec { name: "dm_shop_info_magento", fields: ShopInfo::SPECS, marker: "shop_id", created: Some("created_at"), depends_on: &[] };
-static PRODUCTS: TableSpec = TableSpec { name: "dm_products_magento", fields: Product::SPECS, marker: "product_id", created: Some("created_at"), depends_on: &[] };
-static VARIANTS: TableSpec = TableSpec { name: "dm_variants_magento", fields: Variant::SPECS, marker: "variant_id", created: Some("created_at"), depends_on: &["dm_products_magento"] };
-static CUSTOMERS: TableSpec = TableSpec { name: "dm_customers_magento", fields: Customer::SPECS, marker: "customer_id", created: Some("created_at"), depends_on: &[] };
-static ORDERS: TableSpec = TableSpec { name: "dm_orders_magento", fields: Order::SPECS, marker: "order_id", created: Some("created_at"), depends_on: &["dm_customers_magento"] };
+static SHOP_INFO: TableSpec =
+    TableSpec { name: "dm_shop_info_magento", fields: ShopInfo::SPECS, marker: "shop_id", created: Some("created_at"), depends_on: &[] };
+static PRODUCTS: TableSpec =
+    TableSpec { name: "dm_products_magento", fields: Product::SPECS, marker: "product_id", created: Some("created_at"), depends_on: &[] };
+static VARIANTS: TableSpec = TableSpec {
+    name: "dm_variants_magento",
+    fields: Variant::SPECS,
+    marker: "variant_id",
+    created: Some("created_at"),
+    depends_on: &["dm_products_magento"],
+};
+static CUSTOMERS: TableSpec = TableSpec {
+    name: "dm_customers_magento",
+    fields: Customer::SPECS,
+    marker: "customer_id",
+    created: Some("created_at"),
+    depends_on: &[],
+};
+static ORDERS: TableSpec = TableSpec {
+    name: "dm_orders_magento",
+    fields: Order::SPECS,
+    marker: "order_id",
+    created: Some("created_at"),
+    depends_on: &["dm_customers_magento"],
+};
 static ITEMS: TableSpec = TableSpec {
     name: "dm_order_items_magento",
     fields: Item::SPECS,
@@ -137,17 +157,47 @@ static ITEMS: TableSpec = TableSpec {
 
 static TABLE_LIST: [&TableSpec; 6] = [&SHOP_INFO, &PRODUCTS, &VARIANTS, &CUSTOMERS, &ORDERS, &ITEMS];
 
-
-
 /// Magento 2's order state and status pairs.
 static STATUSES: &[OrderStatus] = &[
     OrderStatus { labels: &["complete", "complete"], code: 0, settled: 0.74, recent: 0.05, revenue: true, shipped: true, cancelled: false },
-    OrderStatus { labels: &["processing", "processing"], code: 0, settled: 0.07, recent: 0.56, revenue: true, shipped: false, cancelled: false },
+    OrderStatus {
+        labels: &["processing", "processing"],
+        code: 0,
+        settled: 0.07,
+        recent: 0.56,
+        revenue: true,
+        shipped: false,
+        cancelled: false,
+    },
     OrderStatus { labels: &["new", "pending"], code: 0, settled: 0.02, recent: 0.15, revenue: false, shipped: false, cancelled: false },
-    OrderStatus { labels: &["pending_payment", "pending_payment"], code: 0, settled: 0.01, recent: 0.08, revenue: false, shipped: false, cancelled: false },
-    OrderStatus { labels: &["payment_review", "payment_review"], code: 0, settled: 0.005, recent: 0.04, revenue: false, shipped: false, cancelled: false },
+    OrderStatus {
+        labels: &["pending_payment", "pending_payment"],
+        code: 0,
+        settled: 0.01,
+        recent: 0.08,
+        revenue: false,
+        shipped: false,
+        cancelled: false,
+    },
+    OrderStatus {
+        labels: &["payment_review", "payment_review"],
+        code: 0,
+        settled: 0.005,
+        recent: 0.04,
+        revenue: false,
+        shipped: false,
+        cancelled: false,
+    },
     OrderStatus { labels: &["holded", "holded"], code: 0, settled: 0.01, recent: 0.03, revenue: false, shipped: false, cancelled: false },
-    OrderStatus { labels: &["canceled", "canceled"], code: 0, settled: 0.05, recent: 0.03, revenue: false, shipped: false, cancelled: true },
+    OrderStatus {
+        labels: &["canceled", "canceled"],
+        code: 0,
+        settled: 0.05,
+        recent: 0.03,
+        revenue: false,
+        shipped: false,
+        cancelled: true,
+    },
     OrderStatus { labels: &["closed", "closed"], code: 0, settled: 0.045, recent: 0.01, revenue: false, shipped: true, cancelled: false },
 ];
 
@@ -195,7 +245,6 @@ pub static MAGENTO: StoreDefinition = StoreDefinition {
     },
     vocabulary: &Magento,
 };
-
 
 /// Magento's product type: configurable when sold in options; virtual for
 /// goods that do not ship; some single items are bundles.
@@ -346,7 +395,10 @@ mod tests {
         let plans = testkit::plans(&MAGENTO, "bigint");
         let g = testkit::generation(&MAGENTO, 8, 300, &plans);
         let t = testkit::rows(&MAGENTO, g.as_ref(), &plans);
-        let types: HashMap<u64, String> = t["dm_products_magento"].iter().map(|p| (p["product_id"].as_u64().unwrap(), p["type_id"].as_str().unwrap().to_string())).collect();
+        let types: HashMap<u64, String> = t["dm_products_magento"]
+            .iter()
+            .map(|p| (p["product_id"].as_u64().unwrap(), p["type_id"].as_str().unwrap().to_string()))
+            .collect();
         assert!(types.values().any(|t| t == "configurable") && types.values().any(|t| t == "simple"));
         assert!(t["dm_variants_magento"].iter().all(|v| types[&v["product_id"].as_u64().unwrap()] == "configurable"));
         let mut sums: HashMap<u64, (i64, i64)> = HashMap::new();
@@ -359,7 +411,10 @@ mod tests {
             let (subtotal, discount) = sums[&o["order_id"].as_u64().unwrap()];
             assert_eq!(money(&o["subtotal"]), subtotal);
             assert_eq!(money(&o["discount_amount"]), -discount);
-            assert_eq!(money(&o["grand_total"]), subtotal + money(&o["discount_amount"]) + money(&o["shipping_amount"]) + money(&o["tax_amount"]));
+            assert_eq!(
+                money(&o["grand_total"]),
+                subtotal + money(&o["discount_amount"]) + money(&o["shipping_amount"]) + money(&o["tax_amount"])
+            );
             let inc = o["increment_id"].as_str().unwrap();
             assert!(inc.len() == 9 && inc.chars().all(|c| c.is_ascii_digit()), "{inc}");
             assert!(STATUSES.iter().any(|s| s.labels[0] == o["state"] && s.labels[1] == o["status"]));

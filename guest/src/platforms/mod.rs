@@ -97,13 +97,8 @@ pub trait Platform: Sync {
 
 /// Every platform, in the order `all` generates them: stores first, then
 /// ads (whose conversions count the stores' attributed orders).
-pub static REGISTRY: &[&dyn Platform] = &[
-    &shopify::SHOPIFY,
-    &bigcommerce::BIGCOMMERCE,
-    &woocommerce::WOOCOMMERCE,
-    &magento::MAGENTO,
-    &google_ads::GOOGLE_ADS,
-];
+pub static REGISTRY: &[&dyn Platform] =
+    &[&shopify::SHOPIFY, &bigcommerce::BIGCOMMERCE, &woocommerce::WOOCOMMERCE, &magento::MAGENTO, &google_ads::GOOGLE_ADS];
 
 pub fn find(name: &str) -> Option<&'static dyn Platform> {
     let wanted = name.trim().to_ascii_lowercase().replace('_', "-");

@@ -164,11 +164,31 @@ fields! {
     }
 }
 
-static SHOP_INFO: TableSpec = TableSpec { name: "dm_shop_info_shopify", fields: ShopInfo::SPECS, marker: "shop_id", created: Some("created_at"), depends_on: &[] };
-static PRODUCTS: TableSpec = TableSpec { name: "dm_products_shopify", fields: Product::SPECS, marker: "product_id", created: Some("created_at"), depends_on: &[] };
-static VARIANTS: TableSpec = TableSpec { name: "dm_variants_shopify", fields: Variant::SPECS, marker: "variant_id", created: Some("created_at"), depends_on: &["dm_products_shopify"] };
-static CUSTOMERS: TableSpec = TableSpec { name: "dm_customers_shopify", fields: Customer::SPECS, marker: "customer_id", created: Some("created_at"), depends_on: &[] };
-static ORDERS: TableSpec = TableSpec { name: "dm_orders_shopify", fields: Order::SPECS, marker: "order_id", created: Some("created_at"), depends_on: &["dm_customers_shopify"] };
+static SHOP_INFO: TableSpec =
+    TableSpec { name: "dm_shop_info_shopify", fields: ShopInfo::SPECS, marker: "shop_id", created: Some("created_at"), depends_on: &[] };
+static PRODUCTS: TableSpec =
+    TableSpec { name: "dm_products_shopify", fields: Product::SPECS, marker: "product_id", created: Some("created_at"), depends_on: &[] };
+static VARIANTS: TableSpec = TableSpec {
+    name: "dm_variants_shopify",
+    fields: Variant::SPECS,
+    marker: "variant_id",
+    created: Some("created_at"),
+    depends_on: &["dm_products_shopify"],
+};
+static CUSTOMERS: TableSpec = TableSpec {
+    name: "dm_customers_shopify",
+    fields: Customer::SPECS,
+    marker: "customer_id",
+    created: Some("created_at"),
+    depends_on: &[],
+};
+static ORDERS: TableSpec = TableSpec {
+    name: "dm_orders_shopify",
+    fields: Order::SPECS,
+    marker: "order_id",
+    created: Some("created_at"),
+    depends_on: &["dm_customers_shopify"],
+};
 static ITEMS: TableSpec = TableSpec {
     name: "dm_order_items_shopify",
     fields: Item::SPECS,
@@ -186,8 +206,6 @@ static EVENTS: TableSpec = TableSpec {
 
 static TABLE_LIST: [&TableSpec; 7] = [&SHOP_INFO, &PRODUCTS, &VARIANTS, &CUSTOMERS, &ORDERS, &ITEMS, &EVENTS];
 
-
-
 /// Shopify's financial status and fulfillment status (`""`: unfulfilled,
 /// which Shopify reports as null). Most settled orders are paid and
 /// fulfilled; the last few days' are mostly paid and not yet shipped.
@@ -195,12 +213,36 @@ static STATUSES: &[OrderStatus] = &[
     OrderStatus { labels: &["paid", "fulfilled"], code: 0, settled: 0.80, recent: 0.22, revenue: true, shipped: true, cancelled: false },
     OrderStatus { labels: &["paid", ""], code: 0, settled: 0.03, recent: 0.55, revenue: true, shipped: false, cancelled: false },
     OrderStatus { labels: &["paid", "partial"], code: 0, settled: 0.02, recent: 0.04, revenue: true, shipped: true, cancelled: false },
-    OrderStatus { labels: &["partially_refunded", "fulfilled"], code: 0, settled: 0.03, recent: 0.01, revenue: true, shipped: true, cancelled: false },
-    OrderStatus { labels: &["refunded", "fulfilled"], code: 0, settled: 0.02, recent: 0.005, revenue: false, shipped: true, cancelled: false },
+    OrderStatus {
+        labels: &["partially_refunded", "fulfilled"],
+        code: 0,
+        settled: 0.03,
+        recent: 0.01,
+        revenue: true,
+        shipped: true,
+        cancelled: false,
+    },
+    OrderStatus {
+        labels: &["refunded", "fulfilled"],
+        code: 0,
+        settled: 0.02,
+        recent: 0.005,
+        revenue: false,
+        shipped: true,
+        cancelled: false,
+    },
     OrderStatus { labels: &["refunded", ""], code: 0, settled: 0.015, recent: 0.005, revenue: false, shipped: false, cancelled: true },
     OrderStatus { labels: &["pending", ""], code: 0, settled: 0.015, recent: 0.07, revenue: false, shipped: false, cancelled: false },
     OrderStatus { labels: &["authorized", ""], code: 0, settled: 0.01, recent: 0.08, revenue: true, shipped: false, cancelled: false },
-    OrderStatus { labels: &["partially_paid", ""], code: 0, settled: 0.005, recent: 0.005, revenue: true, shipped: false, cancelled: false },
+    OrderStatus {
+        labels: &["partially_paid", ""],
+        code: 0,
+        settled: 0.005,
+        recent: 0.005,
+        revenue: true,
+        shipped: false,
+        cancelled: false,
+    },
     OrderStatus { labels: &["voided", ""], code: 0, settled: 0.015, recent: 0.02, revenue: false, shipped: false, cancelled: true },
 ];
 
@@ -251,7 +293,6 @@ pub static SHOPIFY: StoreDefinition = StoreDefinition {
     },
     vocabulary: &Shopify,
 };
-
 
 fn opt_text(s: &str) -> Value {
     if s.is_empty() { Value::Null } else { Value::Text(s.to_string()) }
@@ -408,10 +449,13 @@ impl StoreVocabulary for Shopify {
             .set(Event::CustomerId, e.customer.as_ref().map(Value::from))
             .set(Event::OrderId, e.order.then_some(Value::NewKey(o.slot)))
             .set(Event::ProductId, product.map(|(p, _, _)| Value::from(&p.key)))
-            .set(Event::VariantId, product.and_then(|(p, _, v)| {
-                let variant_key = (!p.generated || self.variant_rows(p)).then(|| p.variants[v].key.clone()).flatten();
-                variant_key.as_ref().map(Value::from)
-            }))
+            .set(
+                Event::VariantId,
+                product.and_then(|(p, _, v)| {
+                    let variant_key = (!p.generated || self.variant_rows(p)).then(|| p.variants[v].key.clone()).flatten();
+                    variant_key.as_ref().map(Value::from)
+                }),
+            )
             .set(Event::PageUrl, &e.page)
             .set(Event::Referrer, e.referrer)
             .set(Event::UtmSource, e.utm.as_ref().map(|u| u.source))
@@ -453,7 +497,11 @@ mod tests {
         let orders = &t["dm_orders_shopify"];
         assert_eq!(orders.len(), 300);
         assert_eq!(t["dm_shop_info_shopify"].len(), 1);
-        let (products, variants, customers) = (keys(&t["dm_products_shopify"], "product_id"), keys(&t["dm_variants_shopify"], "variant_id"), keys(&t["dm_customers_shopify"], "customer_id"));
+        let (products, variants, customers) = (
+            keys(&t["dm_products_shopify"], "product_id"),
+            keys(&t["dm_variants_shopify"], "variant_id"),
+            keys(&t["dm_customers_shopify"], "customer_id"),
+        );
         let order_keys = keys(orders, "order_id");
         for v in &t["dm_variants_shopify"] {
             assert!(products.contains(v["product_id"].as_str().unwrap()));

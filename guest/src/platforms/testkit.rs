@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use crate::core::keys::{KeyKind, RunId};
-use crate::model::row::Row;
 use crate::core::strategy::Strategy;
 use crate::model::plan::{ColumnPlan, LiveColumn};
+use crate::model::row::Row;
 use crate::model::table::{FieldKind, TableSpec};
 use crate::platforms::{AnalysisContext, Generation, Platform};
 
@@ -45,7 +45,12 @@ pub fn plans(platform: &dyn Platform, key: &str) -> HashMap<&'static str, Column
 }
 
 /// Analyses an empty workspace and returns the generation.
-pub fn generation(platform: &'static dyn Platform, seed: u64, orders: u64, plans: &HashMap<&'static str, ColumnPlan>) -> Box<dyn Generation> {
+pub fn generation(
+    platform: &'static dyn Platform,
+    seed: u64,
+    orders: u64,
+    plans: &HashMap<&'static str, ColumnPlan>,
+) -> Box<dyn Generation> {
     let counts = HashMap::new();
     let cx = AnalysisContext {
         workspace: "ws",
@@ -62,7 +67,11 @@ pub fn generation(platform: &'static dyn Platform, seed: u64, orders: u64, plans
 }
 
 /// Every table's rows as JSON objects, by table name.
-pub fn rows(platform: &dyn Platform, generation: &dyn Generation, plans: &HashMap<&'static str, ColumnPlan>) -> HashMap<&'static str, Vec<serde_json::Value>> {
+pub fn rows(
+    platform: &dyn Platform,
+    generation: &dyn Generation,
+    plans: &HashMap<&'static str, ColumnPlan>,
+) -> HashMap<&'static str, Vec<serde_json::Value>> {
     let run = RunId::new(7).unwrap();
     let mut out = HashMap::new();
     for spec in platform.tables() {

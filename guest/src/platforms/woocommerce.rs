@@ -128,11 +128,41 @@ fields! {
     }
 }
 
-static SHOP_INFO: TableSpec = TableSpec { name: "dm_shop_info_woocommerce", fields: ShopInfo::SPECS, marker: "shop_id", created: Some("date_created"), depends_on: &[] };
-static PRODUCTS: TableSpec = TableSpec { name: "dm_products_woocommerce", fields: Product::SPECS, marker: "product_id", created: Some("date_created"), depends_on: &[] };
-static VARIANTS: TableSpec = TableSpec { name: "dm_variants_woocommerce", fields: Variant::SPECS, marker: "variant_id", created: Some("date_created"), depends_on: &["dm_products_woocommerce"] };
-static CUSTOMERS: TableSpec = TableSpec { name: "dm_customers_woocommerce", fields: Customer::SPECS, marker: "customer_id", created: Some("date_created"), depends_on: &[] };
-static ORDERS: TableSpec = TableSpec { name: "dm_orders_woocommerce", fields: Order::SPECS, marker: "order_id", created: Some("date_created"), depends_on: &["dm_customers_woocommerce"] };
+static SHOP_INFO: TableSpec = TableSpec {
+    name: "dm_shop_info_woocommerce",
+    fields: ShopInfo::SPECS,
+    marker: "shop_id",
+    created: Some("date_created"),
+    depends_on: &[],
+};
+static PRODUCTS: TableSpec = TableSpec {
+    name: "dm_products_woocommerce",
+    fields: Product::SPECS,
+    marker: "product_id",
+    created: Some("date_created"),
+    depends_on: &[],
+};
+static VARIANTS: TableSpec = TableSpec {
+    name: "dm_variants_woocommerce",
+    fields: Variant::SPECS,
+    marker: "variant_id",
+    created: Some("date_created"),
+    depends_on: &["dm_products_woocommerce"],
+};
+static CUSTOMERS: TableSpec = TableSpec {
+    name: "dm_customers_woocommerce",
+    fields: Customer::SPECS,
+    marker: "customer_id",
+    created: Some("date_created"),
+    depends_on: &[],
+};
+static ORDERS: TableSpec = TableSpec {
+    name: "dm_orders_woocommerce",
+    fields: Order::SPECS,
+    marker: "order_id",
+    created: Some("date_created"),
+    depends_on: &["dm_customers_woocommerce"],
+};
 static ITEMS: TableSpec = TableSpec {
     name: "dm_order_items_woocommerce",
     fields: Item::SPECS,
@@ -142,8 +172,6 @@ static ITEMS: TableSpec = TableSpec {
 };
 
 static TABLE_LIST: [&TableSpec; 6] = [&SHOP_INFO, &PRODUCTS, &VARIANTS, &CUSTOMERS, &ORDERS, &ITEMS];
-
-
 
 /// WooCommerce's statuses: settled orders mostly completed; recent ones
 /// mostly processing (paid, not yet shipped) or waiting for payment.
@@ -157,7 +185,8 @@ static STATUSES: &[OrderStatus] = &[
     OrderStatus { labels: &["failed"], code: 0, settled: 0.03, recent: 0.06, revenue: false, shipped: false, cancelled: true },
 ];
 
-const PAYMENTS: [(&str, &str); 4] = [("stripe", "Credit Card (Stripe)"), ("ppcp-gateway", "PayPal"), ("bacs", "Direct bank transfer"), ("cod", "Cash on delivery")];
+const PAYMENTS: [(&str, &str); 4] =
+    [("stripe", "Credit Card (Stripe)"), ("ppcp-gateway", "PayPal"), ("bacs", "Direct bank transfer"), ("cod", "Cash on delivery")];
 
 pub struct WooCommerce;
 
@@ -203,7 +232,6 @@ pub static WOOCOMMERCE: StoreDefinition = StoreDefinition {
     },
     vocabulary: &WooCommerce,
 };
-
 
 fn attributes(v: &VariantDraft) -> String {
     v.options.iter().map(|(axis, value)| format!("pa_{}: {value}", axis.to_lowercase())).collect::<Vec<_>>().join(" | ")
@@ -258,7 +286,10 @@ impl StoreVocabulary for WooCommerce {
             )
             .set(Product::Sku, if p.has_options { base.sku.split('-').take(2).collect::<Vec<_>>().join("-") } else { base.sku.clone() })
             // A variable product shows its lowest variation price.
-            .set(Product::Price, Value::Money(if p.has_options { p.variants.iter().map(|v| v.price).min().unwrap_or(price) } else { price }))
+            .set(
+                Product::Price,
+                Value::Money(if p.has_options { p.variants.iter().map(|v| v.price).min().unwrap_or(price) } else { price }),
+            )
             .set(Product::RegularPrice, (!p.has_options).then_some(Value::Money(regular)))
             .set(Product::SalePrice, if p.has_options { None } else { sale.map(Value::Money) })
             .set(Product::StockStatus, if stock > 0 { "instock" } else { "outofstock" })
@@ -301,7 +332,9 @@ impl StoreVocabulary for WooCommerce {
         let status = s.status(o);
         let (utm_source, utm_medium, utm_campaign, click) = utm(&o.source);
         let mut rng = stream2(s.inputs.seed, Domain::Order, o.slot, 3);
-        let key: String = (0..13).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[rng.random_range(0..62)])).collect();
+        let key: String = (0..13)
+            .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[rng.random_range(0..62)]))
+            .collect();
         let (method, title) = PAYMENTS[(o.slot % 4) as usize];
         row.set(Order::OrderId, Value::NewKey(o.slot))
             .set(Order::OrderKey, format!("wc_order_{key}"))
@@ -361,7 +394,8 @@ mod tests {
         let plans = testkit::plans(&WOOCOMMERCE, "bigint");
         let g = testkit::generation(&WOOCOMMERCE, 6, 300, &plans);
         let t = testkit::rows(&WOOCOMMERCE, g.as_ref(), &plans);
-        let variable: HashSet<u64> = t["dm_products_woocommerce"].iter().filter(|p| p["type"] == "variable").map(|p| p["product_id"].as_u64().unwrap()).collect();
+        let variable: HashSet<u64> =
+            t["dm_products_woocommerce"].iter().filter(|p| p["type"] == "variable").map(|p| p["product_id"].as_u64().unwrap()).collect();
         assert!(!variable.is_empty() && variable.len() < t["dm_products_woocommerce"].len(), "both kinds of product");
         assert!(t["dm_variants_woocommerce"].iter().all(|v| variable.contains(&v["product_id"].as_u64().unwrap())));
         let mut sums: HashMap<u64, (i64, i64)> = HashMap::new();

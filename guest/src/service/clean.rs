@@ -60,4 +60,3 @@ pub fn clean<T: Transport>(host: &mut dyn Host, transport: T, req: &CleanRequest
     };
     Ok(CleanResult { environment: conn.environment.clone(), tables, deleted, summary, warnings })
 }
-

@@ -37,7 +37,10 @@ fn validate(req: &GenerateRequest) -> Result<(Vec<&'static dyn Platform>, u32, O
         return Err(ToolError::invalid("count must be at least 1 (or leave it out to let the strategy decide)"));
     }
     if req.force_count.is_some_and(|n| n > MAX_COUNT) {
-        return Err(ToolError::invalid(format!("count must be at most {} per run: split larger volumes over several runs (different seeds)", thousands(MAX_COUNT))));
+        return Err(ToolError::invalid(format!(
+            "count must be at most {} per run: split larger volumes over several runs (different seeds)",
+            thousands(MAX_COUNT)
+        )));
     }
     let batch = req.batch_size.unwrap_or(DEFAULT_BATCH);
     if !(1..=MAX_BATCH).contains(&batch) {
@@ -71,7 +74,17 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         counts.insert(t.name, count_all(&mut client, plan, &ws)? - own);
     }
     let as_of = as_of.unwrap_or_else(|| start_of_day(host.now()));
-    let cx = AnalysisContext { workspace: &ws, seed, run_seed: seed, run, strategy: req.strategy, forced: req.force_count, as_of, plans: &plans, counts: &counts };
+    let cx = AnalysisContext {
+        workspace: &ws,
+        seed,
+        run_seed: seed,
+        run,
+        strategy: req.strategy,
+        forced: req.force_count,
+        as_of,
+        plans: &plans,
+        counts: &counts,
+    };
     let mut generations: Vec<(&'static dyn Platform, Box<dyn Generation>)> = Vec::new();
     for (i, p) in platforms.iter().enumerate() {
         // Each platform draws from its own streams of the run's seed.
@@ -85,7 +98,8 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         check_capacity(*platform, g.as_ref(), &plans)?;
     }
 
-    let mut writer = Writer { client: &mut client, host, conn: &conn, plans: &plans, run, batch, req, samples: Vec::new(), written: Vec::new() };
+    let mut writer =
+        Writer { client: &mut client, host, conn: &conn, plans: &plans, run, batch, req, samples: Vec::new(), written: Vec::new() };
     let mut results = Vec::new();
     let mut failure = None;
     'platforms: for (platform, g) in &generations {
@@ -258,7 +272,12 @@ fn link(generations: &mut [(&'static dyn Platform, Box<dyn Generation>)], host: 
 }
 
 fn platform_result(name: &str, tables: Vec<TableResult>, outcome: &str) -> PlatformResult {
-    PlatformResult { platform: name.to_string(), total_records: tables.iter().map(|t| t.inserted).sum(), tables, outcome: outcome.to_string() }
+    PlatformResult {
+        platform: name.to_string(),
+        total_records: tables.iter().map(|t| t.inserted).sum(),
+        tables,
+        outcome: outcome.to_string(),
+    }
 }
 
 fn summary(result: &MockResult, generations: &[(&'static dyn Platform, Box<dyn Generation>)]) -> String {

@@ -130,7 +130,11 @@ mod tests {
         let mut counts = vec![0u64, 45_000].into_iter();
         let t = FakeTransport::new(move |r| {
             Ok(match r.method {
-                Method::Head => Response { status: 200, headers: vec![("content-range".into(), format!("*/{}", counts.next_back().unwrap_or(0)))], body: vec![] },
+                Method::Head => Response {
+                    status: 200,
+                    headers: vec![("content-range".into(), format!("*/{}", counts.next_back().unwrap_or(0)))],
+                    body: vec![],
+                },
                 Method::Get => response(200, r#"[{"order_id":"mock-00003-0000044999"}]"#),
                 _ => response(204, ""),
             })

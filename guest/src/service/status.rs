@@ -43,7 +43,12 @@ pub fn status<T: Transport>(host: &mut dyn Host, transport: T, platform: Option<
                     r.last = [r.last, rows.last].into_iter().flatten().max();
                 }
             }
-            tables.push(TableStatus { table: spec.qualified(), platform: p.name().to_string(), total_rows: total, generated_rows: generated });
+            tables.push(TableStatus {
+                table: spec.qualified(),
+                platform: p.name().to_string(),
+                total_rows: total,
+                generated_rows: generated,
+            });
         }
     }
     Ok(StatusReport {

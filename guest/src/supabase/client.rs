@@ -45,7 +45,12 @@ pub struct Client<T: Transport> {
 
 impl<T: Transport> Client<T> {
     pub fn new(transport: T, rest_url: &str, environment: &str) -> Client<T> {
-        Client { transport, rest_url: rest_url.trim_end_matches('/').to_string(), environment: environment.to_string(), retried: Vec::new() }
+        Client {
+            transport,
+            rest_url: rest_url.trim_end_matches('/').to_string(),
+            environment: environment.to_string(),
+            retried: Vec::new(),
+        }
     }
 
     pub fn environment(&self) -> &str {
@@ -138,9 +143,8 @@ impl<T: Transport> Client<T> {
 
     /// Rows of `table` matching `filters`.
     pub fn count(&mut self, table: &str, filters: &[Filter]) -> Result<u64> {
-        let request = Request::new(Method::Head, self.url(table, &[], filters))
-            .header("accept-profile", "semantic")
-            .header("prefer", "count=exact");
+        let request =
+            Request::new(Method::Head, self.url(table, &[], filters)).header("accept-profile", "semantic").header("prefer", "count=exact");
         let response = self.execute(&format!("counting semantic.{table}"), &request)?;
         response
             .header("content-range")
@@ -181,10 +185,7 @@ impl<T: Transport> Client<T> {
             Some(r) => format!("return=minimal,resolution={r}"),
             None => "return=minimal".to_string(),
         };
-        Request::new(Method::Post, self.url(table, &[], &[]))
-            .header("content-profile", "semantic")
-            .header("prefer", prefer)
-            .json_body(body)
+        Request::new(Method::Post, self.url(table, &[], &[])).header("content-profile", "semantic").header("prefer", prefer).json_body(body)
     }
 }
 
@@ -223,7 +224,8 @@ mod tests {
         let e = c.count("t", &[]).unwrap_err();
         assert_eq!(c.transport.seen.len(), 4);
         assert!(e.message.contains("HTTP 504"));
-        let mut c = Client::new(FakeTransport::new(|_| Ok(response(400, r#"{"code":"PGRST204","message":"no column"}"#))), "http://h", "staging");
+        let mut c =
+            Client::new(FakeTransport::new(|_| Ok(response(400, r#"{"code":"PGRST204","message":"no column"}"#))), "http://h", "staging");
         assert!(c.count("t", &[]).is_err());
         assert_eq!(c.transport.seen.len(), 1);
     }

@@ -23,10 +23,7 @@ pub fn retryable_status(status: u16) -> bool {
 /// server's Retry-After if it gave one, else exponential from 250 ms;
 /// capped at 10 s either way.
 pub fn backoff_ms(attempt: u32, response: Option<&Response>) -> u64 {
-    let retry_after = response
-        .and_then(|r| r.header("retry-after"))
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|s| s * 1000);
+    let retry_after = response.and_then(|r| r.header("retry-after")).and_then(|v| v.trim().parse::<u64>().ok()).map(|s| s * 1000);
     retry_after.unwrap_or(250 << attempt.saturating_sub(1).min(6)).min(10_000)
 }
 
@@ -106,7 +103,10 @@ mod tests {
 
     #[test]
     fn postgrest_errors_become_actionable() {
-        let r = response(409, r#"{"code":"23505","message":"duplicate key value violates unique constraint","details":"Key (id)=(1) already exists.","hint":null}"#);
+        let r = response(
+            409,
+            r#"{"code":"23505","message":"duplicate key value violates unique constraint","details":"Key (id)=(1) already exists.","hint":null}"#,
+        );
         let e = from_response("insert into semantic.t", "staging", &r);
         assert_eq!(e.kind, ErrorKind::Database);
         assert!(e.message.contains("HTTP 409, 23505"), "{}", e.message);

@@ -137,11 +137,11 @@ impl<'c, T: Transport> Inserter<'c, T> {
     fn fail(&mut self, error: ToolError, progress: &mut dyn FnMut(u64)) -> ToolError {
         while !self.in_flight.is_empty() {
             let (ticket, result) = self.client.transport.wait_any();
-            if let (Some(batch), Ok(r)) = (self.in_flight.remove(&ticket), result) {
-                if r.ok() {
-                    self.inserted += batch.rows;
-                    progress(batch.rows);
-                }
+            if let (Some(batch), Ok(r)) = (self.in_flight.remove(&ticket), result)
+                && r.ok()
+            {
+                self.inserted += batch.rows;
+                progress(batch.rows);
             }
         }
         error

@@ -12,7 +12,10 @@
 use std::time::Duration;
 
 use wasi::http::outgoing_handler;
-use wasi::http::types::{ErrorCode, Fields, FutureIncomingResponse, IncomingResponse, Method as WasiMethod, OutgoingBody, OutgoingRequest, RequestOptions, Scheme};
+use wasi::http::types::{
+    ErrorCode, Fields, FutureIncomingResponse, IncomingResponse, Method as WasiMethod, OutgoingBody, OutgoingRequest, RequestOptions,
+    Scheme,
+};
 use wasi::io::poll;
 use wasi::io::streams::StreamError;
 
@@ -116,12 +119,7 @@ fn write_body(body: &OutgoingBody, bytes: &[u8]) -> Result<(), TransportError> {
 
 fn read_response(response: IncomingResponse) -> Result<Response, TransportError> {
     let status = response.status();
-    let headers = response
-        .headers()
-        .entries()
-        .into_iter()
-        .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
-        .collect();
+    let headers = response.headers().entries().into_iter().map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned())).collect();
     let body = response.consume().map_err(|()| TransportError::Other("response body unavailable".into()))?;
     let mut bytes = Vec::new();
     {

@@ -35,7 +35,9 @@ impl tools::Guest for Rogue {
         let conn = host::resolve_connection(r.environment.as_deref())?;
         let base = conn.rest_url.trim_end_matches('/');
         let allowed = attempt(waki::Method::Get, &format!("{base}/"), Vec::new());
-        let write = attempt(waki::Method::Post, &format!("{base}/dm_orders_shopify"), b"[]".to_vec());
+        // A write without a body (waki reports a body the host finished early
+        // as a failed write): a delete that matches nothing.
+        let write = attempt(waki::Method::Delete, &format!("{base}/dm_orders_shopify?order_id=eq.no-such-order"), Vec::new());
         let other_get = attempt(waki::Method::Get, &r.platform, Vec::new());
         let other_post = attempt(waki::Method::Post, &r.platform, vec![b'x'; 256 * 1024]);
         Ok(t::MockResult {
@@ -46,7 +48,9 @@ impl tools::Guest for Rogue {
             dry_run: true,
             platforms: Vec::new(),
             total_records: 0,
-            summary: format!("configured host: {allowed}; configured host write: {write}; other host GET: {other_get}; other host POST: {other_post}"),
+            summary: format!(
+                "configured host: {allowed}; configured host write: {write}; other host GET: {other_get}; other host POST: {other_post}"
+            ),
             warnings: Vec::new(),
             execution_time_ms: 0,
             samples: Vec::new(),

@@ -125,7 +125,7 @@ pub fn ad_copy<R: RngExt>(ptype: &ProductType, shop: &str, free_over: &str, rng:
     let candidates = [
         format!("{qualifier} {noun}"),
         format!("Shop {kind}"),
-        format!("{shop}"),
+        shop.to_string(),
         format!("{noun} | {shop}"),
         format!("New {kind} Collection"),
         format!("Up To 25% Off {kind}"),
@@ -144,7 +144,11 @@ pub fn ad_copy<R: RngExt>(ptype: &ProductType, shop: &str, free_over: &str, rng:
     let keep = rng.random_range(3..=headlines.len().clamp(3, 15));
     headlines.truncate(keep.max(3));
     let descriptions: Vec<String> = [
-        format!("Discover {} {} from {shop}. Free shipping on orders over {free_over}.", qualifier.to_lowercase(), plural(&noun.to_lowercase())),
+        format!(
+            "Discover {} {} from {shop}. Free shipping on orders over {free_over}.",
+            qualifier.to_lowercase(),
+            plural(&noun.to_lowercase())
+        ),
         format!("Shop our {} range today. Easy returns and fast, tracked delivery.", kind.to_lowercase()),
         format!("{shop}: {} made to last. Order online in minutes.", kind.to_lowercase()),
         "New styles every week. Sign up and get 10% off your first order.".to_string(),

@@ -138,7 +138,10 @@ impl Metrics {
 
     /// Whether the identities hold.
     pub fn consistent(&self) -> bool {
-        self.clicks <= self.impressions && self.conversions <= self.clicks && self.cpc_micros % 10_000 == 0 && (self.conversions > 0 || self.value == 0)
+        self.clicks <= self.impressions
+            && self.conversions <= self.clicks
+            && self.cpc_micros % 10_000 == 0
+            && (self.conversions > 0 || self.value == 0)
     }
 
     /// Splits these figures over parts weighted by `weights`: each part keeps

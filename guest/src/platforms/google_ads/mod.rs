@@ -133,11 +133,41 @@ fields! {
     }
 }
 
-static CAMPAIGNS: TableSpec = TableSpec { name: "dm_ads_campaigns_google", fields: CampaignRow::SPECS, marker: "campaign_id", created: Some("date"), depends_on: &[] };
-static KEYWORDS: TableSpec = TableSpec { name: "dm_ads_keywords_google", fields: KeywordRow::SPECS, marker: "keyword_id", created: Some("date"), depends_on: &["dm_ads_campaigns_google"] };
-static SEARCH_TERMS: TableSpec = TableSpec { name: "dm_ads_search_terms_google", fields: SearchTermRow::SPECS, marker: "keyword_id", created: Some("date"), depends_on: &["dm_ads_keywords_google"] };
-static CREATIVES: TableSpec = TableSpec { name: "dm_ads_creatives_google", fields: CreativeRow::SPECS, marker: "ad_id", created: Some("date"), depends_on: &["dm_ads_campaigns_google"] };
-static PRODUCTS: TableSpec = TableSpec { name: "dm_ads_products_google", fields: ProductRow::SPECS, marker: "campaign_id", created: Some("date"), depends_on: &["dm_ads_campaigns_google"] };
+static CAMPAIGNS: TableSpec = TableSpec {
+    name: "dm_ads_campaigns_google",
+    fields: CampaignRow::SPECS,
+    marker: "campaign_id",
+    created: Some("date"),
+    depends_on: &[],
+};
+static KEYWORDS: TableSpec = TableSpec {
+    name: "dm_ads_keywords_google",
+    fields: KeywordRow::SPECS,
+    marker: "keyword_id",
+    created: Some("date"),
+    depends_on: &["dm_ads_campaigns_google"],
+};
+static SEARCH_TERMS: TableSpec = TableSpec {
+    name: "dm_ads_search_terms_google",
+    fields: SearchTermRow::SPECS,
+    marker: "keyword_id",
+    created: Some("date"),
+    depends_on: &["dm_ads_keywords_google"],
+};
+static CREATIVES: TableSpec = TableSpec {
+    name: "dm_ads_creatives_google",
+    fields: CreativeRow::SPECS,
+    marker: "ad_id",
+    created: Some("date"),
+    depends_on: &["dm_ads_campaigns_google"],
+};
+static PRODUCTS: TableSpec = TableSpec {
+    name: "dm_ads_products_google",
+    fields: ProductRow::SPECS,
+    marker: "campaign_id",
+    created: Some("date"),
+    depends_on: &["dm_ads_campaigns_google"],
+};
 
 static TABLE_LIST: [&TableSpec; 5] = [&CAMPAIGNS, &KEYWORDS, &SEARCH_TERMS, &CREATIVES, &PRODUCTS];
 
@@ -162,7 +192,8 @@ impl Platform for GoogleAds {
         let plan = cx.plan(&CAMPAIGNS);
         let col = |f: CampaignRow| plan.column_of(f).map(quote);
         let marker = format!("c.{}", quote(&plan.marker_column));
-        let real = format!("c.{} = {} and not {}", quote(&plan.tenant_column), literal(cx.workspace), plan.marker_kind.sql_is_generated(&marker));
+        let real =
+            format!("c.{} = {} and not {}", quote(&plan.tenant_column), literal(cx.workspace), plan.marker_kind.sql_is_generated(&marker));
         let mut measured = BTreeMap::new();
         let (mut currency, mut account_id) = (None, None);
         let mut real_rows = 0u64;
@@ -180,15 +211,18 @@ impl Platform for GoogleAds {
             for r in query(&sql)?.as_array().into_iter().flatten() {
                 let f = |k: &str| r[k].as_f64().unwrap_or(0.0);
                 real_rows += f("n") as u64;
-                if let Some(ch) = r["ch"].as_str().and_then(Channel::parse) {
-                    if f("n") >= 14.0 && f("i") > 0.0 && f("k") > 0.0 {
-                        measured.insert(ch, (f("k") / f("i"), f("m") / f("k") / 1e6, f("v") / f("k")));
-                    }
+                if let Some(ch) = r["ch"].as_str().and_then(Channel::parse)
+                    && f("n") >= 14.0
+                    && f("i") > 0.0
+                    && f("k") > 0.0
+                {
+                    measured.insert(ch, (f("k") / f("i"), f("m") / f("k") / 1e6, f("v") / f("k")));
                 }
             }
         }
         if let (Some(cur), Some(acc)) = (col(CampaignRow::Currency), col(CampaignRow::Account)) {
-            let sql = format!("select c.{cur} as currency, c.{acc} as account from semantic.{} c where {real} limit 1", quote(CAMPAIGNS.name));
+            let sql =
+                format!("select c.{cur} as currency, c.{acc} as account from semantic.{} c where {real} limit 1", quote(CAMPAIGNS.name));
             if let Some(r) = query(&sql)?.as_array().and_then(|a| a.first().cloned()) {
                 currency = r["currency"].as_str().map(str::to_string);
                 account_id = r["account"].as_i64();
@@ -474,7 +508,11 @@ mod tests {
             let (i, c, cost) = by_campaign_day.get(&key).copied().unwrap_or_default();
             assert_eq!((i, c, cost), (n(&r["impressions"]), n(&r["clicks"]), n(&r["cost_micros"])), "{key:?}");
             let roas = r["roas"].as_f64().unwrap();
-            let expected = if n(&r["cost_micros"]) == 0 { 0.0 } else { r["conversions_value"].as_f64().unwrap() / (n(&r["cost_micros"]) as f64 / 1e6) };
+            let expected = if n(&r["cost_micros"]) == 0 {
+                0.0
+            } else {
+                r["conversions_value"].as_f64().unwrap() / (n(&r["cost_micros"]) as f64 / 1e6)
+            };
             assert!((roas - expected).abs() < 1e-4, "{roas} vs {expected}");
         }
         for r in &t["dm_ads_keywords_google"] {

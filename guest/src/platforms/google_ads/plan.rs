@@ -197,12 +197,22 @@ impl AdsPlan {
                     let ptype = &vertical_types[(i + g) % vertical_types.len()];
                     let seq = next_group;
                     next_group += 1;
-                    let mut group = AdGroup { seq, name: format!("{} - {}", ptype.name, ["Core", "Prospecting", "Generic", "Best Sellers"][g % 4]), weight: rng.random_range(0.5..2.0), keywords: Vec::new(), ads: Vec::new(), products: Vec::new() };
+                    let mut group = AdGroup {
+                        seq,
+                        name: format!("{} - {}", ptype.name, ["Core", "Prospecting", "Generic", "Best Sellers"][g % 4]),
+                        weight: rng.random_range(0.5..2.0),
+                        keywords: Vec::new(),
+                        ads: Vec::new(),
+                        products: Vec::new(),
+                    };
                     if channel == Channel::Search {
                         let wanted = rng.random_range(4..=10);
                         for text in keyword_texts(ptype, &shop_name, &mut rng, wanted) {
                             let match_type = [MatchType::Exact, MatchType::Phrase, MatchType::Broad][rng.random_range(0..3)];
-                            let terms = search_terms(&text, match_type, &mut rng).into_iter().map(|(t, k)| (t, k, rng.random_range(0.2..1.0))).collect();
+                            let terms = search_terms(&text, match_type, &mut rng)
+                                .into_iter()
+                                .map(|(t, k)| (t, k, rng.random_range(0.2..1.0)))
+                                .collect();
                             let kw_status = match rng.random_range(0..100) {
                                 0..90 => Status::Enabled,
                                 90..98 => Status::Paused,
@@ -421,8 +431,15 @@ fn products(seed: u64, store: Option<&StoreFacts>, vertical: usize) -> Vec<Produ
     (0..40)
         .map(|i| {
             let t = &types[i % types.len()];
-            let title = format!("{} {}", t.qualifiers[rng.random_range(0..t.qualifiers.len())], t.nouns[rng.random_range(0..t.nouns.len())]);
-            Product { item_id: format!("SKU-{:05}", 10_000 + i), title, brand: String::new(), type_l1: t.name.to_string(), weight: rng.random_range(0.2..3.0) }
+            let title =
+                format!("{} {}", t.qualifiers[rng.random_range(0..t.qualifiers.len())], t.nouns[rng.random_range(0..t.nouns.len())]);
+            Product {
+                item_id: format!("SKU-{:05}", 10_000 + i),
+                title,
+                brand: String::new(),
+                type_l1: t.name.to_string(),
+                weight: rng.random_range(0.2..3.0),
+            }
         })
         .collect()
 }
@@ -449,13 +466,8 @@ impl AdSource for Clicks {
         }
         let clicked = rng.random_range(earliest..at - DAY);
         let day = clicked.div_euclid(DAY);
-        let running: Vec<(usize, f64)> = self
-            .targets
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| day >= t.3 && day < t.4 && t.2 > 0.0)
-            .map(|(i, t)| (i, t.2))
-            .collect();
+        let running: Vec<(usize, f64)> =
+            self.targets.iter().enumerate().filter(|(_, t)| day >= t.3 && day < t.4 && t.2 > 0.0).map(|(i, t)| (i, t.2)).collect();
         if running.is_empty() {
             return None;
         }
@@ -471,7 +483,14 @@ mod tests {
     use super::*;
 
     fn inputs(rows: u64) -> AdsInputs {
-        AdsInputs { seed: 3, target_rows: rows, end: 1_780_000_000 - 1_780_000_000 % DAY, measured: BTreeMap::new(), currency: None, account_id: None }
+        AdsInputs {
+            seed: 3,
+            target_rows: rows,
+            end: 1_780_000_000 - 1_780_000_000 % DAY,
+            measured: BTreeMap::new(),
+            currency: None,
+            account_id: None,
+        }
     }
 
     #[test]

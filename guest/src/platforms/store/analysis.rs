@@ -132,13 +132,7 @@ fn key(v: &Json) -> Option<Arc<str>> {
 
 /// Reads the workspace and decides the store generation's inputs. Returns
 /// the inputs and one line on what was found.
-pub fn analyse(
-    cx: &AnalysisContext,
-    tables: &StoreTables,
-    f: &StoreFields,
-    seed: u64,
-    query: &mut Query,
-) -> Result<(StoreInputs, String)> {
+pub fn analyse(cx: &AnalysisContext, tables: &StoreTables, f: &StoreFields, seed: u64, query: &mut Query) -> Result<(StoreInputs, String)> {
     let sql = Sql { cx };
     let existing_orders = cx.count(tables.orders);
     let orders = target_orders(cx.strategy, existing_orders, cx.forced);
@@ -147,7 +141,13 @@ pub fn analyse(
     // The shop: a real one first, else one an earlier run made.
     let shop = {
         let t = tables.shop;
-        let cols = [("currency", f.shop_currency), ("timezone", f.shop_timezone), ("name", f.shop_name), ("domain", f.shop_domain), ("country", f.shop_country)];
+        let cols = [
+            ("currency", f.shop_currency),
+            ("timezone", f.shop_timezone),
+            ("name", f.shop_name),
+            ("domain", f.shop_domain),
+            ("country", f.shop_country),
+        ];
         let select: Vec<String> = cols
             .iter()
             .map(|(alias, field)| format!("{} as {alias}", sql.col(t, field).map_or("null".into(), |c| format!("s.{c}"))))
@@ -177,7 +177,9 @@ pub fn analyse(
     let (mut period_days, mut max_number, mut real_orders, mut shape) = (default_days(orders), None::<u64>, 0u64, WeeklyShape::default());
     if let Some(created) = sql.col(tables.orders, f.order_created) {
         let t = tables.orders;
-        let number = sql.col(t, f.order_number).map_or("null".into(), |c| format!("max(case when o.{c}::text ~ '^[0-9]{{1,15}}$' then o.{c}::text::bigint end)"));
+        let number = sql
+            .col(t, f.order_number)
+            .map_or("null".into(), |c| format!("max(case when o.{c}::text ~ '^[0-9]{{1,15}}$' then o.{c}::text::bigint end)"));
         // Numbers continue after every order but this run's own.
         let marker = format!("o.{}", quote(&cx.plan(t).marker_column));
         let q = format!(
@@ -190,10 +192,10 @@ pub fn analyse(
         if let Some(r) = rows(&query(&q)?).first() {
             real_orders = num(&r["real"]).unwrap_or(0.0) as u64;
             max_number = num(&r["max_number"]).map(|n| n as u64);
-            if let (Some(a), Some(b)) = (instant(&r["first"]), instant(&r["last"])) {
-                if real_orders >= 2 {
-                    period_days = ((b - a) / DAY).clamp(30, 730);
-                }
+            if let (Some(a), Some(b)) = (instant(&r["first"]), instant(&r["last"]))
+                && real_orders >= 2
+            {
+                period_days = ((b - a) / DAY).clamp(30, 730);
             }
         }
         if real_orders >= 20 {
@@ -244,13 +246,13 @@ pub fn analyse(
             sql.from(t),
             sql.real(t, "x")
         );
-        if let Some(r) = rows(&query(&q)?).first() {
-            if num(&r["n"]).unwrap_or(0.0) >= 5.0 {
-                let ps: Vec<f64> = r["p"].as_array().map(|a| a.iter().filter_map(num).collect()).unwrap_or_default();
-                if ps.len() == 5 {
-                    prices = Percentiles::new(vec![(0.1, ps[0]), (0.25, ps[1]), (0.5, ps[2]), (0.75, ps[3]), (0.9, ps[4])], 0.5);
-                    found.push(format!("median price {:.2}", ps[2]));
-                }
+        if let Some(r) = rows(&query(&q)?).first()
+            && num(&r["n"]).unwrap_or(0.0) >= 5.0
+        {
+            let ps: Vec<f64> = r["p"].as_array().map(|a| a.iter().filter_map(num).collect()).unwrap_or_default();
+            if ps.len() == 5 {
+                prices = Percentiles::new(vec![(0.1, ps[0]), (0.25, ps[1]), (0.5, ps[2]), (0.75, ps[3]), (0.9, ps[4])], 0.5);
+                found.push(format!("median price {:.2}", ps[2]));
             }
         }
     }
@@ -267,20 +269,28 @@ pub fn analyse(
 
     // Funnel, where the platform has pixel events.
     let mut funnel = Funnel::default();
-    if let Some(events) = tables.events {
-        if let (Some(name), Some(session)) = (sql.col(events, f.event_name), sql.col(events, f.event_session)) {
-            let q = format!(
-                "with s as (select e.{session} as sid, bool_or(e.{name} = 'purchase') as bought, count(*) filter (where e.{name} = 'page_view') as pv, count(*) filter (where e.{name} = 'add_to_cart') as atc, count(*) filter (where e.{name} = 'purchase') as pur from {} e where {} group by 1) \
+    if let Some(events) = tables.events
+        && let (Some(name), Some(session)) = (sql.col(events, f.event_name), sql.col(events, f.event_session))
+    {
+        let q = format!(
+            "with s as (select e.{session} as sid, bool_or(e.{name} = 'purchase') as bought, count(*) filter (where e.{name} = 'page_view') as pv, count(*) filter (where e.{name} = 'add_to_cart') as atc, count(*) filter (where e.{name} = 'purchase') as pur from {} e where {} group by 1) \
                  select count(*) as sessions, count(*) filter (where bought) as buying, sum(pv) filter (where bought) as buyer_pv, sum(atc) filter (where bought) as buyer_atc, sum(pur) as purchases, avg(pv) filter (where not bought) as browser_pv, avg((atc > 0)::int) filter (where not bought) as browser_cart from s",
-                sql.from(events),
-                sql.real(events, "e")
-            );
-            if let Some(r) = rows(&query(&q)?).first() {
-                let g = |k: &str| num(&r[k]).unwrap_or(0.0);
-                if g("sessions") >= 50.0 && g("purchases") >= 5.0 {
-                    funnel = measured_funnel(g("sessions"), g("buying"), g("buyer_pv"), g("buyer_atc"), g("purchases"), g("browser_pv"), g("browser_cart"));
-                    found.push(format!("session conversion {:.1}%", funnel.session_conversion * 100.0));
-                }
+            sql.from(events),
+            sql.real(events, "e")
+        );
+        if let Some(r) = rows(&query(&q)?).first() {
+            let g = |k: &str| num(&r[k]).unwrap_or(0.0);
+            if g("sessions") >= 50.0 && g("purchases") >= 5.0 {
+                funnel = measured_funnel(
+                    g("sessions"),
+                    g("buying"),
+                    g("buyer_pv"),
+                    g("buyer_atc"),
+                    g("purchases"),
+                    g("browser_pv"),
+                    g("browser_cart"),
+                );
+                found.push(format!("session conversion {:.1}%", funnel.session_conversion * 100.0));
             }
         }
     }
@@ -309,12 +319,21 @@ pub fn analyse(
     inputs.existing_customers = customers;
     inputs.order_number_start = max_number.map_or(1001, |n| n + 1);
     inputs.funnel = funnel;
-    let found = if found.is_empty() { "empty workspace, using industry defaults".to_string() } else { format!("found {}", found.join(", ")) };
+    let found =
+        if found.is_empty() { "empty workspace, using industry defaults".to_string() } else { format!("found {}", found.join(", ")) };
     Ok((inputs, found))
 }
 
 /// Funnel figures measured in a workspace, kept inside the design's ranges.
-fn measured_funnel(sessions: f64, buying: f64, buyer_pv: f64, buyer_atc: f64, purchases: f64, browser_pv: f64, browser_cart: f64) -> Funnel {
+fn measured_funnel(
+    sessions: f64,
+    buying: f64,
+    buyer_pv: f64,
+    buyer_atc: f64,
+    purchases: f64,
+    browser_pv: f64,
+    browser_cart: f64,
+) -> Funnel {
     let around = |ratio: f64, lo: u32, hi: u32| {
         let r = ratio.round().clamp(f64::from(lo), f64::from(hi)) as u32;
         (r.saturating_sub(1).max(lo), (r + 1).min(hi))
@@ -366,7 +385,12 @@ fn existing_products(sql: &Sql, tables: &StoreTables, f: &StoreFields, query: &m
             let mut variants: Vec<ExistingVariant> = rows(&r["variants"])
                 .iter()
                 .filter_map(|v| {
-                    Some(ExistingVariant { key: key(&v["key"]), title: text(&v["title"]), sku: text(&v["sku"]), price: to_cents(num(&v["price"])?) })
+                    Some(ExistingVariant {
+                        key: key(&v["key"]),
+                        title: text(&v["title"]),
+                        sku: text(&v["sku"]),
+                        price: to_cents(num(&v["price"])?),
+                    })
                 })
                 .collect();
             if variants.is_empty() {

@@ -191,11 +191,8 @@ fn new_product(
     let vendor = vendors[rng.random_range(0..vendors.len())].clone();
     // Four in five products predate the period; the rest launch during it.
     let period = inputs.period;
-    let created_at = if rng.random_bool(0.8) {
-        period.start - rng.random_range(DAY..730 * DAY)
-    } else {
-        rng.random_range(period.start..period.end)
-    };
+    let created_at =
+        if rng.random_bool(0.8) { period.start - rng.random_range(DAY..730 * DAY) } else { rng.random_range(period.start..period.end) };
     let status = match rng.random_range(0..100) {
         0..90 => ProductStatus::Active,
         90..96 => ProductStatus::Draft,

@@ -58,12 +58,8 @@ impl CustomerBook {
     pub fn new(inputs: &StoreInputs) -> CustomerBook {
         let n = inputs.orders;
         // Existing customers who already existed when the period began.
-        let existing: Vec<ExistingCustomer> = inputs
-            .existing_customers
-            .iter()
-            .filter(|c| c.created_at.is_some_and(|t| t < inputs.period.start))
-            .cloned()
-            .collect();
+        let existing: Vec<ExistingCustomer> =
+            inputs.existing_customers.iter().filter(|c| c.created_at.is_some_and(|t| t < inputs.period.start)).cloned().collect();
         let existing_slots = if existing.is_empty() {
             0
         } else {
@@ -73,10 +69,7 @@ impl CustomerBook {
         };
         let positions = n - existing_slots;
         let mean: f64 = ORDERS_PER_CUSTOMER.iter().enumerate().map(|(i, p)| (i + 1) as f64 * p).sum();
-        let mut counts: Vec<u64> = ORDERS_PER_CUSTOMER
-            .iter()
-            .map(|p| (positions as f64 * p / mean).floor() as u64)
-            .collect();
+        let mut counts: Vec<u64> = ORDERS_PER_CUSTOMER.iter().map(|p| (positions as f64 * p / mean).floor() as u64).collect();
         let repeat_positions: u64 = counts.iter().enumerate().skip(1).map(|(i, c)| (i as u64 + 1) * c).sum();
         counts[0] = positions - repeat_positions;
         let mut classes = Vec::new();
@@ -171,7 +164,7 @@ impl Identity {
         // The customer index keeps addresses unique, as a store requires.
         let email = match rng.random_range(0..3) {
             0 => format!("{}.{}{}@{provider}", local(&first_name), local(&last_name), customer),
-            1 => format!("{}{}{}@{provider}", local(&first_name)[..1].to_string(), local(&last_name), customer),
+            1 => format!("{}{}{}@{provider}", &local(&first_name)[..1], local(&last_name), customer),
             _ => format!("{}_{}{}@{provider}", local(&last_name), local(&first_name), customer),
         };
         Identity {
@@ -239,7 +232,13 @@ mod tests {
     fn existing_customers_take_a_share_of_orders() {
         let mut i = inputs(1000);
         i.existing_customers = (0..50)
-            .map(|k| ExistingCustomer { key: arc(&format!("\"c{k}\"")), created_at: Some(0), email: None, first_name: None, last_name: None })
+            .map(|k| ExistingCustomer {
+                key: arc(&format!("\"c{k}\"")),
+                created_at: Some(0),
+                email: None,
+                first_name: None,
+                last_name: None,
+            })
             .collect();
         let book = CustomerBook::new(&i);
         let existing = (0..1000).filter(|&s| matches!(book.buyer(s), Buyer::Existing(_))).count();

@@ -14,13 +14,13 @@ use crate::error::Result;
 use crate::model::row::{KeyRef, Row};
 use crate::model::table::TableSpec;
 use crate::platforms::link::{Conversions, StoreFacts, StoreSide};
+use crate::platforms::store::analysis::{StoreFields, analyse};
 use crate::platforms::store::catalogue::{Catalogue, ProductDraft, VariantDraft};
 use crate::platforms::store::customers::{Buyer, CustomerBook, Identity};
 use crate::platforms::store::inputs::StoreInputs;
 use crate::platforms::store::orders::{AdSource, LineDraft, OrderBook, OrderDraft, OrderStatus, Source};
-use crate::platforms::store::sessions::{EventDraft, sessions};
+use crate::platforms::store::sessions::{EventDraft, Storefront};
 use crate::platforms::store::shop::ShopDraft;
-use crate::platforms::store::analysis::{StoreFields, analyse};
 use crate::platforms::{AnalysisContext, Generation, Platform, Query, Sink};
 
 /// A store platform's tables, by role.
@@ -270,12 +270,7 @@ impl Generation for StoreGeneration {
         } else if named(t.products) {
             self.catalogue.new_products().len() as u64
         } else if named(t.variants) {
-            self.catalogue
-                .new_products()
-                .iter()
-                .filter(|p| self.vocabulary.variant_rows(p))
-                .map(|p| p.variants.len() as u64)
-                .sum()
+            self.catalogue.new_products().iter().filter(|p| self.vocabulary.variant_rows(p)).map(|p| p.variants.len() as u64).sum()
         } else if named(t.customers) {
             self.customers.new_customers()
         } else if named(t.orders) {
@@ -342,6 +337,7 @@ impl Generation for StoreGeneration {
                 }
             }
         } else if t.events.is_some_and(named) {
+            let storefront = Storefront::new(self.inputs.seed, &self.inputs.funnel, &self.catalogue, &self.shop.domain);
             let mut events = Vec::new();
             let mut seq = 0;
             let mut after = self.inputs.period.start;
@@ -349,7 +345,7 @@ impl Generation for StoreGeneration {
                 let order = book.draft(slot);
                 let buyer = self.buyer_view(&order).map(|b| b.key);
                 events.clear();
-                sessions(self.inputs.seed, &self.inputs.funnel, &self.catalogue, &self.shop.domain, &order, buyer, after, &mut events);
+                storefront.sessions(&order, buyer, after, &mut events);
                 for e in &events {
                     row.clear();
                     v.event_row(&scene, &order, e, seq, &mut row);

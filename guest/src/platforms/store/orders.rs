@@ -146,8 +146,7 @@ impl OrderBook<'_> {
         let code = rng.random_bool(0.18).then(|| DISCOUNT_CODES[rng.random_range(0..DISCOUNT_CODES.len())]);
         for _ in 0..n_lines {
             // Distinct products per order; a small catalogue may allow fewer lines.
-            let Some(product) = (0..6).map(|_| self.catalogue.pick(&mut rng, at)).find(|p| lines.iter().all(|l| l.product != *p))
-            else {
+            let Some(product) = (0..6).map(|_| self.catalogue.pick(&mut rng, at)).find(|p| lines.iter().all(|l| l.product != *p)) else {
                 break;
             };
             let variants = &self.catalogue.products[product].variants;

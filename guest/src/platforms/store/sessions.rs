@@ -66,30 +66,40 @@ pub struct EventDraft {
     pub value: Option<Cents>,
 }
 
-/// The sessions between the previous order (`after`) and `order`, ending
-/// with the one that bought it, appended to `out` in time order.
-pub fn sessions(
+/// A store's storefront, as its sessions need it.
+pub struct Storefront<'a> {
     seed: u64,
-    funnel: &Funnel,
-    catalogue: &Catalogue,
-    domain: &str,
-    order: &OrderDraft,
-    customer: Option<KeyRef>,
-    after: Seconds,
-    out: &mut Vec<EventDraft>,
-) {
-    let mut rng = stream(seed, Domain::Session, order.slot);
-    let browsers = (1.0 - funnel.session_conversion) / funnel.session_conversion;
-    let count = Poisson::new(browsers.max(0.01)).map_or(0.0, |p| p.sample(&mut rng)) as u64;
-    let window_end = order.at.max(after + 1);
-    let mut starts: Vec<Seconds> = (0..count).map(|_| rng.random_range(after..window_end)).collect();
-    starts.sort_unstable();
-    let home: Arc<str> = Arc::from(format!("https://{domain}/"));
-    for start in starts {
-        browse_session(&mut rng, funnel, catalogue, &home, start, out);
+    funnel: &'a Funnel,
+    catalogue: &'a Catalogue,
+    home: Arc<str>,
+    thanks: Arc<str>,
+}
+
+impl<'a> Storefront<'a> {
+    pub fn new(seed: u64, funnel: &'a Funnel, catalogue: &'a Catalogue, domain: &str) -> Storefront<'a> {
+        Storefront {
+            seed,
+            funnel,
+            catalogue,
+            home: Arc::from(format!("https://{domain}/")),
+            thanks: Arc::from(format!("https://{domain}/checkouts/thank_you")),
+        }
     }
-    let thanks: Arc<str> = Arc::from(format!("https://{domain}/checkouts/thank_you"));
-    buy_session(&mut rng, funnel, catalogue, thanks, order, customer, out);
+
+    /// The sessions between the previous order (`after`) and `order`,
+    /// ending with the one that bought it, appended to `out` in time order.
+    pub fn sessions(&self, order: &OrderDraft, customer: Option<KeyRef>, after: Seconds, out: &mut Vec<EventDraft>) {
+        let mut rng = stream(self.seed, Domain::Session, order.slot);
+        let browsers = (1.0 - self.funnel.session_conversion) / self.funnel.session_conversion;
+        let count = Poisson::new(browsers.max(0.01)).map_or(0.0, |p| p.sample(&mut rng)) as u64;
+        let window_end = order.at.max(after + 1);
+        let mut starts: Vec<Seconds> = (0..count).map(|_| rng.random_range(after..window_end)).collect();
+        starts.sort_unstable();
+        for start in starts {
+            browse_session(&mut rng, self.funnel, self.catalogue, &self.home, start, out);
+        }
+        buy_session(&mut rng, self.funnel, self.catalogue, self.thanks.clone(), order, customer, out);
+    }
 }
 
 /// What a session's events share.
@@ -134,7 +144,14 @@ fn landing<R: RngExt>(rng: &mut R) -> (Option<&'static str>, Option<Utm>) {
     }
 }
 
-fn browse_session<R: RngExt>(rng: &mut R, funnel: &Funnel, catalogue: &Catalogue, home: &Arc<str>, start: Seconds, out: &mut Vec<EventDraft>) {
+fn browse_session<R: RngExt>(
+    rng: &mut R,
+    funnel: &Funnel,
+    catalogue: &Catalogue,
+    home: &Arc<str>,
+    start: Seconds,
+    out: &mut Vec<EventDraft>,
+) {
     let visit = Visit::new(rng, None);
     let (referrer, utm) = landing(rng);
     let views = one_plus_poisson(rng, funnel.browser_page_views, 12);
@@ -188,7 +205,12 @@ fn buy_session<R: RngExt>(
     let (referrer, utm) = match &order.source {
         Source::Ad(click) => (
             Some("https://www.google.com/"),
-            Some(Utm { source: "google", medium: "cpc", campaign: Some(click.campaign_name.clone()), click_id: Some(click.click_id.clone()) }),
+            Some(Utm {
+                source: "google",
+                medium: "cpc",
+                campaign: Some(click.campaign_name.clone()),
+                click_id: Some(click.click_id.clone()),
+            }),
         ),
         _ => landing(rng),
     };
@@ -206,7 +228,9 @@ fn buy_session<R: RngExt>(
             }
             _ => {
                 let l = &order.lines[rng.random_range(0..order.lines.len())];
-                if rng.random_bool(0.6) { (l.product, l.variant) } else {
+                if rng.random_bool(0.6) {
+                    (l.product, l.variant)
+                } else {
                     let p = catalogue.pick(rng, at);
                     (p, 0)
                 }

@@ -52,10 +52,8 @@ const SHADES: OptionAxis = OptionAxis { name: "Shade", values: &["Fair", "Light"
 const SCENTS: OptionAxis = OptionAxis { name: "Scent", values: &["Unscented", "Lavender", "Citrus", "Sandalwood", "Rose", "Eucalyptus"] };
 const WEIGHTS: OptionAxis = OptionAxis { name: "Weight", values: &["250 g", "500 g", "1 kg", "2 kg"] };
 const PACKS: OptionAxis = OptionAxis { name: "Pack", values: &["Single", "Pack of 3", "Pack of 6", "Pack of 12"] };
-const FLAVORS: OptionAxis = OptionAxis {
-    name: "Flavor",
-    values: &["Original", "Dark Chocolate", "Sea Salt", "Vanilla", "Cinnamon", "Hazelnut", "Berry"],
-};
+const FLAVORS: OptionAxis =
+    OptionAxis { name: "Flavor", values: &["Original", "Dark Chocolate", "Sea Salt", "Vanilla", "Cinnamon", "Hazelnut", "Berry"] };
 const GRINDS: OptionAxis = OptionAxis { name: "Grind", values: &["Whole Bean", "Espresso", "Filter", "French Press"] };
 const PET_SIZES: OptionAxis = OptionAxis { name: "Size", values: &["Small", "Medium", "Large", "X-Large"] };
 const FINISHES: OptionAxis = OptionAxis { name: "Finish", values: &["Natural Oak", "Walnut", "Matte Black", "White Ash", "Brass"] };
