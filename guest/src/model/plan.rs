@@ -244,8 +244,7 @@ mod tests {
         }
     }
 
-    static SPEC: TableSpec =
-        TableSpec { name: "orders", fields: F::SPECS, marker: "order_id", created: Some("created_at"), depends_on: &["customers"] };
+    static SPEC: TableSpec = TableSpec { name: "orders", fields: F::SPECS, marker: "order_id", created: Some("created_at") };
 
     fn col(name: &str, t: &str, nullable: bool) -> LiveColumn {
         LiveColumn { name: name.into(), data_type: t.into(), nullable, has_default: false }

@@ -78,8 +78,6 @@ pub struct TableSpec {
     /// The field saying when a row's entity was created, if any (status
     /// reports a run's first and last row by it).
     pub created: Option<&'static str>,
-    /// Tables whose rows this one references (generated first, deleted after).
-    pub depends_on: &'static [&'static str],
 }
 
 impl TableSpec {

@@ -132,48 +132,18 @@ fields! {
     }
 }
 
-static SHOP_INFO: TableSpec = TableSpec {
-    name: "dm_shop_info_bigcommerce",
-    fields: ShopInfo::SPECS,
-    marker: "shop_id",
-    created: Some("date_created"),
-    depends_on: &[],
-};
-static PRODUCTS: TableSpec = TableSpec {
-    name: "dm_products_bigcommerce",
-    fields: Product::SPECS,
-    marker: "product_id",
-    created: Some("date_created"),
-    depends_on: &[],
-};
-static VARIANTS: TableSpec = TableSpec {
-    name: "dm_variants_bigcommerce",
-    fields: Variant::SPECS,
-    marker: "variant_id",
-    created: Some("date_created"),
-    depends_on: &["dm_products_bigcommerce"],
-};
-static CUSTOMERS: TableSpec = TableSpec {
-    name: "dm_customers_bigcommerce",
-    fields: Customer::SPECS,
-    marker: "customer_id",
-    created: Some("date_created"),
-    depends_on: &[],
-};
-static ORDERS: TableSpec = TableSpec {
-    name: "dm_orders_bigcommerce",
-    fields: Order::SPECS,
-    marker: "order_id",
-    created: Some("date_created"),
-    depends_on: &["dm_customers_bigcommerce"],
-};
-static ITEMS: TableSpec = TableSpec {
-    name: "dm_order_items_bigcommerce",
-    fields: Item::SPECS,
-    marker: "line_item_id",
-    created: Some("date_created"),
-    depends_on: &["dm_orders_bigcommerce", "dm_products_bigcommerce", "dm_variants_bigcommerce"],
-};
+static SHOP_INFO: TableSpec =
+    TableSpec { name: "dm_shop_info_bigcommerce", fields: ShopInfo::SPECS, marker: "shop_id", created: Some("date_created") };
+static PRODUCTS: TableSpec =
+    TableSpec { name: "dm_products_bigcommerce", fields: Product::SPECS, marker: "product_id", created: Some("date_created") };
+static VARIANTS: TableSpec =
+    TableSpec { name: "dm_variants_bigcommerce", fields: Variant::SPECS, marker: "variant_id", created: Some("date_created") };
+static CUSTOMERS: TableSpec =
+    TableSpec { name: "dm_customers_bigcommerce", fields: Customer::SPECS, marker: "customer_id", created: Some("date_created") };
+static ORDERS: TableSpec =
+    TableSpec { name: "dm_orders_bigcommerce", fields: Order::SPECS, marker: "order_id", created: Some("date_created") };
+static ITEMS: TableSpec =
+    TableSpec { name: "dm_order_items_bigcommerce", fields: Item::SPECS, marker: "line_item_id", created: Some("date_created") };
 
 static TABLE_LIST: [&TableSpec; 6] = [&SHOP_INFO, &PRODUCTS, &VARIANTS, &CUSTOMERS, &ORDERS, &ITEMS];
 

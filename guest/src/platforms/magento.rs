@@ -123,37 +123,16 @@ fields! {
 }
 
 static SHOP_INFO: TableSpec =
-    TableSpec { name: "dm_shop_info_magento", fields: ShopInfo::SPECS, marker: "shop_id", created: Some("created_at"), depends_on: &[] };
+    TableSpec { name: "dm_shop_info_magento", fields: ShopInfo::SPECS, marker: "shop_id", created: Some("created_at") };
 static PRODUCTS: TableSpec =
-    TableSpec { name: "dm_products_magento", fields: Product::SPECS, marker: "product_id", created: Some("created_at"), depends_on: &[] };
-static VARIANTS: TableSpec = TableSpec {
-    name: "dm_variants_magento",
-    fields: Variant::SPECS,
-    marker: "variant_id",
-    created: Some("created_at"),
-    depends_on: &["dm_products_magento"],
-};
-static CUSTOMERS: TableSpec = TableSpec {
-    name: "dm_customers_magento",
-    fields: Customer::SPECS,
-    marker: "customer_id",
-    created: Some("created_at"),
-    depends_on: &[],
-};
-static ORDERS: TableSpec = TableSpec {
-    name: "dm_orders_magento",
-    fields: Order::SPECS,
-    marker: "order_id",
-    created: Some("created_at"),
-    depends_on: &["dm_customers_magento"],
-};
-static ITEMS: TableSpec = TableSpec {
-    name: "dm_order_items_magento",
-    fields: Item::SPECS,
-    marker: "line_item_id",
-    created: Some("created_at"),
-    depends_on: &["dm_orders_magento", "dm_products_magento", "dm_variants_magento"],
-};
+    TableSpec { name: "dm_products_magento", fields: Product::SPECS, marker: "product_id", created: Some("created_at") };
+static VARIANTS: TableSpec =
+    TableSpec { name: "dm_variants_magento", fields: Variant::SPECS, marker: "variant_id", created: Some("created_at") };
+static CUSTOMERS: TableSpec =
+    TableSpec { name: "dm_customers_magento", fields: Customer::SPECS, marker: "customer_id", created: Some("created_at") };
+static ORDERS: TableSpec = TableSpec { name: "dm_orders_magento", fields: Order::SPECS, marker: "order_id", created: Some("created_at") };
+static ITEMS: TableSpec =
+    TableSpec { name: "dm_order_items_magento", fields: Item::SPECS, marker: "line_item_id", created: Some("created_at") };
 
 static TABLE_LIST: [&TableSpec; 6] = [&SHOP_INFO, &PRODUCTS, &VARIANTS, &CUSTOMERS, &ORDERS, &ITEMS];
 

@@ -118,3 +118,28 @@ pub fn select(name: &str) -> Option<Vec<&'static dyn Platform>> {
 pub fn names() -> Vec<&'static str> {
     REGISTRY.iter().map(|p| p.name()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::table::FieldKind;
+
+    /// Generation writes `tables()` in order and clean deletes in reverse, so
+    /// a table must come after every table of its platform it references.
+    #[test]
+    fn every_platform_lists_parents_before_children() {
+        for platform in REGISTRY {
+            let tables = platform.tables();
+            let position = |name: &str| tables.iter().position(|t| t.name == name);
+            for (i, table) in tables.iter().enumerate() {
+                for field in table.fields {
+                    if let FieldKind::Ref { owner } = field.kind
+                        && let Some(parent) = position(owner)
+                    {
+                        assert!(parent < i, "{}: {} references {owner}, listed after it", platform.name(), table.name);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -165,44 +165,18 @@ fields! {
 }
 
 static SHOP_INFO: TableSpec =
-    TableSpec { name: "dm_shop_info_shopify", fields: ShopInfo::SPECS, marker: "shop_id", created: Some("created_at"), depends_on: &[] };
+    TableSpec { name: "dm_shop_info_shopify", fields: ShopInfo::SPECS, marker: "shop_id", created: Some("created_at") };
 static PRODUCTS: TableSpec =
-    TableSpec { name: "dm_products_shopify", fields: Product::SPECS, marker: "product_id", created: Some("created_at"), depends_on: &[] };
-static VARIANTS: TableSpec = TableSpec {
-    name: "dm_variants_shopify",
-    fields: Variant::SPECS,
-    marker: "variant_id",
-    created: Some("created_at"),
-    depends_on: &["dm_products_shopify"],
-};
-static CUSTOMERS: TableSpec = TableSpec {
-    name: "dm_customers_shopify",
-    fields: Customer::SPECS,
-    marker: "customer_id",
-    created: Some("created_at"),
-    depends_on: &[],
-};
-static ORDERS: TableSpec = TableSpec {
-    name: "dm_orders_shopify",
-    fields: Order::SPECS,
-    marker: "order_id",
-    created: Some("created_at"),
-    depends_on: &["dm_customers_shopify"],
-};
-static ITEMS: TableSpec = TableSpec {
-    name: "dm_order_items_shopify",
-    fields: Item::SPECS,
-    marker: "line_item_id",
-    created: Some("created_at"),
-    depends_on: &["dm_orders_shopify", "dm_products_shopify", "dm_variants_shopify"],
-};
-static EVENTS: TableSpec = TableSpec {
-    name: "dm_shopify_pixel_events",
-    fields: Event::SPECS,
-    marker: "event_id",
-    created: Some("event_time"),
-    depends_on: &["dm_orders_shopify", "dm_customers_shopify", "dm_products_shopify"],
-};
+    TableSpec { name: "dm_products_shopify", fields: Product::SPECS, marker: "product_id", created: Some("created_at") };
+static VARIANTS: TableSpec =
+    TableSpec { name: "dm_variants_shopify", fields: Variant::SPECS, marker: "variant_id", created: Some("created_at") };
+static CUSTOMERS: TableSpec =
+    TableSpec { name: "dm_customers_shopify", fields: Customer::SPECS, marker: "customer_id", created: Some("created_at") };
+static ORDERS: TableSpec = TableSpec { name: "dm_orders_shopify", fields: Order::SPECS, marker: "order_id", created: Some("created_at") };
+static ITEMS: TableSpec =
+    TableSpec { name: "dm_order_items_shopify", fields: Item::SPECS, marker: "line_item_id", created: Some("created_at") };
+static EVENTS: TableSpec =
+    TableSpec { name: "dm_shopify_pixel_events", fields: Event::SPECS, marker: "event_id", created: Some("event_time") };
 
 static TABLE_LIST: [&TableSpec; 7] = [&SHOP_INFO, &PRODUCTS, &VARIANTS, &CUSTOMERS, &ORDERS, &ITEMS, &EVENTS];
 

@@ -128,48 +128,17 @@ fields! {
     }
 }
 
-static SHOP_INFO: TableSpec = TableSpec {
-    name: "dm_shop_info_woocommerce",
-    fields: ShopInfo::SPECS,
-    marker: "shop_id",
-    created: Some("date_created"),
-    depends_on: &[],
-};
-static PRODUCTS: TableSpec = TableSpec {
-    name: "dm_products_woocommerce",
-    fields: Product::SPECS,
-    marker: "product_id",
-    created: Some("date_created"),
-    depends_on: &[],
-};
-static VARIANTS: TableSpec = TableSpec {
-    name: "dm_variants_woocommerce",
-    fields: Variant::SPECS,
-    marker: "variant_id",
-    created: Some("date_created"),
-    depends_on: &["dm_products_woocommerce"],
-};
-static CUSTOMERS: TableSpec = TableSpec {
-    name: "dm_customers_woocommerce",
-    fields: Customer::SPECS,
-    marker: "customer_id",
-    created: Some("date_created"),
-    depends_on: &[],
-};
-static ORDERS: TableSpec = TableSpec {
-    name: "dm_orders_woocommerce",
-    fields: Order::SPECS,
-    marker: "order_id",
-    created: Some("date_created"),
-    depends_on: &["dm_customers_woocommerce"],
-};
-static ITEMS: TableSpec = TableSpec {
-    name: "dm_order_items_woocommerce",
-    fields: Item::SPECS,
-    marker: "line_item_id",
-    created: None,
-    depends_on: &["dm_orders_woocommerce", "dm_products_woocommerce", "dm_variants_woocommerce"],
-};
+static SHOP_INFO: TableSpec =
+    TableSpec { name: "dm_shop_info_woocommerce", fields: ShopInfo::SPECS, marker: "shop_id", created: Some("date_created") };
+static PRODUCTS: TableSpec =
+    TableSpec { name: "dm_products_woocommerce", fields: Product::SPECS, marker: "product_id", created: Some("date_created") };
+static VARIANTS: TableSpec =
+    TableSpec { name: "dm_variants_woocommerce", fields: Variant::SPECS, marker: "variant_id", created: Some("date_created") };
+static CUSTOMERS: TableSpec =
+    TableSpec { name: "dm_customers_woocommerce", fields: Customer::SPECS, marker: "customer_id", created: Some("date_created") };
+static ORDERS: TableSpec =
+    TableSpec { name: "dm_orders_woocommerce", fields: Order::SPECS, marker: "order_id", created: Some("date_created") };
+static ITEMS: TableSpec = TableSpec { name: "dm_order_items_woocommerce", fields: Item::SPECS, marker: "line_item_id", created: None };
 
 static TABLE_LIST: [&TableSpec; 6] = [&SHOP_INFO, &PRODUCTS, &VARIANTS, &CUSTOMERS, &ORDERS, &ITEMS];
 

@@ -133,41 +133,16 @@ fields! {
     }
 }
 
-static CAMPAIGNS: TableSpec = TableSpec {
-    name: "dm_ads_campaigns_google",
-    fields: CampaignRow::SPECS,
-    marker: "campaign_id",
-    created: Some("date"),
-    depends_on: &[],
-};
-static KEYWORDS: TableSpec = TableSpec {
-    name: "dm_ads_keywords_google",
-    fields: KeywordRow::SPECS,
-    marker: "keyword_id",
-    created: Some("date"),
-    depends_on: &["dm_ads_campaigns_google"],
-};
-static SEARCH_TERMS: TableSpec = TableSpec {
-    name: "dm_ads_search_terms_google",
-    fields: SearchTermRow::SPECS,
-    marker: "keyword_id",
-    created: Some("date"),
-    depends_on: &["dm_ads_keywords_google"],
-};
-static CREATIVES: TableSpec = TableSpec {
-    name: "dm_ads_creatives_google",
-    fields: CreativeRow::SPECS,
-    marker: "ad_id",
-    created: Some("date"),
-    depends_on: &["dm_ads_campaigns_google"],
-};
-static PRODUCTS: TableSpec = TableSpec {
-    name: "dm_ads_products_google",
-    fields: ProductRow::SPECS,
-    marker: "campaign_id",
-    created: Some("date"),
-    depends_on: &["dm_ads_campaigns_google"],
-};
+static CAMPAIGNS: TableSpec =
+    TableSpec { name: "dm_ads_campaigns_google", fields: CampaignRow::SPECS, marker: "campaign_id", created: Some("date") };
+static KEYWORDS: TableSpec =
+    TableSpec { name: "dm_ads_keywords_google", fields: KeywordRow::SPECS, marker: "keyword_id", created: Some("date") };
+static SEARCH_TERMS: TableSpec =
+    TableSpec { name: "dm_ads_search_terms_google", fields: SearchTermRow::SPECS, marker: "keyword_id", created: Some("date") };
+static CREATIVES: TableSpec =
+    TableSpec { name: "dm_ads_creatives_google", fields: CreativeRow::SPECS, marker: "ad_id", created: Some("date") };
+static PRODUCTS: TableSpec =
+    TableSpec { name: "dm_ads_products_google", fields: ProductRow::SPECS, marker: "campaign_id", created: Some("date") };
 
 static TABLE_LIST: [&TableSpec; 5] = [&CAMPAIGNS, &KEYWORDS, &SEARCH_TERMS, &CREATIVES, &PRODUCTS];
 
