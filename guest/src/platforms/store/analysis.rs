@@ -53,6 +53,16 @@ pub struct StoreFields {
     pub item_order: &'static str,
     pub item_product: &'static str,
     pub item_quantity: &'static str,
+    pub order_customer: &'static str,
+    pub order_subtotal: &'static str,
+    pub order_discount: &'static str,
+    /// The columns holding an `OrderStatus`'s labels, in label order.
+    pub order_statuses: &'static [&'static str],
+    /// Unit price of a line.
+    pub item_price: &'static str,
+    /// Discount on a whole line ("" where lines carry none).
+    pub item_discount: &'static str,
+    pub item_variant: &'static str,
     pub event_name: &'static str,
     pub event_session: &'static str,
 }
