@@ -67,6 +67,14 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     let ws = conn.workspace_id.clone();
 
     let (seed, run, earlier_rows) = choose_run(host, &mut client, &tables, &plans, &ws, req, &mut warnings)?;
+    // Named before anything is written, so that a run stopped half-way (a
+    // kill, a lost host) can still be found and cleaned.
+    if !req.dry_run {
+        host.log(
+            LogLevel::Info,
+            &format!("run {run} (seed {seed}) in workspace {ws}; to remove it: clean {} --confirm --run {run}", req.platform),
+        );
+    }
     let mut counts = HashMap::new();
     for t in &tables {
         let plan = &plans[t.name];
