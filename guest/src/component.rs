@@ -138,6 +138,22 @@ impl tools::Guest for Component {
             warnings: m.warnings,
             execution_time_ms: m.execution_time_ms,
             samples: m.samples.into_iter().map(|s| wit::SampleRows { table: s.table, rows_json: s.rows_json }).collect(),
+            analysis: m
+                .analysis
+                .into_iter()
+                .flat_map(|a| {
+                    let platform = a.platform;
+                    a.findings.into_iter().map(move |f| wit::Finding {
+                        platform: platform.clone(),
+                        analyzer: f.analyzer.to_string(),
+                        aspect: f.aspect.to_string(),
+                        source: serde_json::to_value(f.source).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+                        rows: f.rows,
+                        summary: f.summary,
+                        figures_json: f.figures.to_string(),
+                    })
+                })
+                .collect(),
         })
     }
 

@@ -26,6 +26,15 @@ pub fn generated(r: &wit::MockResult, platform: &str) -> ExitCode {
         eprintln!("{}", r.summary);
         return ExitCode::FAILURE;
     }
+    if !r.analysis.is_empty() {
+        println!("What the workspace showed:");
+        let width = r.analysis.iter().map(|f| f.aspect.len()).max().unwrap_or(10);
+        for f in &r.analysis {
+            let source = if f.source == "workspace" { format!("{} rows", f.rows) } else { "defaults".to_string() };
+            println!("  {:<12} {:width$}  {:>12}  {}", f.platform, f.aspect, source, f.summary);
+        }
+        println!();
+    }
     println!("{}", r.summary);
     println!();
     let width = r.platforms.iter().flat_map(|p| &p.tables).map(|t| t.table.len()).max().unwrap_or(10);

@@ -80,6 +80,8 @@ pub struct MockResult {
     pub warnings: Vec<String>,
     pub execution_time_ms: u64,
     pub samples: Vec<Sample>,
+    /// What analysis learnt, per platform and aspect.
+    pub analysis: Vec<crate::platforms::findings::Analysis>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

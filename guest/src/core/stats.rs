@@ -88,6 +88,66 @@ impl<T: Clone> Weighted<T> {
     }
 }
 
+/// An empirical distribution over whole numbers (lines per order, units per
+/// line, orders per customer), sampled in proportion to how often each value
+/// was seen: the histogram itself is the model, so its shape (a peak at 10
+/// lines, a long tail) survives where a mean would not.
+#[derive(Clone, Debug)]
+pub struct Discrete {
+    values: Vec<u32>,
+    counts: Vec<f64>,
+    index: WeightedIndex<f64>,
+}
+
+impl Discrete {
+    /// `(value, count)` pairs; None when no count is positive.
+    pub fn new(pairs: impl IntoIterator<Item = (u32, f64)>) -> Option<Discrete> {
+        let mut pairs: Vec<(u32, f64)> = pairs.into_iter().filter(|(_, c)| c.is_finite() && *c > 0.0).collect();
+        pairs.sort_by_key(|(v, _)| *v);
+        pairs.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                a.1 += b.1;
+            }
+            same
+        });
+        let index = WeightedIndex::new(pairs.iter().map(|(_, c)| *c)).ok()?;
+        Some(Discrete { values: pairs.iter().map(|(v, _)| *v).collect(), counts: pairs.iter().map(|(_, c)| *c).collect(), index })
+    }
+
+    pub fn sample<R: RngExt + ?Sized>(&self, rng: &mut R) -> u32 {
+        self.values[self.index.sample(rng)]
+    }
+
+    /// The value at cumulative share `u` in [0, 1): with evenly spread `u`
+    /// (a Weyl sequence) a run reproduces the histogram closely.
+    pub fn quantile(&self, u: f64) -> u32 {
+        let target = u.clamp(0.0, 1.0) * self.total();
+        let mut acc = 0.0;
+        for (v, c) in self.values.iter().zip(&self.counts) {
+            acc += c;
+            if target < acc {
+                return *v;
+            }
+        }
+        *self.values.last().expect("a histogram has a value")
+    }
+
+    pub fn total(&self) -> f64 {
+        self.counts.iter().sum()
+    }
+
+    pub fn mean(&self) -> f64 {
+        self.values.iter().zip(&self.counts).map(|(v, c)| f64::from(*v) * c).sum::<f64>() / self.total()
+    }
+
+    /// (value, share) pairs, ascending.
+    pub fn shares(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
+        let total = self.total();
+        self.values.iter().zip(&self.counts).map(move |(v, c)| (*v, c / total))
+    }
+}
+
 /// 1 + a Poisson count, capped: counts that are at least one with the given mean.
 pub fn one_plus_poisson<R: RngExt + ?Sized>(rng: &mut R, mean: f64, cap: u32) -> u32 {
     let extra = (mean - 1.0).max(0.0);
@@ -127,6 +187,22 @@ mod tests {
         let p = log_normal_percentiles(25.0, 0.7, 1.0);
         assert!((p.median() - 25.0).abs() < 1e-6);
         assert!(p.quantile(0.9) > 2.0 * p.quantile(0.25));
+    }
+
+    #[test]
+    fn discrete_keeps_the_histogram_shape() {
+        let d = Discrete::new([(10, 60.0), (1, 20.0), (25, 20.0), (3, 0.0), (10, 0.0)]).unwrap();
+        assert!((d.mean() - (0.6 * 10.0 + 0.2 + 0.2 * 25.0)).abs() < 1e-9);
+        let mut rng = stream(5, Domain::Order, 1);
+        let n = 20_000;
+        let tens = (0..n).filter(|_| d.sample(&mut rng) == 10).count() as f64 / n as f64;
+        assert!((tens - 0.6).abs() < 0.02, "{tens}");
+        assert!((0..1000).all(|_| [1, 10, 25].contains(&d.sample(&mut rng))), "never a value it did not see");
+        assert!(Discrete::new([(1, 0.0)]).is_none());
+        assert_eq!(
+            (d.quantile(0.0), d.quantile(0.19), d.quantile(0.2), d.quantile(0.79), d.quantile(0.8), d.quantile(0.999)),
+            (1, 1, 10, 10, 25, 25)
+        );
     }
 
     #[test]

@@ -123,48 +123,109 @@ impl Period {
     }
 }
 
-/// Relative weights of the 24 local hours and 7 local weekdays.
+/// Default weights of the 24 local hours: online orders peak in the
+/// afternoon and evening, local time, and dip overnight (benchmarks.md,
+/// "time of day").
+const DEFAULT_HOURS: [f64; 24] = [
+    0.30, 0.20, 0.14, 0.11, 0.11, 0.16, 0.30, 0.52, 0.76, 0.92, 1.02, 1.10, //
+    1.16, 1.18, 1.22, 1.27, 1.31, 1.36, 1.42, 1.52, 1.60, 1.52, 1.15, 0.65,
+];
+/// Weekdays (Monday first) are close to even, with a slight Sunday/Monday
+/// lift common in retail data.
+const DEFAULT_WEEKDAYS: [f64; 7] = [1.06, 1.00, 0.99, 0.98, 0.94, 0.93, 1.10];
+
+/// Relative weights of the 168 hours of a local week (Monday 00:00 first):
+/// one profile, so a store whose Saturday mornings are busy keeps them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WeeklyShape {
-    pub hours: [f64; 24],
-    /// Monday first.
-    pub weekdays: [f64; 7],
+    pub week: [f64; 168],
 }
 
 impl Default for WeeklyShape {
-    /// Online orders peak in the afternoon and evening, local time, and dip
-    /// overnight (benchmarks.md, "time of day"); weekdays are close to even,
-    /// with a slight Sunday/Monday lift common in retail data.
     fn default() -> Self {
-        WeeklyShape {
-            hours: [
-                0.30, 0.20, 0.14, 0.11, 0.11, 0.16, 0.30, 0.52, 0.76, 0.92, 1.02, 1.10, //
-                1.16, 1.18, 1.22, 1.27, 1.31, 1.36, 1.42, 1.52, 1.60, 1.52, 1.15, 0.65,
-            ],
-            weekdays: [1.06, 1.00, 0.99, 0.98, 0.94, 0.93, 1.10],
+        let mut week = [0.0; 168];
+        for (i, w) in week.iter_mut().enumerate() {
+            *w = DEFAULT_WEEKDAYS[i / 24] * DEFAULT_HOURS[i % 24];
         }
+        WeeklyShape { week }
     }
 }
 
 impl WeeklyShape {
-    /// Observed counts, blended with the default so that a handful of orders
-    /// does not leave whole hours empty.
-    pub fn from_counts(hours: &[f64; 24], weekdays: &[f64; 7]) -> WeeklyShape {
+    /// Observed counts per hour of the week, blended with the default by
+    /// half an order per hour, so that a handful of orders does not leave
+    /// whole hours empty while thousands speak for themselves.
+    pub fn from_counts(counts: &[f64; 168]) -> WeeklyShape {
         let prior = WeeklyShape::default();
-        let blend = |observed: &[f64], prior: &[f64]| -> Vec<f64> {
-            let total: f64 = observed.iter().sum();
-            let n = observed.len() as f64;
-            // Weight of the prior, in orders: strong for small samples.
-            let prior_mass = 10.0 * n;
-            let prior_total: f64 = prior.iter().sum();
-            observed.iter().zip(prior).map(|(o, p)| (o + prior_mass * p / prior_total) / (total + prior_mass) * n).collect()
-        };
-        WeeklyShape {
-            hours: blend(hours, &prior.hours).try_into().expect("24 hours"),
-            weekdays: blend(weekdays, &prior.weekdays).try_into().expect("7 days"),
+        let prior_total: f64 = prior.week.iter().sum();
+        let prior_mass = 0.5 * 168.0;
+        let mut week = [0.0; 168];
+        for (i, w) in week.iter_mut().enumerate() {
+            *w = counts[i].max(0.0) + prior_mass * prior.week[i] / prior_total;
+        }
+        WeeklyShape { week }
+    }
+
+    pub fn weight(&self, weekday: usize, hour: usize) -> f64 {
+        self.week[(weekday % 7) * 24 + hour % 24]
+    }
+
+    /// Relative weight of a weekday (its 24 hours together), mean 1.
+    pub fn weekday(&self, weekday: usize) -> f64 {
+        let total: f64 = self.week.iter().sum();
+        self.week[(weekday % 7) * 24..(weekday % 7) * 24 + 24].iter().sum::<f64>() * 7.0 / total
+    }
+}
+
+/// Slow change over the period: the workspace's own volume curve when it
+/// has one (weekly volumes over its history, laid over a period of the same
+/// length: its seasons, trend and quiet weeks), else month-of-year weights
+/// and a trend from the period's start to its end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Season {
+    /// January first; all 1 when the data cannot tell.
+    pub months: [f64; 12],
+    /// Relative rise from start to end (0.15 = 15% busier at the end).
+    pub growth: f64,
+    /// Relative volume of equal slices of the period, oldest first; empty
+    /// when unknown.
+    pub curve: Vec<f64>,
+}
+
+impl Default for Season {
+    /// A store that is growing gently, with no seasonality known.
+    fn default() -> Self {
+        Season { months: [1.0; 12], growth: 0.15, curve: Vec::new() }
+    }
+}
+
+impl Season {
+    fn weight(&self, month: usize, position: f64) -> f64 {
+        if self.curve.is_empty() {
+            self.months[month].max(0.0) * (1.0 + self.growth * position).max(0.05)
+        } else {
+            let i = ((position * self.curve.len() as f64) as usize).min(self.curve.len() - 1);
+            self.curve[i].max(0.0)
         }
     }
 }
+
+/// The golden ratio's fractional part: a Weyl sequence `frac(k * PHI)`
+/// spreads any run of indices evenly over [0, 1).
+pub const PHI: f64 = 0.618_033_988_749_894_9;
+
+/// The k-th point of a Weyl sequence with step `alpha`: evenly spread draws
+/// for stratified sampling (a run of 300 orders then has its histogram's
+/// shape, not a random sample's noise).
+pub fn weyl(k: u64, alpha: f64) -> f64 {
+    (k as f64 * alpha).fract()
+}
+
+/// Orders on a day below which their times within the day are spread by
+/// the Weyl sequence over all orders (a day with one order still lands its
+/// hour where the profile says, across days), above which they are
+/// stratified within the day itself.
+const FEW_PER_DAY: u64 = 8;
 
 /// When events happen within a period: a density over its hours.
 #[derive(Clone, Debug)]
@@ -175,18 +236,20 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    /// `growth` is the relative rise of activity from start to end (0.15 =
-    /// 15% busier at the end), the trend of a store that is not shrinking.
-    pub fn new(period: Period, shape: &WeeklyShape, tz: &TimeZone, growth: f64) -> Timeline {
+    pub fn new(period: Period, shape: &WeeklyShape, season: &Season, tz: &TimeZone) -> Timeline {
         let hours = ((period.end - period.start + HOUR - 1) / HOUR).max(1) as usize;
         let mut cumulative = Vec::with_capacity(hours);
         let mut total = 0.0;
         for h in 0..hours {
             let at = period.start + h as i64 * HOUR;
-            let (hour, weekday) = local_hour_weekday(tz, at);
-            let trend = 1.0 + growth * h as f64 / hours as f64;
-            total += shape.hours[hour] * shape.weekdays[weekday] * trend;
+            let z = timestamp(at).to_zoned(tz.clone());
+            let (hour, weekday, month) = (z.hour() as usize, z.weekday().to_monday_zero_offset() as usize, z.month() as usize - 1);
+            total += shape.weight(weekday, hour) * season.weight(month, h as f64 / hours as f64);
             cumulative.push(total);
+        }
+        if total <= 0.0 {
+            // Weights that cancel out everywhere: spread evenly instead.
+            cumulative = (1..=hours).map(|h| h as f64).collect();
         }
         Timeline { period, cumulative }
     }
@@ -195,10 +258,18 @@ impl Timeline {
         self.period
     }
 
-    /// The instant at quantile `q` in [0, 1).
-    pub fn at(&self, q: f64) -> Seconds {
-        let total = *self.cumulative.last().expect("at least one hour");
-        let target = q.clamp(0.0, 1.0) * total;
+    fn total(&self) -> f64 {
+        *self.cumulative.last().expect("at least one hour")
+    }
+
+    /// Cumulative weight at the end of 24-hour block `d` (from the start).
+    fn day_end(&self, d: usize) -> f64 {
+        self.cumulative[((d + 1) * 24).min(self.cumulative.len()) - 1]
+    }
+
+    /// The instant at cumulative weight `target`.
+    fn at_weight(&self, target: f64) -> Seconds {
+        let target = target.clamp(0.0, self.total());
         let hour = self.cumulative.partition_point(|c| *c <= target).min(self.cumulative.len() - 1);
         let before = if hour == 0 { 0.0 } else { self.cumulative[hour - 1] };
         let width = self.cumulative[hour] - before;
@@ -207,10 +278,44 @@ impl Timeline {
         t.min(self.period.end - 1)
     }
 
-    /// The time of the i-th of n evenly spread, jittered events: increasing
-    /// in i, and computable for any i alone.
+    /// The instant at quantile `q` in [0, 1).
+    pub fn at(&self, q: f64) -> Seconds {
+        self.at_weight(q.clamp(0.0, 1.0) * self.total())
+    }
+
+    /// The time of the i-th of n events: increasing in i, and computable
+    /// for any i alone. Days get their share of the n events by the
+    /// density (stratified, so weekdays and seasons come out as weighted);
+    /// within a day, times follow the day's hours, spread evenly across the
+    /// run so that hours of the day come out as weighted too. `jitter` in
+    /// [0, 1) moves an event within its own stratum.
     pub fn nth(&self, i: u64, n: u64, jitter: f64) -> Seconds {
-        self.at((i as f64 + jitter.clamp(0.0, 0.999_999)) / n.max(1) as f64)
+        let n = n.max(1);
+        let total = self.total();
+        let per = total / n as f64;
+        // The day holding the i-th event's stratum.
+        let q = (i as f64 + 0.5) * per;
+        let days = self.cumulative.len().div_ceil(24);
+        let (mut lo, mut hi) = (0, days - 1);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.day_end(mid) <= q { lo = mid + 1 } else { hi = mid }
+        }
+        let d = lo;
+        let start = if d == 0 { 0.0 } else { self.day_end(d - 1) };
+        let end = self.day_end(d);
+        // Events whose stratum centre falls in this day: [first, last).
+        let first = ((start / per - 0.5).ceil().max(0.0)) as u64;
+        let last = (((end / per - 0.5).ceil().max(0.0)) as u64).min(n).max(first + 1);
+        let (k, j) = (last - first, i.saturating_sub(first).min(last - first - 1));
+        let u = if k >= FEW_PER_DAY {
+            (j as f64 + jitter.clamp(0.0, 0.999_999)) / k as f64
+        } else {
+            let mut us: Vec<f64> = (first..last).map(|m| weyl(m, PHI)).collect();
+            us.sort_by(f64::total_cmp);
+            us[j as usize]
+        };
+        self.at_weight(start + u * (end - start))
     }
 }
 
@@ -245,7 +350,7 @@ mod tests {
 
     #[test]
     fn nth_is_increasing_and_inside_the_period() {
-        let tl = Timeline::new(period(), &WeeklyShape::default(), &TimeZone::UTC, 0.15);
+        let tl = Timeline::new(period(), &WeeklyShape::default(), &Season::default(), &TimeZone::UTC);
         let mut last = i64::MIN;
         for i in 0..5000 {
             let t = tl.nth(i, 5000, 0.999);
@@ -258,7 +363,7 @@ mod tests {
     #[test]
     fn evenings_are_busier_than_nights_in_local_time() {
         let tz = time_zone("America/New_York");
-        let tl = Timeline::new(period(), &WeeklyShape::default(), &tz, 0.0);
+        let tl = Timeline::new(period(), &WeeklyShape::default(), &Season { growth: 0.0, ..Season::default() }, &tz);
         let mut by_hour = [0u32; 24];
         for i in 0..20_000 {
             let (h, _) = local_hour_weekday(&tz, tl.nth(i, 20_000, 0.5));
@@ -269,10 +374,65 @@ mod tests {
 
     #[test]
     fn observed_shape_pulls_towards_the_data() {
-        let mut hours = [0.0; 24];
-        hours[9] = 1000.0;
-        let shape = WeeklyShape::from_counts(&hours, &[100.0; 7]);
-        assert!(shape.hours[9] > 5.0 * shape.hours[20]);
-        assert!(shape.hours[3] > 0.0, "no hour is ever impossible");
+        let mut counts = [0.0; 168];
+        counts[5 * 24 + 9] = 1000.0; // Saturday 9:00
+        let shape = WeeklyShape::from_counts(&counts);
+        assert!(shape.weight(5, 9) > 50.0 * shape.weight(5, 20));
+        assert!(shape.weight(1, 3) > 0.0, "no hour is ever impossible");
+        let tl = Timeline::new(period(), &shape, &Season::default(), &TimeZone::UTC);
+        let saturday_nine = (0..10_000).filter(|i| local_hour_weekday(&TimeZone::UTC, tl.nth(*i, 10_000, 0.5)) == (9, 5)).count();
+        assert!(saturday_nine > 8_000, "{saturday_nine}");
+    }
+
+    #[test]
+    fn few_events_still_follow_the_hours_of_the_day() {
+        // 300 events over a year: about one every day or two, so each
+        // day's hour must come from across the run, not from chance.
+        let end = parse_instant("2026-01-01").unwrap();
+        let year = Period { start: end - 365 * DAY, end };
+        let shape = WeeklyShape::default();
+        let tl = Timeline::new(year, &shape, &Season { growth: 0.0, ..Season::default() }, &TimeZone::UTC);
+        let n = 300;
+        let mut by_hour = [0.0; 24];
+        let mut last = i64::MIN;
+        for i in 0..n {
+            let t = tl.nth(i, n, 0.5);
+            assert!(t >= last, "event {i} went back in time");
+            last = t;
+            by_hour[local_hour_weekday(&TimeZone::UTC, t).0] += 1.0 / n as f64;
+        }
+        let weights: Vec<f64> = (0..24).map(|h| (0..7).map(|d| shape.weight(d, h)).sum::<f64>()).collect();
+        let total: f64 = weights.iter().sum();
+        let tv: f64 = (0..24).map(|h| (by_hour[h] - weights[h] / total).abs()).sum::<f64>() / 2.0;
+        // A random sample of 300 would be off by about 0.1.
+        assert!(tv < 0.04, "total variation {tv}");
+    }
+
+    #[test]
+    fn a_volume_curve_is_laid_over_the_period() {
+        let end = parse_instant("2026-01-01").unwrap();
+        let year = Period { start: end - 360 * DAY, end };
+        let season = Season { curve: vec![1.0, 0.0, 3.0], ..Season::default() };
+        let tl = Timeline::new(year, &WeeklyShape::default(), &season, &TimeZone::UTC);
+        let n = 4000;
+        let thirds: Vec<usize> = (0..3).map(|k| (0..n).filter(|i| (tl.nth(*i, n, 0.5) - year.start) / (120 * DAY) == k).count()).collect();
+        assert_eq!(thirds[1], 0);
+        assert!((thirds[2] as f64 / thirds[0] as f64 - 3.0).abs() < 0.15, "{thirds:?}");
+    }
+
+    #[test]
+    fn seasons_and_trend_move_volume() {
+        let end = parse_instant("2026-01-01").unwrap();
+        let year = Period { start: end - 365 * DAY, end };
+        let mut months = [1.0; 12];
+        months[11] = 4.0;
+        let tl = Timeline::new(year, &WeeklyShape::default(), &Season { months, growth: 0.0, curve: Vec::new() }, &TimeZone::UTC);
+        let december = parse_instant("2025-12-01").unwrap();
+        let n = 12_000;
+        let in_december = (0..n).filter(|i| tl.nth(*i, n, 0.5) >= december).count() as f64 / n as f64;
+        assert!((in_december - 4.0 * 31.0 / (334.0 + 4.0 * 31.0)).abs() < 0.02, "{in_december}");
+        let growing = Timeline::new(year, &WeeklyShape::default(), &Season { growth: 1.0, ..Season::default() }, &TimeZone::UTC);
+        let late = (0..n).filter(|i| growing.nth(*i, n, 0.5) >= end - 182 * DAY).count() as f64 / n as f64;
+        assert!(late > 0.55, "{late}");
     }
 }

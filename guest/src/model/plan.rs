@@ -2,9 +2,10 @@
 //!
 //! A plan is made from the table's live schema before anything is written:
 //! rows then carry exactly the columns the table has (every row the same
-//! keys, as a PostgREST bulk insert needs), and a NOT NULL column without a
-//! default that the generator cannot fill stops the run with a clear error
-//! instead of failing half-way.
+//! keys, as a PostgREST bulk insert needs). A column the generator does not
+//! know is filled from the values it already holds in the workspace
+//! (`Extra::resample_from`), or with a value of its type when it holds none;
+//! a NOT NULL column is never left empty.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -39,6 +40,79 @@ struct Planned {
     quote_key: bool,
     date_column: bool,
     text_column: bool,
+    data_type: String,
+}
+
+/// A live column the generator has no field for.
+#[derive(Clone, Debug)]
+pub struct Extra {
+    pub column: String,
+    pub data_type: String,
+    json_name: Vec<u8>,
+    not_null: bool,
+    /// Values seen in the workspace (JSON literals) with cumulative weights.
+    values: Vec<(Vec<u8>, f64)>,
+}
+
+impl Extra {
+    /// Values to draw from, with how often each was seen (from one bounded
+    /// aggregate over the workspace's rows).
+    pub fn resample_from(&mut self, seen: impl IntoIterator<Item = (serde_json::Value, f64)>) {
+        let mut total = 0.0;
+        self.values.clear();
+        for (value, n) in seen {
+            if value.is_null() || n <= 0.0 {
+                continue;
+            }
+            total += n;
+            self.values.push((serde_json::to_vec(&value).expect("values serialise"), total));
+        }
+    }
+
+    /// The value for the row with sequence number `seq`: a frequency-weighted
+    /// draw, the same for the same row every time.
+    fn write(&self, seq: u64, index: usize, at: Option<crate::core::time::Seconds>, out: &mut Vec<u8>) {
+        let h = crate::core::rng::mix(seq ^ crate::core::rng::mix(index as u64 + 0x5eed));
+        if let Some((_, total)) = self.values.last() {
+            let target = (h >> 11) as f64 / (1u64 << 53) as f64 * total;
+            let i = self.values.partition_point(|(_, c)| *c <= target).min(self.values.len() - 1);
+            out.extend_from_slice(&self.values[i].0);
+        } else if self.not_null {
+            typed_default(&self.data_type, h, at, out);
+        } else {
+            out.extend_from_slice(b"null");
+        }
+    }
+}
+
+/// A plain value of a SQL type, for a required column nothing else fills.
+fn typed_default(data_type: &str, h: u64, at: Option<crate::core::time::Seconds>, out: &mut Vec<u8>) {
+    let t = data_type.to_ascii_lowercase();
+    if t.starts_with("timestamp") {
+        time::write_json_timestamp(at.unwrap_or(946_684_800), out);
+    } else if t == "date" {
+        time::write_json_date(at.unwrap_or(946_684_800), out);
+    } else if matches!(t.as_str(), "smallint" | "integer" | "bigint" | "numeric" | "decimal" | "real" | "double precision" | "money") {
+        out.push(b'0');
+    } else if t == "boolean" {
+        out.extend_from_slice(b"false");
+    } else if t == "uuid" {
+        let _ = write!(
+            out,
+            "\"{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}\"",
+            h >> 32,
+            (h >> 16) & 0xffff,
+            h & 0xfff,
+            (h >> 20) & 0xfff,
+            h & 0xffff_ffff_ffff
+        );
+    } else if t == "json" || t == "jsonb" {
+        out.extend_from_slice(b"{}");
+    } else if t == "array" || t.ends_with("[]") {
+        out.extend_from_slice(b"[]");
+    } else {
+        out.extend_from_slice(b"\"\"");
+    }
 }
 
 /// How one table's rows are written.
@@ -46,6 +120,12 @@ struct Planned {
 pub struct ColumnPlan {
     pub spec: &'static TableSpec,
     columns: Vec<Planned>,
+    /// Live columns the generator does not know, filled by resampling.
+    pub extras: Vec<Extra>,
+    /// The marker field's index (its sequence number seeds extra values)
+    /// and the creation-time field's, for time-typed defaults.
+    marker_field: usize,
+    created_field: Option<usize>,
     /// The live column holding each field, by field index.
     field_columns: Vec<Option<String>>,
     pub marker_column: String,
@@ -82,14 +162,22 @@ impl ColumnPlan {
             )));
         }
         let mut columns = Vec::new();
+        let mut extras = Vec::new();
         let mut field_columns = vec![None; spec.fields.len()];
         for col in live {
             let Some((index, field)) = spec.fields.iter().enumerate().find(|(_, f)| f.answers_to(&col.name)) else {
-                if !col.nullable && !col.has_default {
-                    return Err(ToolError::schema(format!(
-                        "{table}.{} ({}) is NOT NULL without a default, and the generator has no value for it: give the column a default or make it nullable, or teach the generator the column (its field list in guest/src/platforms/)",
-                        col.name, col.data_type
-                    )));
+                // Columns with a default are left to it; the others are
+                // filled like the workspace fills them.
+                if !col.has_default {
+                    let mut json_name = serde_json::to_vec(&col.name).expect("strings serialise");
+                    json_name.push(b':');
+                    extras.push(Extra {
+                        column: col.name.clone(),
+                        data_type: col.data_type.clone(),
+                        json_name,
+                        not_null: !col.nullable,
+                        values: Vec::new(),
+                    });
                 }
                 continue;
             };
@@ -99,13 +187,9 @@ impl ColumnPlan {
                     col.name, col.data_type, field.kind
                 )));
             }
+            // An optional field in a NOT NULL column is filled with a plain
+            // value of its type where the generator leaves it empty.
             let not_null = !col.nullable && !col.has_default;
-            if not_null && field.optional {
-                return Err(ToolError::schema(format!(
-                    "{table}.{} is NOT NULL without a default, but the generator leaves it empty for some rows: make the column nullable or give it a default",
-                    col.name
-                )));
-            }
             let own_kind = KeyKind::from_sql_type(&col.data_type);
             let key_kind = match field.kind {
                 FieldKind::Key => Some(own_kind.ok_or_else(|| {
@@ -131,6 +215,7 @@ impl ColumnPlan {
                 key_kind,
                 date_column: col.data_type.eq_ignore_ascii_case("date"),
                 text_column,
+                data_type: col.data_type.clone(),
             });
         }
         let (marker_index, _) = spec.field(spec.marker).expect("a table's marker is one of its fields");
@@ -149,8 +234,20 @@ impl ColumnPlan {
             .find(|c| c.kind == FieldKind::Tenant)
             .map(|c| c.column.clone())
             .ok_or_else(|| ToolError::schema(format!("{table} has no tenant_id column: rows could not be kept to one workspace")))?;
-        let created_column = spec.created.and_then(|f| spec.field(f)).and_then(|(i, _)| field_columns[i].clone());
-        Ok(ColumnPlan { spec, columns, field_columns, marker_column, marker_kind, created_column, tenant_column })
+        let created_field = spec.created.and_then(|f| spec.field(f)).map(|(i, _)| i);
+        let created_column = created_field.and_then(|i| field_columns[i].clone());
+        Ok(ColumnPlan {
+            spec,
+            columns,
+            extras,
+            marker_field: marker_index,
+            created_field,
+            field_columns,
+            marker_column,
+            marker_kind,
+            created_column,
+            tenant_column,
+        })
     }
 
     /// The live column of a field, if the table has one.
@@ -159,7 +256,7 @@ impl ColumnPlan {
     }
 
     pub fn column_names(&self) -> impl Iterator<Item = &str> {
-        self.columns.iter().map(|c| c.column.as_str())
+        self.columns.iter().map(|c| c.column.as_str()).chain(self.extras.iter().map(|e| e.column.as_str()))
     }
 
     /// Appends `row` as a JSON object. `tenant` is the workspace id as JSON.
@@ -174,21 +271,41 @@ impl ColumnPlan {
                 out.extend_from_slice(tenant);
                 continue;
             }
-            self.write_value(col, &row.values()[col.field], run, out)?;
+            self.write_value(col, &row.values()[col.field], row, run, out)?;
+        }
+        if !self.extras.is_empty() {
+            let seq = match row.values()[self.marker_field] {
+                Value::NewKey(seq) => seq,
+                _ => 0,
+            };
+            for (i, extra) in self.extras.iter().enumerate() {
+                out.push(b',');
+                out.extend_from_slice(&extra.json_name);
+                extra.write(seq, i, self.created_at(row), out);
+            }
         }
         out.push(b'}');
         Ok(())
     }
 
-    fn write_value(&self, col: &Planned, value: &Value, run: RunId, out: &mut Vec<u8>) -> Result<()> {
+    fn created_at(&self, row: &Row) -> Option<crate::core::time::Seconds> {
+        match self.created_field.map(|i| &row.values()[i]) {
+            Some(Value::Time(t) | Value::Date(t)) => Some(*t),
+            _ => None,
+        }
+    }
+
+    fn write_value(&self, col: &Planned, value: &Value, row: &Row, run: RunId, out: &mut Vec<u8>) -> Result<()> {
         match value {
-            Value::Null if col.not_null => {
-                return Err(ToolError::internal(format!(
-                    "generated a row of {} without a value for NOT NULL column {}",
+            // A reference cannot be made up: it must name a real row.
+            Value::Null if col.not_null && col.key_kind.is_some() => {
+                return Err(ToolError::schema(format!(
+                    "{}.{} is NOT NULL, but some generated rows have nothing to reference there: make the column nullable",
                     self.spec.qualified(),
                     col.column
                 )));
             }
+            Value::Null if col.not_null => typed_default(&col.data_type, col.field as u64, self.created_at(row), out),
             Value::Null => out.extend_from_slice(b"null"),
             Value::Bool(b) if col.text_column => out.extend_from_slice(if *b { b"\"true\"" } else { b"\"false\"" }),
             Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
@@ -282,7 +399,8 @@ mod tests {
                 "order_id": "mock-00012-0000000003",
                 "customer_id": "9000001200000009",
                 "total_price": 19.99,
-                "date_created": "1970-01-01T00:00:00Z"
+                "date_created": "1970-01-01T00:00:00Z",
+                "extra": null
             })
         );
         assert_eq!(plan.created_column.as_deref(), Some("date_created"));
@@ -290,14 +408,47 @@ mod tests {
     }
 
     #[test]
-    fn unfillable_required_columns_are_refused_before_writing() {
-        let mut live = vec![col("tenant_id", "text", false), col("order_id", "text", false), col("risk", "text", false)];
-        let err = ColumnPlan::new(&SPEC, &live, &kinds()).unwrap_err();
-        assert!(err.message.contains("semantic.orders.risk"), "{}", err.message);
-        assert!(err.message.contains("give the column a default"), "{}", err.message);
-        live[2] = col("customer_id", "bigint", false);
-        let err = ColumnPlan::new(&SPEC, &live, &kinds()).unwrap_err();
-        assert!(err.message.contains("leaves it empty"), "{}", err.message);
+    fn unknown_and_stricter_columns_are_filled() {
+        let live = vec![
+            col("tenant_id", "text", false),
+            col("order_id", "text", false),
+            col("risk", "text", false),
+            col("score", "integer", false),
+            col("channel", "text", true),
+            col("note", "text", false),
+        ];
+        let mut plan = ColumnPlan::new(&SPEC, &live, &kinds()).unwrap();
+        assert_eq!(plan.extras.iter().map(|e| e.column.as_str()).collect::<Vec<_>>(), ["risk", "score", "channel"]);
+        plan.extras[0].resample_from([
+            (serde_json::json!("low"), 90.0),
+            (serde_json::json!("high"), 10.0),
+            (serde_json::Value::Null, 50.0),
+        ]);
+        let run = RunId::new(1).unwrap();
+        let mut lows = 0;
+        for seq in 0..2000 {
+            let mut row = Row::new(F::SPECS.len());
+            row.set(F::Id, Value::NewKey(seq)).set(F::Made, Value::Time(0));
+            let mut out = Vec::new();
+            plan.write_row(&row, b"\"ws\"", run, &mut out).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert!(v["risk"] == "low" || v["risk"] == "high", "{v}");
+            lows += usize::from(v["risk"] == "low");
+            assert_eq!(v["score"], 0, "no values seen: a plain value of the type");
+            assert!(v["channel"].is_null(), "nullable and never seen: left empty");
+            assert_eq!(v["note"], "", "an optional field in a NOT NULL column is filled");
+        }
+        assert!((1700..1900).contains(&lows), "frequency-weighted: {lows}");
+    }
+
+    #[test]
+    fn required_references_with_nothing_to_name_are_caught() {
+        let live = vec![col("tenant_id", "text", false), col("order_id", "text", false), col("customer_id", "bigint", false)];
+        let plan = ColumnPlan::new(&SPEC, &live, &kinds()).unwrap();
+        let mut row = Row::new(F::SPECS.len());
+        row.set(F::Id, Value::NewKey(1));
+        let err = plan.write_row(&row, b"\"ws\"", RunId::new(1).unwrap(), &mut Vec::new()).unwrap_err();
+        assert!(err.message.contains("customer_id") && err.message.contains("make the column nullable"), "{}", err.message);
     }
 
     #[test]
@@ -326,12 +477,14 @@ mod tests {
     }
 
     #[test]
-    fn a_null_in_a_required_column_is_caught_per_row() {
+    fn a_null_in_a_required_column_gets_a_plain_value() {
         let live = vec![col("tenant_id", "text", false), col("order_id", "text", false), col("total_price", "numeric", false)];
         let plan = ColumnPlan::new(&SPEC, &live, &kinds()).unwrap();
         let mut row = Row::new(F::SPECS.len());
         row.set(F::Id, Value::NewKey(1));
-        let err = plan.write_row(&row, b"\"ws\"", RunId::new(1).unwrap(), &mut Vec::new()).unwrap_err();
-        assert!(err.message.contains("total_price"));
+        let mut out = Vec::new();
+        plan.write_row(&row, b"\"ws\"", RunId::new(1).unwrap(), &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["total_price"], 0);
     }
 }

@@ -8,6 +8,7 @@
 //! `stream` produces each table's rows, one at a time, in dependency order.
 
 pub mod bigcommerce;
+pub mod findings;
 pub mod google_ads;
 pub mod link;
 pub mod magento;
@@ -52,8 +53,9 @@ pub struct AnalysisContext<'a> {
 }
 
 impl AnalysisContext<'_> {
-    pub fn plan(&self, table: &TableSpec) -> &ColumnPlan {
-        &self.plans[table.name]
+    /// The table's plan; None when the table was skipped (missing).
+    pub fn plan(&self, table: &TableSpec) -> Option<&ColumnPlan> {
+        self.plans.get(table.name)
     }
 
     pub fn count(&self, table: &TableSpec) -> u64 {
@@ -68,6 +70,10 @@ pub type Sink<'s> = dyn FnMut(&Row) -> Result<()> + 's;
 pub trait Generation {
     /// One line on what analysis found and decided.
     fn describe(&self) -> String;
+    /// What analysis found, aspect by aspect.
+    fn analysis(&self) -> findings::Analysis {
+        findings::Analysis::default()
+    }
     /// Rows `table` will get (progress total; an estimate for some tables).
     fn estimate(&self, table: &TableSpec) -> u64;
     /// Produces `table`'s rows, in order, into `sink`.

@@ -12,6 +12,7 @@ use crate::error::{Result, ToolError};
 use crate::model::plan::ColumnPlan;
 use crate::model::table::TableSpec;
 use crate::platforms::link::Conversions;
+use crate::platforms::store::analysis::{literal, quote};
 use crate::platforms::{AnalysisContext, Generation, Platform};
 use crate::service::runs::{self, count_all};
 use crate::service::{Connection, Host, LogLevel, Purpose, check_production, label, platforms_for, read_plans, thousands};
@@ -29,6 +30,8 @@ pub const IN_FLIGHT: usize = 4;
 /// Orders one run may ask for: beyond this a run would take days to write.
 pub const MAX_COUNT: u64 = 1_000_000_000;
 const SAMPLE_ROWS: usize = 3;
+/// Distinct values read per unknown column.
+const UNKNOWN_VALUES: u32 = 50;
 
 /// Checks what can be checked without the network.
 fn validate(req: &GenerateRequest) -> Result<(Vec<&'static dyn Platform>, u32, Option<i64>)> {
@@ -62,9 +65,13 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     check_production(&conn, !req.dry_run, req.confirm_production, "generating data")?;
     let mut client = Client::new(transport, &conn.rest_url, &conn.environment);
     let mut warnings = Vec::new();
-    let plans = read_plans(&mut client, &platforms, Purpose::Write, &mut warnings)?;
-    let tables: Vec<&'static TableSpec> = platforms.iter().flat_map(|p| p.tables().iter().copied()).collect();
+    let strict = req.platform.trim().eq_ignore_ascii_case("all");
+    let mut plans = read_plans(&mut client, &platforms, Purpose::Write { strict }, &mut warnings)?;
+    // Tables skipped as missing are neither analysed nor written.
+    let tables: Vec<&'static TableSpec> =
+        platforms.iter().flat_map(|p| p.tables().iter().copied()).filter(|t| plans.contains_key(t.name)).collect();
     let ws = conn.workspace_id.clone();
+    fill_unknown_columns(&mut client, &mut plans, &ws, &mut warnings);
 
     let (seed, run, earlier_rows) = choose_run(host, &mut client, &tables, &plans, &ws, req, &mut warnings)?;
     // Named before anything is written, so that a run stopped half-way (a
@@ -94,10 +101,14 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         counts: &counts,
     };
     let mut generations: Vec<(&'static dyn Platform, Box<dyn Generation>)> = Vec::new();
+    let mut analysis = Vec::new();
     for (i, p) in platforms.iter().enumerate() {
         // Each platform draws from its own streams of the run's seed.
         let cx = AnalysisContext { seed: crate::core::rng::mix(seed ^ i as u64), ..cx };
         let g = p.analyse(&cx, &mut |sql| client.select(&ws, sql))?;
+        let a = g.analysis();
+        warnings.extend(a.warnings.iter().map(|w| format!("{}: {w}", p.name())));
+        analysis.push(a);
         generations.push((*p, g));
     }
     link(&mut generations, host);
@@ -112,7 +123,7 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     let mut failure = None;
     'platforms: for (platform, g) in &generations {
         let mut tables_out = Vec::new();
-        for spec in platform.tables() {
+        for spec in platform.tables().iter().copied().filter(|t| plans.contains_key(t.name)) {
             match writer.table(g.as_ref(), spec) {
                 Ok(t) => tables_out.push(t),
                 Err((t, e)) => {
@@ -142,6 +153,7 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         warnings,
         execution_time_ms: 0,
         samples,
+        analysis,
     };
     match failure {
         None => result.summary = summary(&result, &generations),
@@ -222,6 +234,46 @@ fn choose_run<T: Transport>(
         };
     }
     Err(ToolError::internal("found no free run id after 8 seeds; clean older runs"))
+}
+
+/// Values for the live columns the generator does not know: what those
+/// columns hold in the workspace, most frequent first (one bounded aggregate
+/// per table). A failed read leaves plain values of the column's type.
+fn fill_unknown_columns<T: Transport>(
+    client: &mut Client<T>,
+    plans: &mut HashMap<&'static str, ColumnPlan>,
+    ws: &str,
+    warnings: &mut Vec<String>,
+) {
+    for plan in plans.values_mut().filter(|p| !p.extras.is_empty()) {
+        let marker = format!("x.{}", quote(&plan.marker_column));
+        let real = format!("x.{} = {} and not {}", quote(&plan.tenant_column), literal(ws), plan.marker_kind.sql_is_generated(&marker));
+        let parts: Vec<String> = plan
+            .extras
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                format!(
+                    "(select {i} as c, to_jsonb(x.{col}) as v, count(*) as n from semantic.{t} x where {real} and x.{col} is not null group by 2 order by 3 desc limit {UNKNOWN_VALUES})",
+                    col = quote(&e.column),
+                    t = quote(plan.spec.name),
+                )
+            })
+            .collect();
+        match client.select(ws, &parts.join(" union all ")) {
+            Ok(answer) => {
+                for (i, extra) in plan.extras.iter_mut().enumerate() {
+                    let seen = answer.as_array().into_iter().flatten().filter(|r| r["c"].as_u64() == Some(i as u64));
+                    extra.resample_from(seen.map(|r| (r["v"].clone(), r["n"].as_f64().unwrap_or(0.0))));
+                }
+            }
+            Err(e) => warnings.push(format!(
+                "could not read the values of {}'s unknown columns ({}): filled with plain values of their types",
+                plan.spec.qualified(),
+                e.message
+            )),
+        }
+    }
 }
 
 /// Refuses, before anything is written, a run whose tables would need more

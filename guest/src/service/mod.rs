@@ -14,7 +14,7 @@ use crate::core::keys::KeyKind;
 use crate::core::time::Seconds;
 use crate::error::{Result, ToolError};
 use crate::model::plan::ColumnPlan;
-use crate::model::table::TableSpec;
+use crate::model::table::{FieldKind, TableSpec};
 use crate::platforms::{self, Platform};
 use crate::supabase::client::Client;
 use crate::supabase::transport::Transport;
@@ -74,8 +74,10 @@ pub fn check_production(conn: &Connection, writes: bool, confirmed: bool, what: 
 /// What plans are for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
-    /// Generating: every table must be writable, or nothing is written.
-    Write,
+    /// Generating: every table present must be writable. A missing table is
+    /// skipped with the tables that reference it, unless `strict` (`all`),
+    /// where it stops the run before anything is written.
+    Write { strict: bool },
     /// Status and clean: only workspace and key columns matter; a table
     /// without them is left out with a warning and the rest goes on.
     Read,
@@ -90,11 +92,27 @@ pub fn read_plans<T: Transport>(
 ) -> Result<HashMap<&'static str, ColumnPlan>> {
     let mut kinds: HashMap<&'static str, KeyKind> = HashMap::new();
     let mut plans = HashMap::new();
+    let mut skipped: Vec<&'static str> = Vec::new();
     for platform in platforms {
         for spec in platform.tables() {
             let columns = client.table_columns(spec.name)?;
+            if let Purpose::Write { strict: false } = purpose {
+                let missing_parent = spec.fields.iter().find_map(|f| match f.kind {
+                    FieldKind::Ref { owner } if skipped.contains(&owner) && columns.iter().any(|c| f.answers_to(&c.name)) => Some(owner),
+                    _ => None,
+                });
+                if columns.is_empty() || missing_parent.is_some() {
+                    let why = match missing_parent {
+                        Some(owner) => format!("it references semantic.{owner}, which is skipped"),
+                        None => "it does not exist (or the service role cannot see it)".into(),
+                    };
+                    warnings.push(format!("skipped {}: {why}; the other tables were generated", spec.qualified()));
+                    skipped.push(spec.name);
+                    continue;
+                }
+            }
             let plan = match purpose {
-                Purpose::Write => ColumnPlan::new(spec, &columns, &kinds),
+                Purpose::Write { .. } => ColumnPlan::new(spec, &columns, &kinds),
                 Purpose::Read => ColumnPlan::for_reading(spec, &columns, &kinds),
             };
             match plan {
@@ -102,10 +120,16 @@ pub fn read_plans<T: Transport>(
                     kinds.insert(spec.name, plan.marker_kind);
                     plans.insert(spec.name, plan);
                 }
-                Err(e) if purpose == Purpose::Write => return Err(e),
+                Err(e) if purpose != Purpose::Read => return Err(e),
                 Err(e) => warnings.push(format!("skipped {}: {}", spec.qualified(), e.message)),
             }
         }
+    }
+    if plans.is_empty() && purpose != Purpose::Read {
+        return Err(ToolError::schema(format!(
+            "none of the tables exists: {}; create them (scripts/warehouse/10-tables.sql has the layout the tool expects) or check that the service role can read schema semantic",
+            skipped.iter().map(|t| format!("semantic.{t}")).collect::<Vec<_>>().join(", ")
+        )));
     }
     Ok(plans)
 }

@@ -141,10 +141,13 @@ impl<T: Transport> Client<T> {
         self.rpc("run_select_ws", &serde_json::json!({ "p_query": sql, "p_workspace_id": workspace }))
     }
 
-    /// Rows of `table` matching `filters`.
+    /// Rows of `table` matching `filters`. `limit=0`: the server counts
+    /// without gathering a single row (PostgREST, and postrust, otherwise
+    /// build the whole result to count it: gigabytes on a large table).
     pub fn count(&mut self, table: &str, filters: &[Filter]) -> Result<u64> {
-        let request =
-            Request::new(Method::Head, self.url(table, &[], filters)).header("accept-profile", "semantic").header("prefer", "count=exact");
+        let request = Request::new(Method::Head, self.url(table, &[("limit", "0".into())], filters))
+            .header("accept-profile", "semantic")
+            .header("prefer", "count=exact");
         let response = self.execute(&format!("counting semantic.{table}"), &request)?;
         response
             .header("content-range")
@@ -215,6 +218,7 @@ mod tests {
         let mut c = Client::new(t, "http://h", "local");
         assert_eq!(c.count("t", &[]).unwrap(), 1234);
         assert_eq!(c.transport.seen.len(), 3);
+        assert!(c.transport.seen[0].url.ends_with("/t?limit=0"), "a count asks for no rows: {}", c.transport.seen[0].url);
         assert_eq!(c.transport.slept_ms, 250 + 500);
     }
 

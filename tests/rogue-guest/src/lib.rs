@@ -54,6 +54,7 @@ impl tools::Guest for Rogue {
             warnings: Vec::new(),
             execution_time_ms: 0,
             samples: Vec::new(),
+            analysis: Vec::new(),
         })
     }
 

@@ -13,14 +13,18 @@ use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde_json::json;
+
 use crate::core::strategy::target_orders;
 use crate::core::time::{DAY, start_of_day};
 use crate::error::Result;
 use crate::fields;
+use crate::model::plan::ColumnPlan;
 use crate::model::row::{Row, Value};
 use crate::model::table::{FieldKind as K, TableSpec};
+use crate::platforms::findings::Analysis;
 use crate::platforms::google_ads::metrics::{Channel, Metrics};
-use crate::platforms::google_ads::plan::{AdsInputs, AdsPlan, Campaign};
+use crate::platforms::google_ads::plan::{AdsInputs, AdsPlan, Campaign, Measured};
 use crate::platforms::link::{AdsSide, Conversions, StoreFacts};
 use crate::platforms::store::analysis::{literal, quote};
 use crate::platforms::store::orders::AdSource;
@@ -164,44 +168,22 @@ impl Platform for GoogleAds {
 
     fn analyse(&'static self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>> {
         let existing = cx.count(&CAMPAIGNS);
-        let plan = cx.plan(&CAMPAIGNS);
-        let col = |f: CampaignRow| plan.column_of(f).map(quote);
-        let marker = format!("c.{}", quote(&plan.marker_column));
-        let real =
-            format!("c.{} = {} and not {}", quote(&plan.tenant_column), literal(cx.workspace), plan.marker_kind.sql_is_generated(&marker));
-        let mut measured = BTreeMap::new();
-        let (mut currency, mut account_id) = (None, None);
-        let mut real_rows = 0u64;
-        if let (Some(channel), Some(impr), Some(clicks), Some(cost), Some(conv)) = (
-            col(CampaignRow::Channel),
-            col(CampaignRow::Impressions),
-            col(CampaignRow::Clicks),
-            col(CampaignRow::Cost),
-            col(CampaignRow::Conversions),
-        ) {
-            let sql = format!(
-                "select c.{channel} as ch, sum(c.{impr})::float8 as i, sum(c.{clicks})::float8 as k, sum(c.{cost})::float8 as m, sum(c.{conv})::float8 as v, count(*) as n from semantic.{} c where {real} group by 1",
-                quote(CAMPAIGNS.name)
-            );
-            for r in query(&sql)?.as_array().into_iter().flatten() {
-                let f = |k: &str| r[k].as_f64().unwrap_or(0.0);
-                real_rows += f("n") as u64;
-                if let Some(ch) = r["ch"].as_str().and_then(Channel::parse)
-                    && f("n") >= 14.0
-                    && f("i") > 0.0
-                    && f("k") > 0.0
-                {
-                    measured.insert(ch, (f("k") / f("i"), f("m") / f("k") / 1e6, f("v") / f("k")));
-                }
-            }
+        let mut analysis = Analysis::new("google-ads");
+        let (mut measured, mut currency, mut account_id) = (BTreeMap::new(), None, None);
+        if let Some(plan) = cx.plan(&CAMPAIGNS)
+            && existing > 0
+            && let Err(e) = measure(cx, plan, query, &mut measured, &mut currency, &mut account_id, &mut analysis)
+        {
+            analysis.warn(format!("distribution analysis failed ({}); ad rates use industry benchmarks", e.message));
         }
-        if let (Some(cur), Some(acc)) = (col(CampaignRow::Currency), col(CampaignRow::Account)) {
-            let sql =
-                format!("select c.{cur} as currency, c.{acc} as account from semantic.{} c where {real} limit 1", quote(CAMPAIGNS.name));
-            if let Some(r) = query(&sql)?.as_array().and_then(|a| a.first().cloned()) {
-                currency = r["currency"].as_str().map(str::to_string);
-                account_id = r["account"].as_i64();
-            }
+        for channel in Channel::ALL.iter().filter(|c| !measured.contains_key(*c)) {
+            let b = channel.benchmarks();
+            analysis.defaults(
+                "distribution",
+                channel.api_name(),
+                json!({"ctr": [b.ctr.low, b.ctr.high], "cpc": [b.cpc.low, b.cpc.high], "cvr": [b.cvr.low, b.cvr.high]}),
+                format!("{}: benchmarks.md ranges", channel.api_name()),
+            );
         }
         let inputs = AdsInputs {
             seed: cx.seed,
@@ -211,13 +193,74 @@ impl Platform for GoogleAds {
             currency,
             account_id,
         };
-        let found = if existing == 0 {
-            "empty account, using industry benchmarks".to_string()
-        } else {
-            format!("found {existing} campaign rows ({real_rows} not generated), rates measured for {} channel(s)", inputs.measured.len())
-        };
-        Ok(Box::new(AdsGeneration { inputs, store: None, conversions: None, plan: OnceCell::new(), found }))
+        Ok(Box::new(AdsGeneration { inputs, store: None, conversions: None, plan: OnceCell::new(), analysis }))
     }
+}
+
+/// CTR, CPC, CVR and impressions per campaign-day, by channel, from the
+/// workspace's own campaign rows; figures outside the benchmarks are
+/// followed and reported, not clamped.
+fn measure(
+    cx: &AnalysisContext,
+    plan: &ColumnPlan,
+    query: &mut Query,
+    measured: &mut BTreeMap<Channel, Measured>,
+    currency: &mut Option<String>,
+    account_id: &mut Option<i64>,
+    analysis: &mut Analysis,
+) -> Result<()> {
+    let col = |f: CampaignRow| plan.column_of(f).map(quote);
+    let marker = format!("c.{}", quote(&plan.marker_column));
+    let real =
+        format!("c.{} = {} and not {}", quote(&plan.tenant_column), literal(cx.workspace), plan.marker_kind.sql_is_generated(&marker));
+    if let (Some(channel), Some(impr), Some(clicks), Some(cost), Some(conv)) = (
+        col(CampaignRow::Channel),
+        col(CampaignRow::Impressions),
+        col(CampaignRow::Clicks),
+        col(CampaignRow::Cost),
+        col(CampaignRow::Conversions),
+    ) {
+        let sql = format!(
+            "select c.{channel} as ch, sum(c.{impr})::float8 as i, sum(c.{clicks})::float8 as k, sum(c.{cost})::float8 as m, sum(c.{conv})::float8 as v, count(*) as n from semantic.{} c where {real} group by 1",
+            quote(CAMPAIGNS.name)
+        );
+        for r in query(&sql)?.as_array().into_iter().flatten() {
+            let f = |k: &str| r[k].as_f64().unwrap_or(0.0);
+            let Some(ch) = r["ch"].as_str().and_then(Channel::parse) else { continue };
+            if f("n") < 14.0 || f("i") <= 0.0 || f("k") <= 0.0 {
+                continue;
+            }
+            let m = Measured { ctr: f("k") / f("i"), cpc: f("m") / f("k") / 1e6, cvr: f("v") / f("k"), daily_impressions: f("i") / f("n") };
+            let spend = f("m") / 1e6 / f("n");
+            analysis.measured(
+                "distribution",
+                ch.api_name(),
+                f("n") as u64,
+                json!({"ctr": m.ctr, "cpc": m.cpc, "cvr": m.cvr, "impressions_per_campaign_day": m.daily_impressions, "spend_per_campaign_day": spend}),
+                format!("{}: CTR {:.2}%, CPC {:.2}, CVR {:.2}%, {spend:.2} spent per campaign-day", ch.api_name(), m.ctr * 100.0, m.cpc, m.cvr * 100.0),
+            );
+            let b = ch.benchmarks();
+            for (what, x, r) in [("CTR", m.ctr, b.ctr), ("CPC", m.cpc, b.cpc), ("CVR", m.cvr, b.cvr)] {
+                if !r.contains(x) {
+                    analysis.warn(format!(
+                        "{} {what} {x:.4} is outside the benchmark range {:.4}-{:.4}; generated rows follow the workspace",
+                        ch.api_name(),
+                        r.low,
+                        r.high
+                    ));
+                }
+            }
+            measured.insert(ch, m);
+        }
+    }
+    if let (Some(cur), Some(acc)) = (col(CampaignRow::Currency), col(CampaignRow::Account)) {
+        let sql = format!("select c.{cur} as currency, c.{acc} as account from semantic.{} c where {real} limit 1", quote(CAMPAIGNS.name));
+        if let Some(r) = query(&sql)?.as_array().and_then(|a| a.first().cloned()) {
+            *currency = r["currency"].as_str().map(str::to_string);
+            *account_id = r["account"].as_i64();
+        }
+    }
+    Ok(())
 }
 
 pub struct AdsGeneration {
@@ -225,7 +268,7 @@ pub struct AdsGeneration {
     store: Option<StoreFacts>,
     conversions: Option<Conversions>,
     plan: OnceCell<AdsPlan>,
-    found: String,
+    analysis: Analysis,
 }
 
 impl AdsGeneration {
@@ -261,13 +304,17 @@ impl Generation for AdsGeneration {
         let p = self.plan();
         format!(
             "google-ads: {}; generating {} campaigns over {} days ({} to {}) in {}",
-            self.found,
+            self.analysis.headline(),
             p.campaigns.len(),
             p.period.days(),
             crate::core::time::format_timestamp(p.period.start),
             crate::core::time::format_timestamp(p.period.end),
             p.currency
         )
+    }
+
+    fn analysis(&self) -> Analysis {
+        self.analysis.clone()
     }
 
     fn estimate(&self, table: &TableSpec) -> u64 {

@@ -28,8 +28,8 @@ pub struct AdsInputs {
     /// Campaign-day rows to aim for.
     pub target_rows: u64,
     pub end: Seconds,
-    /// Rates measured in the workspace, by channel: (ctr, cpc, cvr).
-    pub measured: BTreeMap<Channel, (f64, f64, f64)>,
+    /// Rates measured in the workspace, by channel.
+    pub measured: BTreeMap<Channel, Measured>,
     pub currency: Option<String>,
     pub account_id: Option<i64>,
 }
@@ -342,9 +342,8 @@ impl AdsPlan {
         let tz = time_zone(&self.timezone);
         let (_, weekday) = local_hour_weekday(&tz, day * DAY + 12 * HOUR);
         let noise = (rng.random_range(-0.25f64..0.25)).exp();
-        let impressions = (c.daily_impressions * self.shape.weekdays[weekday] * noise).round().max(0.0) as u64;
-        let bench = c.channel.benchmarks();
-        let ctr = (c.ctr * rng.random_range(0.85..1.15)).clamp(bench.ctr.low, bench.ctr.high);
+        let impressions = (c.daily_impressions * self.shape.weekday(weekday) * noise).round().max(0.0) as u64;
+        let ctr = (c.ctr * rng.random_range(0.85..1.15)).clamp(0.0, 1.0);
         let mut clicks = ((impressions as f64 * ctr).round() as u64).min(impressions);
         let cpc_micros = ((c.cpc_cents as f64 * rng.random_range(0.9..1.1)).round().max(1.0) as i64) * 10_000;
         let (conversions, value) = match &self.conversions {
@@ -377,14 +376,26 @@ impl AdsPlan {
     }
 }
 
-fn rates(channel: Channel, measured: Option<(f64, f64, f64)>) -> Benchmarks {
+/// A channel's figures in the workspace: rates and impressions per
+/// campaign-day. Followed as they are, even outside the benchmarks (analysis
+/// warns about those).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Measured {
+    pub ctr: f64,
+    pub cpc: f64,
+    pub cvr: f64,
+    pub daily_impressions: f64,
+}
+
+fn rates(channel: Channel, measured: Option<Measured>) -> Benchmarks {
     let bench = channel.benchmarks();
+    let around = |x: f64| Range::new(x * 0.85, x * 1.15);
     match measured {
-        Some((ctr, cpc, cvr)) => Benchmarks {
-            ctr: Range::around(ctr, bench.ctr),
-            cpc: Range::around(cpc, bench.cpc),
-            cvr: Range::around(cvr, bench.cvr),
-            daily_impressions: bench.daily_impressions,
+        Some(m) => Benchmarks {
+            ctr: around(m.ctr.min(1.0)),
+            cpc: around(m.cpc),
+            cvr: around(m.cvr.min(1.0)),
+            daily_impressions: around(m.daily_impressions.max(1.0)),
         },
         // Search CPCs run to $8.94 in some industries; a store's sit lower.
         None if channel == Channel::Search => Benchmarks { cpc: Range::new(bench.cpc.low, 4.50), ..bench },

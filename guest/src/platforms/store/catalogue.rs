@@ -3,6 +3,7 @@
 //! generation keeps whole in memory, and it is bounded (new products are
 //! capped at 2,000, existing ones are a sample).
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use rand::distr::weighted::WeightedIndex;
 
 use crate::core::money::{Cents, retail_price};
 use crate::core::rng::{Domain, stream};
-use crate::core::stats::{Percentiles, log_normal_percentiles};
+use crate::core::stats::{Percentiles, Weighted, log_normal_percentiles};
 use crate::core::time::{DAY, Seconds};
 use crate::model::row::KeyRef;
 use crate::platforms::store::inputs::{ExistingProduct, StoreInputs};
@@ -82,6 +83,10 @@ pub struct Catalogue {
     /// Active products, and how often each is picked for an order line.
     sellable: Vec<usize>,
     picker: WeightedIndex<f64>,
+    /// The same, per product type: what a customer loyal to a type buys.
+    by_type: HashMap<String, (Vec<usize>, WeightedIndex<f64>)>,
+    type_share: HashMap<String, f64>,
+    favourites: Option<(Vec<String>, WeightedIndex<f64>)>,
     earliest: usize,
 }
 
@@ -100,9 +105,23 @@ impl Catalogue {
         let new = existing..products.len();
         let sellable: Vec<usize> = (0..products.len()).filter(|&i| products[i].status == ProductStatus::Active).collect();
         let weights = popularity(inputs, &products, &sellable, new.clone());
-        let picker = WeightedIndex::new(weights).expect("at least one active product");
+        let picker = WeightedIndex::new(&weights).expect("at least one active product");
+        let mut grouped: HashMap<String, (Vec<usize>, Vec<f64>)> = HashMap::new();
+        for (&i, &w) in sellable.iter().zip(&weights) {
+            let entry = grouped.entry(products[i].product_type.clone()).or_default();
+            entry.0.push(i);
+            entry.1.push(w);
+        }
+        let total: f64 = weights.iter().sum();
+        let mut type_share: HashMap<String, f64> = grouped.iter().map(|(t, (_, w))| (t.clone(), w.iter().sum::<f64>() / total)).collect();
+        type_share.retain(|t, s| !t.is_empty() && *s > 0.0);
+        let mut types: Vec<(String, f64)> = type_share.iter().map(|(t, s)| (t.clone(), *s)).collect();
+        types.sort_by(|a, b| a.0.cmp(&b.0));
+        let favourites = WeightedIndex::new(types.iter().map(|(_, s)| *s)).ok().map(|i| (types.into_iter().map(|(t, _)| t).collect(), i));
+        let by_type =
+            grouped.into_iter().filter_map(|(t, (items, w))| WeightedIndex::new(w).ok().map(|index| (t, (items, index)))).collect();
         let earliest = sellable.iter().copied().min_by_key(|&i| products[i].created_at).expect("at least one active product");
-        Catalogue { products, new, sellable, picker, earliest }
+        Catalogue { products, new, sellable, picker, by_type, type_share, favourites, earliest }
     }
 
     pub fn new_products(&self) -> &[ProductDraft] {
@@ -118,6 +137,43 @@ impl Catalogue {
             }
         }
         self.earliest
+    }
+
+    /// A product of `product_type` on sale at `at`, by popularity; any
+    /// product when the type has none.
+    pub fn pick_of_type<R: RngExt + ?Sized>(&self, rng: &mut R, at: Seconds, product_type: &str) -> usize {
+        if let Some((items, index)) = self.by_type.get(product_type) {
+            for _ in 0..8 {
+                let i = items[index.sample(rng)];
+                if self.products[i].created_at <= at {
+                    return i;
+                }
+            }
+        }
+        self.pick(rng, at)
+    }
+
+    /// A product for a buyer loyal to `favourite`: the type's share of
+    /// picks is lifted so that, all picks together, `affinity` of a loyal
+    /// buyer's lines fall in it (what the workspace's returning customers do).
+    pub fn pick_for<R: RngExt + ?Sized>(&self, rng: &mut R, at: Seconds, favourite: Option<&str>, affinity: Option<f64>) -> usize {
+        if let (Some(t), Some(a)) = (favourite, affinity)
+            && let Some(share) = self.type_share.get(t)
+        {
+            let lift = if *share >= 1.0 { 0.0 } else { ((a - share) / (1.0 - share)).clamp(0.0, 1.0) };
+            if rng.random_bool(lift) {
+                return self.pick_of_type(rng, at, t);
+            }
+        }
+        self.pick(rng, at)
+    }
+
+    /// A favourite product type for a customer (by `key`), as likely as the
+    /// type's share of sales.
+    pub fn favourite_for(&self, key: u64) -> Option<&str> {
+        let (types, index) = self.favourites.as_ref()?;
+        let mut rng = stream(key, Domain::Catalogue, 3);
+        Some(types[index.sample(&mut rng)].as_str())
     }
 }
 
@@ -160,21 +216,23 @@ fn existing_product(p: &ExistingProduct, domain: &str) -> Option<ProductDraft> {
     })
 }
 
-/// The brands a store carries: its existing vendors, else a few companies.
-fn vendors(inputs: &StoreInputs) -> Vec<String> {
-    if !inputs.existing_vendors.is_empty() {
-        return inputs.existing_vendors.clone();
+/// The brands a store carries, with their weights: its existing vendors
+/// (by how many products each has), else a few companies.
+fn vendors(inputs: &StoreInputs) -> Weighted<String> {
+    if !inputs.vendor_mix.is_empty() {
+        return Weighted::new(&inputs.vendor_mix);
     }
     let mut rng = stream(inputs.seed, Domain::Catalogue, 1);
     let n = rng.random_range(3..=7);
-    (0..n).map(|_| CompanyName().fake_with_rng(&mut rng)).collect()
+    let names: Vec<(String, f64)> = (0..n).map(|_| (CompanyName().fake_with_rng(&mut rng), 1.0)).collect();
+    Weighted::new(&names)
 }
 
 fn new_product(
     inputs: &StoreInputs,
     shop: &ShopDraft,
     p: u32,
-    vendors: &[String],
+    vendors: &Weighted<String>,
     default_prices: &Percentiles,
     variant_seq: &mut u64,
 ) -> ProductDraft {
@@ -184,11 +242,12 @@ fn new_product(
     let noun = ptype.nouns[rng.random_range(0..ptype.nouns.len())];
     let qualifier = ptype.qualifiers[rng.random_range(0..ptype.qualifiers.len())];
     let title = format!("{qualifier} {noun}");
-    let product_type = match inputs.existing_types.is_empty() {
+    // The workspace's own types, as often as its catalogue has them.
+    let product_type = match inputs.type_mix.is_empty() {
         true => ptype.name.to_string(),
-        false => inputs.existing_types[rng.random_range(0..inputs.existing_types.len())].clone(),
+        false => Weighted::new(&inputs.type_mix).pick(&mut rng),
     };
-    let vendor = vendors[rng.random_range(0..vendors.len())].clone();
+    let vendor = vendors.pick(&mut rng);
     // Four in five products predate the period; the rest launch during it.
     let period = inputs.period;
     let created_at =
@@ -198,14 +257,17 @@ fn new_product(
         90..96 => ProductStatus::Draft,
         _ => ProductStatus::Archived,
     };
-    // Measured prices are used as they are; defaults follow the type.
-    let base = match &inputs.prices {
+    // Measured prices (of the product's type where known) are used as they
+    // are; defaults follow the taxonomy's type.
+    let measured = inputs.prices_by_type.iter().find(|(t, _)| *t == product_type).map(|(_, p)| p).or(inputs.prices.as_ref());
+    let base = match measured {
         Some(prices) => prices.sample(&mut rng),
         None => default_prices.sample(&mut rng) * ptype.price_factor,
     };
     let ending = rng.random_range(0..3u8);
     let compare = rng.random_bool(0.25).then(|| rng.random_range(1.15..1.5));
-    let axes = choose_axes(ptype, &mut rng);
+    let single = inputs.single_variant_share.is_some_and(|share| rng.random_bool(share.clamp(0.0, 1.0)));
+    let axes = if single { Vec::new() } else { choose_axes(ptype, &mut rng) };
     let combos = combinations(&axes);
     let sku_stem = format!("{}-{:04}", vendor_code(&vendor), p + 1);
     let variants = combos
@@ -326,10 +388,11 @@ fn option_code(value: &str) -> String {
     code.to_ascii_uppercase()
 }
 
-/// Pick weights of the sellable products. New products follow a Zipf-like
-/// curve (a few best sellers, a long tail); existing ones keep their
-/// measured popularity; the two groups share the picks in proportion to
-/// their sizes.
+/// Pick weights of the sellable products. Existing ones keep their measured
+/// popularity (order lines); new products follow a Zipf-like curve (a few
+/// best sellers, a long tail) and together take the share of lines the
+/// workspace gives products outside the sample (or, without a measure, a
+/// share in proportion to their number).
 fn popularity(inputs: &StoreInputs, products: &[ProductDraft], sellable: &[usize], new: Range<usize>) -> Vec<f64> {
     let mut rng = stream(inputs.seed, Domain::Catalogue, 2);
     let new_sellable: Vec<usize> = sellable.iter().copied().filter(|i| new.contains(i)).collect();
@@ -343,16 +406,21 @@ fn popularity(inputs: &StoreInputs, products: &[ProductDraft], sellable: &[usize
     let zipf_total: f64 = zipf.iter().sum();
     let old_total: f64 = sellable.iter().filter(|i| !new.contains(i)).map(|&i| 1.0 + products[i].order_lines as f64).sum();
     let n = sellable.len() as f64;
+    let new_share = match (old_sellable, new_sellable.len()) {
+        (0, _) => 1.0,
+        (_, 0) => 0.0,
+        _ => inputs.new_product_share.unwrap_or(new_sellable.len() as f64 / n).clamp(0.0, 1.0),
+    };
     let mut new_rank = 0;
     sellable
         .iter()
         .map(|&i| {
             if new.contains(&i) {
-                let w = zipf[new_rank] / zipf_total * new_sellable.len() as f64 / n;
+                let w = zipf[new_rank] / zipf_total * new_share;
                 new_rank += 1;
                 w
             } else {
-                (1.0 + products[i].order_lines as f64) / old_total.max(1.0) * old_sellable as f64 / n
+                (1.0 + products[i].order_lines as f64) / old_total.max(1.0) * (1.0 - new_share)
             }
         })
         .collect()

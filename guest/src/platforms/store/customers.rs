@@ -3,10 +3,12 @@
 //!
 //! Orders are numbered in time (slot 0 is the earliest). A seeded
 //! permutation scatters the slots over "positions"; positions are dealt out
-//! in blocks: first to the workspace's existing customers, then to new
-//! customers with one order, two orders, and so on. Both directions are
-//! arithmetic, so an order finds its customer and a customer finds all its
-//! orders without any table that grows with the run.
+//! in blocks, one block per customer, sized by the workspace's
+//! orders-per-customer histogram: first to existing customers (the heaviest
+//! blocks to those who already bought most), then to new customers, grouped
+//! by their number of orders. Both directions are arithmetic (plus a small
+//! table for existing customers), so an order finds its customer and a
+//! customer finds all its orders without anything that grows with the run.
 
 use std::sync::Arc;
 
@@ -21,10 +23,6 @@ use rand::RngExt;
 use crate::core::perm::Permutation;
 use crate::core::rng::{Domain, mix, stream};
 use crate::platforms::store::inputs::{ExistingCustomer, Locale, StoreInputs};
-
-/// Share of customers by number of orders in the period: most buy once
-/// (e-commerce repeat-customer rates are commonly put near 25-30%).
-const ORDERS_PER_CUSTOMER: [f64; 6] = [0.70, 0.17, 0.07, 0.03, 0.02, 0.01];
 
 #[derive(Clone, Debug)]
 struct Class {
@@ -46,36 +44,98 @@ pub enum Buyer {
 #[derive(Clone, Debug)]
 pub struct CustomerBook {
     slots: u64,
-    existing_slots: u64,
+    /// (index into `existing`, first position), by position; each block
+    /// ends where the next begins, the last at `existing_positions`.
+    existing_blocks: Vec<(usize, u64)>,
+    existing_positions: u64,
     classes: Vec<Class>,
     new_customers: u64,
     perm: Permutation,
-    seed: u64,
     existing: Vec<ExistingCustomer>,
+}
+
+/// Customers per number of orders for a run of `n` orders: the histogram's
+/// shares scaled to `n` positions, rounded so that the blocks fill exactly
+/// `n` (systematic rounding keeps the shape for small runs too).
+fn class_sizes(inputs: &StoreInputs, n: u64) -> Vec<(u64, u64)> {
+    let h = &inputs.repeat.orders_per_customer;
+    let mean = h.mean().max(1.0);
+    let mut carry = 0.5;
+    let mut sizes: Vec<(u64, u64)> = h
+        .shares()
+        .map(|(k, share)| {
+            let exact = n as f64 * share / mean + carry;
+            let whole = exact.floor();
+            carry = exact - whole;
+            (u64::from(k.max(1)), whole as u64)
+        })
+        .collect();
+    let mut used: u64 = sizes.iter().map(|(k, c)| k * c).sum();
+    // Too many positions: shrink the largest blocks until they fit.
+    while used > n {
+        let Some(i) = sizes.iter().rposition(|(_, c)| *c > 0) else { break };
+        let (k, _) = sizes[i];
+        sizes[i].1 -= 1;
+        used -= k;
+        let rest = (n - used).min(k - 1);
+        if rest > 0 {
+            add(&mut sizes, rest, 1);
+            used += rest;
+        }
+    }
+    // Too few: the rest buy once.
+    if used < n {
+        add(&mut sizes, 1, n - used);
+    }
+    sizes.retain(|(_, c)| *c > 0);
+    sizes
+}
+
+fn add(sizes: &mut Vec<(u64, u64)>, orders: u64, customers: u64) {
+    match sizes.iter_mut().find(|(k, _)| *k == orders) {
+        Some(s) => s.1 += customers,
+        None => {
+            sizes.push((orders, customers));
+            sizes.sort_unstable_by_key(|(k, _)| *k);
+        }
+    }
 }
 
 impl CustomerBook {
     pub fn new(inputs: &StoreInputs) -> CustomerBook {
         let n = inputs.orders;
-        // Existing customers who already existed when the period began.
-        let existing: Vec<ExistingCustomer> =
-            inputs.existing_customers.iter().filter(|c| c.created_at.is_some_and(|t| t < inputs.period.start)).cloned().collect();
-        let existing_slots = if existing.is_empty() {
-            0
-        } else {
-            let x = existing.len() as f64;
-            let share = (x / (x + n as f64 / 1.5)).min(0.35);
-            ((n as f64 * share).round() as u64).min(n)
-        };
-        let positions = n - existing_slots;
-        let mean: f64 = ORDERS_PER_CUSTOMER.iter().enumerate().map(|(i, p)| (i + 1) as f64 * p).sum();
-        let mut counts: Vec<u64> = ORDERS_PER_CUSTOMER.iter().map(|p| (positions as f64 * p / mean).floor() as u64).collect();
-        let repeat_positions: u64 = counts.iter().enumerate().skip(1).map(|(i, c)| (i as u64 + 1) * c).sum();
-        counts[0] = positions - repeat_positions;
+        // Existing customers whose account exists before the period ends.
+        let mut existing: Vec<ExistingCustomer> =
+            inputs.existing_customers.iter().filter(|c| c.created_at.is_none_or(|t| t < inputs.period.end)).cloned().collect();
+        // The best customers first: they take the largest blocks.
+        existing.sort_by(|a, b| b.orders.cmp(&a.orders).then_with(|| a.key.cmp(&b.key)));
+        let sizes = class_sizes(inputs, n);
+        let customers: u64 = sizes.iter().map(|(_, c)| c).sum();
+        let returning =
+            ((customers as f64 * (1.0 - inputs.repeat.new_customers.clamp(0.0, 1.0))).round() as u64).min(existing.len() as u64);
+        // Existing customers take the same share of every class, the
+        // largest blocks going to the largest buyers.
+        let mut blocks_of_existing: Vec<u64> = Vec::new();
+        let mut new_counts: Vec<(u64, u64)> = Vec::new();
+        let mut carry = 0.5;
+        for &(k, c) in &sizes {
+            let exact = c as f64 * returning as f64 / customers.max(1) as f64 + carry;
+            let take = (exact.floor() as u64).min(c).min(returning - blocks_of_existing.len() as u64);
+            carry = exact - exact.floor();
+            blocks_of_existing.extend(std::iter::repeat_n(k, take as usize));
+            new_counts.push((k, c - take));
+        }
+        blocks_of_existing.sort_unstable_by(|a, b| b.cmp(a));
+        let mut existing_blocks = Vec::with_capacity(blocks_of_existing.len());
+        let mut position = 0;
+        for (i, k) in blocks_of_existing.iter().enumerate() {
+            existing_blocks.push((i, position));
+            position += k;
+        }
+        let existing_positions = position;
         let mut classes = Vec::new();
-        let (mut customer, mut position) = (0, existing_slots);
-        for (i, &customers) in counts.iter().enumerate() {
-            let orders = i as u64 + 1;
+        let mut customer = 0;
+        for (orders, customers) in new_counts.into_iter().filter(|(_, c)| *c > 0) {
             classes.push(Class { orders, first_customer: customer, customers, first_position: position });
             customer += customers;
             position += customers * orders;
@@ -83,17 +143,22 @@ impl CustomerBook {
         debug_assert_eq!(position, n);
         CustomerBook {
             slots: n,
-            existing_slots,
+            existing_blocks,
+            existing_positions,
             classes,
             new_customers: customer,
             perm: Permutation::new(n, mix(inputs.seed ^ Domain::Permutation as u64)),
-            seed: inputs.seed,
             existing,
         }
     }
 
     pub fn new_customers(&self) -> u64 {
         self.new_customers
+    }
+
+    /// Existing customers who buy in this run.
+    pub fn returning_customers(&self) -> usize {
+        self.existing_blocks.len()
     }
 
     pub fn existing(&self, index: usize) -> &ExistingCustomer {
@@ -103,9 +168,9 @@ impl CustomerBook {
     /// Who placed the order in `slot`.
     pub fn buyer(&self, slot: u64) -> Buyer {
         let p = self.perm.forward(slot);
-        if p < self.existing_slots {
-            let i = (mix(self.seed ^ mix(p ^ Domain::ExistingCustomer as u64)) % self.existing.len() as u64) as usize;
-            return Buyer::Existing(i);
+        if p < self.existing_positions {
+            let block = self.existing_blocks.partition_point(|(_, first)| *first <= p) - 1;
+            return Buyer::Existing(self.existing_blocks[block].0);
         }
         let class = self
             .classes
@@ -192,8 +257,9 @@ pub fn arc(s: &str) -> Arc<str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::stats::Discrete;
     use crate::core::time::{DAY, Period};
-    use crate::platforms::store::inputs::LOCALES;
+    use crate::platforms::store::inputs::{LOCALES, Repeat};
     use std::collections::HashMap;
 
     fn inputs(n: u64) -> StoreInputs {
@@ -217,6 +283,7 @@ mod tests {
                 }
             }
             assert_eq!(owned.len() as u64, book.new_customers(), "n={n}: every customer orders");
+            assert_eq!(book.returning_customers(), 0);
         }
     }
 
@@ -228,21 +295,56 @@ mod tests {
         assert!((0.65..0.75).contains(&share), "{share}");
     }
 
+    fn existing(k: usize, orders: u64) -> ExistingCustomer {
+        ExistingCustomer {
+            key: arc(&format!("\"c{k}\"")),
+            created_at: Some(0),
+            email: None,
+            first_name: None,
+            last_name: None,
+            orders,
+            favourite_type: None,
+        }
+    }
+
+    /// Orders per buyer in a run: existing and new customers together.
+    fn per_buyer(book: &CustomerBook, n: u64) -> HashMap<String, u64> {
+        let mut out: HashMap<String, u64> = HashMap::new();
+        for slot in 0..n {
+            let who = match book.buyer(slot) {
+                Buyer::Existing(i) => format!("e{i}"),
+                Buyer::New { customer, .. } => format!("n{customer}"),
+            };
+            *out.entry(who).or_default() += 1;
+        }
+        out
+    }
+
     #[test]
-    fn existing_customers_take_a_share_of_orders() {
-        let mut i = inputs(1000);
-        i.existing_customers = (0..50)
-            .map(|k| ExistingCustomer {
-                key: arc(&format!("\"c{k}\"")),
-                created_at: Some(0),
-                email: None,
-                first_name: None,
-                last_name: None,
-            })
-            .collect();
+    fn orders_per_customer_follow_the_histogram_and_loyal_stores_keep_their_customers() {
+        // A grocery-like store: 150 customers, about 20 orders each, few new ones.
+        let mut i = inputs(600);
+        i.existing_customers = (0..150).map(|k| existing(k, 10 + (k as u64 % 21))).collect();
+        i.repeat = Repeat { orders_per_customer: Discrete::new((10..=30).map(|k| (k, 1.0))).unwrap(), new_customers: 0.1 };
         let book = CustomerBook::new(&i);
-        let existing = (0..1000).filter(|&s| matches!(book.buyer(s), Buyer::Existing(_))).count();
-        assert!((30..=120).contains(&existing), "{existing}");
+        let buyers = per_buyer(&book, 600);
+        let mean = 600.0 / buyers.len() as f64;
+        assert!((18.0..=22.0).contains(&mean), "{mean} orders per buyer");
+        assert!(buyers.values().all(|&k| (10..=30).contains(&k)), "{buyers:?}");
+        let returning = buyers.keys().filter(|k| k.starts_with('e')).count() as f64 / buyers.len() as f64;
+        assert!((0.8..=1.0).contains(&returning), "{returning}");
+        // The heaviest blocks go to those who bought most before.
+        let e0 = buyers.get("e0").copied().unwrap_or(0);
+        assert!(e0 >= 25, "the best customer keeps buying: {e0}");
+        assert_eq!(book.existing(0).orders, 30);
+    }
+
+    #[test]
+    fn tiny_runs_still_fill_every_slot() {
+        let mut i = inputs(7);
+        i.repeat.orders_per_customer = Discrete::new([(20, 1.0)]).unwrap();
+        let book = CustomerBook::new(&i);
+        assert_eq!(per_buyer(&book, 7).values().sum::<u64>(), 7);
     }
 
     #[test]

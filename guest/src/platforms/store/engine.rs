@@ -13,6 +13,7 @@ use crate::core::time::{DAY, MINUTE, Seconds, Timeline, time_zone};
 use crate::error::Result;
 use crate::model::row::{KeyRef, Row};
 use crate::model::table::TableSpec;
+use crate::platforms::findings::Analysis;
 use crate::platforms::link::{Conversions, StoreFacts, StoreSide};
 use crate::platforms::store::analysis::{StoreFields, analyse};
 use crate::platforms::store::catalogue::{Catalogue, ProductDraft, VariantDraft};
@@ -115,8 +116,8 @@ impl Platform for StoreDefinition {
     }
 
     fn analyse(&'static self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>> {
-        let (inputs, found) = analyse(cx, &self.tables, &self.fields, cx.seed, query)?;
-        Ok(Box::new(StoreGeneration::new(self, inputs, found)))
+        let (inputs, analysis) = analyse(cx, &self.tables, &self.fields, self.vocabulary.statuses(), self.name, query);
+        Ok(Box::new(StoreGeneration::new(self, inputs, analysis)))
     }
 }
 
@@ -153,17 +154,17 @@ pub struct StoreGeneration {
     customers: CustomerBook,
     timeline: Timeline,
     ads: Option<Arc<dyn AdSource>>,
-    /// What analysis found, for the run's log.
-    found: String,
+    /// What analysis found.
+    analysis: Analysis,
 }
 
 impl StoreGeneration {
-    pub fn new(definition: &'static StoreDefinition, inputs: StoreInputs, found: String) -> StoreGeneration {
+    pub fn new(definition: &'static StoreDefinition, inputs: StoreInputs, analysis: Analysis) -> StoreGeneration {
         let shop = ShopDraft::new(&inputs);
         let catalogue = Catalogue::new(&inputs, &shop);
         let customers = CustomerBook::new(&inputs);
-        let timeline = Timeline::new(inputs.period, &inputs.shape, &time_zone(&shop.timezone), 0.15);
-        StoreGeneration { definition, vocabulary: definition.vocabulary, inputs, shop, catalogue, customers, timeline, ads: None, found }
+        let timeline = Timeline::new(inputs.period, &inputs.shape, &inputs.season, &time_zone(&shop.timezone));
+        StoreGeneration { definition, vocabulary: definition.vocabulary, inputs, shop, catalogue, customers, timeline, ads: None, analysis }
     }
 
     pub fn inputs(&self) -> &StoreInputs {
@@ -251,7 +252,7 @@ impl Generation for StoreGeneration {
         format!(
             "{}: {}; generating {} orders from {} to {} for {} ({}, {})",
             self.definition.name,
-            self.found,
+            self.analysis.headline(),
             self.inputs.orders,
             crate::core::time::format_timestamp(self.inputs.period.start),
             crate::core::time::format_timestamp(self.inputs.period.end),
@@ -259,6 +260,10 @@ impl Generation for StoreGeneration {
             self.shop.currency,
             self.shop.timezone
         )
+    }
+
+    fn analysis(&self) -> Analysis {
+        self.analysis.clone()
     }
 
     fn estimate(&self, table: &TableSpec) -> u64 {
@@ -276,12 +281,11 @@ impl Generation for StoreGeneration {
         } else if named(t.orders) {
             n
         } else if named(t.items) {
-            (n as f64 * self.inputs.lines_per_order).round() as u64
+            let mean = self.inputs.lines.as_ref().map_or(self.inputs.lines_per_order, |l| l.mean());
+            (n as f64 * mean).round() as u64
         } else {
-            let f = &self.inputs.funnel;
-            let buyer = f64::from(f.buyer_page_views.0 + f.buyer_page_views.1 + f.buyer_carts.0 + f.buyer_carts.1) / 2.0 + 1.0;
-            let browsers = (1.0 - f.session_conversion) / f.session_conversion;
-            (n as f64 * (buyer + browsers * (f.browser_page_views + f.browser_cart_rate * 1.5))).round() as u64
+            let (page_views, carts, _) = self.inputs.funnel.per_purchase();
+            (n as f64 * (page_views + carts + 1.0)).round() as u64
         }
     }
 

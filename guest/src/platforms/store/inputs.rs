@@ -4,37 +4,47 @@
 use std::sync::Arc;
 
 use crate::core::money::Cents;
-use crate::core::stats::Percentiles;
-use crate::core::time::{Period, Seconds, WeeklyShape};
+use crate::core::stats::{Discrete, Percentiles};
+use crate::core::time::{Period, Season, Seconds, WeeklyShape};
 
-/// Funnel figures for pixel sessions.
+/// Pixel sessions around each order. The design asks, across the whole
+/// events table, for page views at 5-10x and add-to-carts at 2-4x the
+/// purchases; the defaults land near 8.5x and 3x. (Since every session has
+/// at least one page view, that leaves room for only a few sessions per
+/// purchase: the design's ratios, not the 1-3% storefront conversion of
+/// benchmarks.md, decide.) A workspace with events has its own figures.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Funnel {
-    /// Page views in a session that ends in a purchase (design: 5-10x the
-    /// purchases).
+    /// Page views in a session that ends in a purchase.
     pub buyer_page_views: (u32, u32),
-    /// Add-to-carts in such a session (design: 2-4x; Baymard's ~70% cart
-    /// abandonment is roughly 3 carts per purchase).
+    /// Add-to-carts in such a session (the order's lines first).
     pub buyer_carts: (u32, u32),
-    /// Sessions ending in a purchase, of all sessions (benchmarks.md:
-    /// Littledata 1.4% average, top fifth of stores 3.2% and more).
-    pub session_conversion: f64,
-    /// Sessions without a purchase that still add to cart (Littledata: 5-7%
-    /// of all sessions add to cart; the buying ones are among them).
-    pub browser_cart_rate: f64,
+    /// Sessions without a purchase, per purchase.
+    pub browsers_per_purchase: f64,
     /// Mean page views of a session that does not buy.
     pub browser_page_views: f64,
+    /// Share of sessions without a purchase that add to cart (1-2 times).
+    pub browser_cart_rate: f64,
 }
 
 impl Default for Funnel {
     fn default() -> Funnel {
         Funnel {
-            buyer_page_views: (5, 10),
-            buyer_carts: (2, 4),
-            session_conversion: 0.02,
-            browser_cart_rate: 0.04,
-            browser_page_views: 2.0,
+            buyer_page_views: (3, 6),
+            buyer_carts: (1, 3),
+            browsers_per_purchase: 2.5,
+            browser_page_views: 1.6,
+            browser_cart_rate: 0.3,
         }
+    }
+}
+
+impl Funnel {
+    /// Expected (page views, add-to-carts, sessions) per purchase.
+    pub fn per_purchase(&self) -> (f64, f64, f64) {
+        let mid = |(a, b): (u32, u32)| f64::from(a + b) / 2.0;
+        let b = self.browsers_per_purchase;
+        (mid(self.buyer_page_views) + b * self.browser_page_views, mid(self.buyer_carts) + b * self.browser_cart_rate * 1.5, 1.0 + b)
     }
 }
 
@@ -76,6 +86,54 @@ pub struct ExistingCustomer {
     pub email: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// Orders they placed in the workspace (0 when unknown).
+    pub orders: u64,
+    /// The product type they buy most, where known.
+    pub favourite_type: Option<String>,
+}
+
+/// Who buys: how many orders each customer places over a period as long as
+/// the workspace's history, and how many of the customers are new.
+#[derive(Clone, Debug)]
+pub struct Repeat {
+    /// Orders per customer (a customer with 20 orders counts once, at 20).
+    pub orders_per_customer: Discrete,
+    /// Share of customers buying in a period who had never bought before.
+    pub new_customers: f64,
+}
+
+impl Default for Repeat {
+    /// Most customers buy once (e-commerce repeat-customer rates are
+    /// commonly put near 25-30%); in an empty workspace every one is new.
+    fn default() -> Repeat {
+        Repeat {
+            orders_per_customer: Discrete::new([(1, 0.70), (2, 0.17), (3, 0.07), (4, 0.03), (5, 0.02), (6, 0.01)]).expect("positive"),
+            new_customers: 1.0,
+        }
+    }
+}
+
+/// Order-level discounts.
+#[derive(Clone, Debug)]
+pub struct Discounts {
+    /// Share of orders with a discount.
+    pub share: f64,
+    /// Discount as a share of the order's gross, among discounted orders.
+    pub rate: Percentiles,
+}
+
+impl Default for Discounts {
+    /// About one order in six uses a code of 10-25%.
+    fn default() -> Discounts {
+        Discounts {
+            share: 0.18,
+            rate: Percentiles::new(
+                vec![(0.01, 0.10), (0.4, 0.10), (0.41, 0.15), (0.7, 0.15), (0.71, 0.20), (0.9, 0.20), (0.91, 0.25), (0.99, 0.25)],
+                0.0,
+            )
+            .expect("increasing"),
+        }
+    }
 }
 
 /// Everything a store generation needs to decide.
@@ -88,15 +146,34 @@ pub struct StoreInputs {
     pub orders: u64,
     pub period: Period,
     pub shape: WeeklyShape,
+    pub season: Season,
     pub shop: Option<ExistingShop>,
-    /// Unit prices in major units; None: the vertical's default shape.
+    /// Unit prices of order lines in major units; None: the vertical's
+    /// default shape.
     pub prices: Option<Percentiles>,
+    /// The same by product type, for new products of that type.
+    pub prices_by_type: Vec<(String, Percentiles)>,
+    /// Line items per order; None: 1 + Poisson around `lines_per_order`.
+    pub lines: Option<Discrete>,
     /// Mean line items per order (benchmarks.md: ~4.5 units per order, line
     /// items fewer).
     pub lines_per_order: f64,
-    /// Mean quantity per line item.
+    /// Quantity per line; None: 1 + Poisson around `units_per_line`.
+    pub units: Option<Discrete>,
     pub units_per_line: f64,
+    pub discounts: Discounts,
+    /// Measured weight of each of the platform's statuses (same order as
+    /// its status table); None: the platform's own weights.
+    pub status_weights: Option<Vec<f64>>,
+    pub repeat: Repeat,
+    /// Share of a returning customer's lines in the product type they buy
+    /// most.
+    pub affinity: Option<f64>,
     pub new_products: u32,
+    /// Share of order lines that go to the run's new products.
+    pub new_product_share: Option<f64>,
+    /// Share of products sold without options (one variant).
+    pub single_variant_share: Option<f64>,
     pub existing_products: Vec<ExistingProduct>,
     pub existing_customers: Vec<ExistingCustomer>,
     /// The first order number to use (after the workspace's highest).
@@ -104,9 +181,10 @@ pub struct StoreInputs {
     pub funnel: Funnel,
     /// Index into `taxonomy::VERTICALS`; None: chosen by seed.
     pub vertical: Option<usize>,
-    /// Product types and vendors the workspace already uses.
-    pub existing_types: Vec<String>,
-    pub existing_vendors: Vec<String>,
+    /// Product types and vendors the workspace uses, with how many
+    /// products each has.
+    pub type_mix: Vec<(String, f64)>,
+    pub vendor_mix: Vec<(String, f64)>,
 }
 
 impl StoreInputs {
@@ -118,26 +196,36 @@ impl StoreInputs {
             orders,
             period,
             shape: WeeklyShape::default(),
+            season: Season::default(),
             shop: None,
             prices: None,
+            prices_by_type: Vec::new(),
+            lines: None,
             lines_per_order: 2.2,
+            units: None,
             units_per_line: 2.0,
+            discounts: Discounts::default(),
+            status_weights: None,
+            repeat: Repeat::default(),
+            affinity: None,
             new_products: default_new_products(orders, 0),
+            new_product_share: None,
+            single_variant_share: None,
             existing_products: Vec::new(),
             existing_customers: Vec::new(),
             order_number_start: 1001,
             funnel: Funnel::default(),
             vertical: None,
-            existing_types: Vec::new(),
-            existing_vendors: Vec::new(),
+            type_mix: Vec::new(),
+            vendor_mix: Vec::new(),
         }
     }
 }
 
-/// New products for a run of `orders`: the catalogue grows with the square
-/// root of sales (a store selling 100x more does not list 100x more
-/// products), capped so the catalogue stays in memory; halved when the
-/// store already has products, which sell too.
+/// New products for a run of `orders` when the workspace cannot tell: the
+/// catalogue grows with the square root of sales (a store selling 100x more
+/// does not list 100x more products), capped so the catalogue stays in
+/// memory; halved when the store already has products, which sell too.
 pub fn default_new_products(orders: u64, existing_products: usize) -> u32 {
     let n = (2.0 * (orders as f64).sqrt()).round().clamp(3.0, 2000.0) as u32;
     if existing_products > 0 { (n / 2).max(1) } else { n }
@@ -237,6 +325,12 @@ impl Locale {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_funnel_keeps_the_design_ratios() {
+        let (pv, atc, _) = Funnel::default().per_purchase();
+        assert!((5.0..=10.0).contains(&pv) && (2.0..=4.0).contains(&atc), "{pv} {atc}");
+    }
 
     #[test]
     fn catalogue_grows_slower_than_sales() {

@@ -5,9 +5,9 @@
 use rand::RngExt;
 
 use crate::core::money::{Cents, portion};
-use crate::core::rng::{Domain, stream, unit};
+use crate::core::rng::{Domain, mix, stream, unit};
 use crate::core::stats::one_plus_poisson;
-use crate::core::time::{DAY, HOUR, MINUTE, Seconds, Timeline};
+use crate::core::time::{DAY, HOUR, MINUTE, Seconds, Timeline, weyl};
 use crate::platforms::store::catalogue::{Catalogue, ProductKind};
 use crate::platforms::store::customers::{Buyer, CustomerBook};
 use crate::platforms::store::inputs::StoreInputs;
@@ -30,6 +30,13 @@ pub struct OrderStatus {
     pub shipped: bool,
     pub cancelled: bool,
 }
+
+/// Steps of the Weyl sequences for lines per order and units per line:
+/// irrationals independent of each other and of the timeline's golden ratio,
+/// so that basket size, quantities and time of day do not move together.
+const LINES_STEP: f64 = std::f64::consts::SQRT_2 - 1.0;
+const UNITS_STEP: f64 = 0.732_050_807_568_877_2; // sqrt(3) - 1
+const LINE_STEP: f64 = 0.236_067_977_499_789_7; // sqrt(5) - 2
 
 /// How long an order counts as recent for its status.
 const RECENT: Seconds = 3 * DAY;
@@ -105,7 +112,13 @@ impl OrderDraft {
     }
 }
 
-const DISCOUNT_CODES: [(&str, f64); 4] = [("WELCOME10", 0.10), ("SAVE15", 0.15), ("FRIENDS20", 0.20), ("FLASH25", 0.25)];
+const DISCOUNT_CODES: [(&str, f64); 7] =
+    [("SAVE5", 0.05), ("WELCOME10", 0.10), ("SAVE15", 0.15), ("FRIENDS20", 0.20), ("FLASH25", 0.25), ("VIP30", 0.30), ("HALFOFF", 0.50)];
+
+/// The code whose rate is nearest to `rate`.
+fn discount_code(rate: f64) -> &'static str {
+    DISCOUNT_CODES.iter().min_by(|a, b| (a.1 - rate).abs().total_cmp(&(b.1 - rate).abs())).map_or("SAVE", |c| c.0)
+}
 
 /// Everything needed to draft any order by its slot.
 pub struct OrderBook<'a> {
@@ -133,6 +146,17 @@ impl OrderBook<'_> {
         self.timeline.nth(slot, self.inputs.orders, unit(self.inputs.seed, Domain::OrderTime, slot))
     }
 
+    /// The product type a returning buyer keeps coming back to: an existing
+    /// customer's measured favourite, or one drawn for a new customer with
+    /// several orders. One-time buyers have none.
+    fn favourite_type(&self, buyer: &Buyer) -> Option<&str> {
+        match buyer {
+            Buyer::Existing(i) => self.customers.existing(*i).favourite_type.as_deref(),
+            Buyer::New { customer, orders, .. } if *orders > 1 => self.catalogue.favourite_for(self.inputs.seed ^ mix(*customer)),
+            Buyer::New { .. } => None,
+        }
+    }
+
     pub fn status(&self, draft: &OrderDraft) -> &'static OrderStatus {
         &self.statuses[draft.status]
     }
@@ -141,20 +165,35 @@ impl OrderBook<'_> {
         let inputs = self.inputs;
         let mut rng = stream(inputs.seed, Domain::Order, slot);
         let at = self.time_of(slot);
-        let n_lines = one_plus_poisson(&mut rng, inputs.lines_per_order, 8) as usize;
+        let buyer = self.customers.buyer(slot);
+        // Measured histograms are drawn from by Weyl sequences over the
+        // slots (and lines): a run of a few hundred orders keeps their shape.
+        let offset = unit(inputs.seed, Domain::Order, u64::MAX);
+        let n_lines = match &inputs.lines {
+            Some(lines) => lines.quantile((weyl(slot, LINES_STEP) + offset).fract()) as usize,
+            None => one_plus_poisson(&mut rng, inputs.lines_per_order, 8) as usize,
+        };
         let mut lines: Vec<LineDraft> = Vec::with_capacity(n_lines);
-        let code = rng.random_bool(0.18).then(|| DISCOUNT_CODES[rng.random_range(0..DISCOUNT_CODES.len())]);
+        let d = &inputs.discounts;
+        let rate = rng.random_bool(d.share.clamp(0.0, 1.0)).then(|| d.rate.sample(&mut rng).clamp(0.0, 0.95));
+        let favourite = self.favourite_type(&buyer);
         for _ in 0..n_lines {
             // Distinct products per order; a small catalogue may allow fewer lines.
-            let Some(product) = (0..6).map(|_| self.catalogue.pick(&mut rng, at)).find(|p| lines.iter().all(|l| l.product != *p)) else {
+            let Some(product) = (0..6)
+                .map(|_| self.catalogue.pick_for(&mut rng, at, favourite, inputs.affinity))
+                .find(|p| lines.iter().all(|l| l.product != *p))
+            else {
                 break;
             };
             let variants = &self.catalogue.products[product].variants;
             let variant = rng.random_range(0..variants.len());
-            let quantity = one_plus_poisson(&mut rng, inputs.units_per_line, 10);
+            let quantity = match &inputs.units {
+                Some(units) => units.quantile((weyl(slot, UNITS_STEP) + weyl(lines.len() as u64 + 1, LINE_STEP) + offset).fract()).max(1),
+                None => one_plus_poisson(&mut rng, inputs.units_per_line, 10),
+            };
             let unit_price = variants[variant].price;
             let gross = unit_price * i64::from(quantity);
-            let discount = code.map_or(0, |(_, rate)| portion(gross, rate));
+            let discount = rate.map_or(0, |r| portion(gross, r));
             lines.push(LineDraft { product, variant, quantity, unit_price, discount });
         }
         let gross: Cents = lines.iter().map(LineDraft::gross).sum();
@@ -166,7 +205,10 @@ impl OrderBook<'_> {
         let tax = portion(subtotal, locale.tax_rate);
         let total = subtotal + tax + shipping;
         let age = inputs.period.end - at;
-        let status = pick_status(self.statuses, age < RECENT, rng.random());
+        let status = match &inputs.status_weights {
+            Some(weights) => pick_weighted(weights, rng.random()),
+            None => pick_status(self.statuses, age < RECENT, rng.random()),
+        };
         let st = &self.statuses[status];
         let updated_at = if st.shipped || st.cancelled {
             (at + rng.random_range(2 * HOUR..5 * DAY)).min(inputs.period.end - 1).max(at)
@@ -187,7 +229,7 @@ impl OrderBook<'_> {
             slot,
             number: inputs.order_number_start + slot,
             at,
-            buyer: self.customers.buyer(slot),
+            buyer,
             lines,
             gross,
             discounts,
@@ -196,11 +238,23 @@ impl OrderBook<'_> {
             shipping,
             total,
             status,
-            discount_code: code.map(|(c, _)| c),
+            discount_code: rate.map(discount_code),
             source,
             updated_at,
         }
     }
+}
+
+fn pick_weighted(weights: &[f64], u: f64) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut acc = 0.0;
+    for (i, w) in weights.iter().enumerate() {
+        acc += w / total;
+        if u < acc {
+            return i;
+        }
+    }
+    weights.len() - 1
 }
 
 fn pick_status(statuses: &[OrderStatus], recent: bool, u: f64) -> usize {

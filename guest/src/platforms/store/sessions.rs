@@ -1,11 +1,12 @@
 //! Storefront sessions as a web pixel sees them.
 //!
-//! Every order has the session it was bought in: 5-10 page views and 2-4
-//! add-to-carts (the design's ratios), then the purchase at the order's own
-//! time. Between one order and the next come the sessions that did not buy,
-//! as many as the funnel's conversion rate implies (about 49 per purchase at
-//! 2%), mostly a page or two, a few with a cart. So the per-purchase ratios
-//! hold inside buying sessions and the storefront converts near 1-3%.
+//! Every order has the session it was bought in: a few page views and
+//! add-to-carts (the order's lines first), then the purchase at the order's
+//! own time. Between one order and the next come the sessions that did not
+//! buy, mostly a page or two, some with a cart. How many of each is the
+//! funnel's (see `inputs::Funnel`): by default the design's ratios across
+//! the whole table, page views 5-10x and add-to-carts 2-4x the purchases;
+//! with pixel data in the workspace, its own.
 
 use std::sync::Arc;
 
@@ -90,7 +91,7 @@ impl<'a> Storefront<'a> {
     /// ending with the one that bought it, appended to `out` in time order.
     pub fn sessions(&self, order: &OrderDraft, customer: Option<KeyRef>, after: Seconds, out: &mut Vec<EventDraft>) {
         let mut rng = stream(self.seed, Domain::Session, order.slot);
-        let browsers = (1.0 - self.funnel.session_conversion) / self.funnel.session_conversion;
+        let browsers = self.funnel.browsers_per_purchase;
         let count = Poisson::new(browsers.max(0.01)).map_or(0.0, |p| p.sample(&mut rng)) as u64;
         let window_end = order.at.max(after + 1);
         let mut starts: Vec<Seconds> = (0..count).map(|_| rng.random_range(after..window_end)).collect();

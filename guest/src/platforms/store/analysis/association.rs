@@ -1,0 +1,328 @@
+//! Association: what goes with what. Product popularity (order lines per
+//! product, one GROUP BY), the orders-per-customer histogram and the share of
+//! new customers among those who buy, gaps between a customer's orders, and
+//! customer-to-product-type affinity (what returning customers buy again).
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use crate::core::money::to_cents;
+use crate::core::stats::Discrete;
+use crate::error::Result;
+use crate::platforms::Query;
+use crate::platforms::findings::Analysis;
+use crate::platforms::store::analysis::{Probe, first, instant, key, literal, num, rows, text};
+use crate::platforms::store::inputs::{ExistingCustomer, ExistingProduct, ExistingVariant, Repeat, StoreInputs};
+
+const NAME: &str = "association";
+/// Products read with their variants: the best sellers, most of the lines,
+/// and an even sample of the others.
+const TOP_PRODUCTS: u32 = 4000;
+const TAIL_PRODUCTS: u32 = 2000;
+/// Existing customers who may buy again in a run.
+const CUSTOMER_SAMPLE: u32 = 2000;
+/// Orders per customer beyond this count as this.
+const ORDERS_CAP: u32 = 1000;
+/// The recent part of the history in which new customers are counted.
+const RECENT_SHARE: f64 = 0.25;
+
+pub fn analyse(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
+    popularity(p, inputs, out, query)?;
+    customers(p, inputs, out, query)?;
+    affinity(p, inputs, out, query)?;
+    gaps(p, out, query)
+}
+
+/// The best-selling products with their variants, plus an even sample of
+/// the rest (the long tail sells too, at its own prices), each weighted by
+/// its order lines; the tail sample stands for the whole tail.
+fn popularity(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
+    let (sql, pt, vt, it) = (&p.sql, p.tables.products, p.tables.variants, p.tables.items);
+    let (Some(pkey), Some(title)) = (sql.key(pt), sql.col(pt, p.f.product_title)) else { return Ok(()) };
+    let lines = match sql.col(it, p.f.item_product) {
+        Some(ip) => format!("select i.{ip} as k, count(*) as n from {} where {} group by 1", sql.sampled(it, "i"), sql.real(it, "i")),
+        // No order lines to count: every product weighs the same.
+        None => format!("select x.{pkey} as k, 1 as n from {} where {}", sql.from(pt), sql.real(pt, "x")),
+    };
+    let variants = match (sql.col(vt, p.f.variant_product), sql.col(vt, p.f.variant_price), sql.key(vt)) {
+        (Some(vp), Some(price), Some(vkey)) => format!(
+            ", vs as (select v.{vp} as k, json_agg(json_build_object('key', v.{vkey}, 'title', {}, 'sku', {}, 'price', v.{price})) as vs from {} v join pick on pick.k = v.{vp} where {} and v.{price} > 0 group by 1)",
+            sql.opt(vt, p.f.variant_title, "v"),
+            sql.opt(vt, p.f.variant_sku, "v"),
+            sql.from(vt),
+            sql.real(vt, "v"),
+        ),
+        _ => ", vs as (select null as k, null::json as vs where false)".into(),
+    };
+    let q = format!(
+        "with pop as ({lines}), ranked as (select k, n, row_number() over (order by n desc, k) as r from pop), \
+         pick as ((select k, n, false as tail from ranked where r <= {TOP_PRODUCTS}) union all (select k, n, true from ranked where r > {TOP_PRODUCTS} order by md5(k::text) limit {TAIL_PRODUCTS})), \
+         tot as (select sum(n) as total, sum(n) filter (where r <= {TOP_PRODUCTS}) as top from ranked){variants} \
+         select x.{pkey} as key, x.{title} as title, {ptype} as product_type, {vendor} as vendor, {created} as created, {price} as price, pick.n as lines, pick.tail as tail, vs.vs as variants, tot.total as total, tot.top as top \
+         from pick join {} x on x.{pkey} = pick.k and {} left join vs on vs.k = pick.k cross join tot order by pick.n desc",
+        sql.from(pt),
+        sql.real(pt, "x"),
+        ptype = sql.opt(pt, p.f.product_type, "x"),
+        vendor = sql.opt(pt, p.f.product_vendor, "x"),
+        created = sql.opt(pt, p.f.product_created, "x"),
+        price = sql.opt(pt, p.f.product_price, "x"),
+    );
+    let answer = query(&q)?;
+    let first_row = rows(&answer).first();
+    let total = first_row.and_then(|r| num(&r["total"])).unwrap_or(0.0);
+    let top = first_row.and_then(|r| num(&r["top"])).unwrap_or(0.0);
+    let sampled_tail: f64 = rows(&answer).iter().filter(|r| r["tail"] == true).filter_map(|r| num(&r["lines"])).sum();
+    // Each tail product read stands for its share of the whole tail.
+    let scale = if sampled_tail > 0.0 { (total - top) / sampled_tail } else { 0.0 };
+    inputs.existing_products = rows(&answer)
+        .iter()
+        .filter_map(|r| {
+            let mut product = existing_product(r)?;
+            if r["tail"] == true {
+                product.order_lines = (product.order_lines as f64 * scale).round().max(1.0) as u64;
+            }
+            Some(product)
+        })
+        .collect();
+    if inputs.existing_products.is_empty() || total <= 0.0 {
+        out.defaults(NAME, "product popularity", json!({}), "new products, a few best sellers and a long tail".into());
+        return Ok(());
+    }
+    let products_read = inputs.existing_products.len();
+    let top_share = inputs.existing_products.iter().take(10).map(|p| p.order_lines as f64).sum::<f64>() / total;
+    out.measured(
+        NAME,
+        "product popularity",
+        total as u64,
+        json!({"products_read": products_read, "best_sellers_share": top / total, "top10_share": top_share}),
+        format!(
+            "{products_read} products read, best sellers {:.0}% of lines, the rest sampled; top 10 sell {:.0}%",
+            top / total * 100.0,
+            top_share * 100.0
+        ),
+    );
+    Ok(())
+}
+
+fn existing_product(r: &serde_json::Value) -> Option<ExistingProduct> {
+    let mut variants: Vec<ExistingVariant> = rows(&r["variants"])
+        .iter()
+        .filter_map(|v| {
+            Some(ExistingVariant {
+                key: key(&v["key"]),
+                title: text(&v["title"]),
+                sku: text(&v["sku"]),
+                price: to_cents(num(&v["price"])?),
+            })
+        })
+        .collect();
+    if variants.is_empty() {
+        // A product without variant rows sells at its own price.
+        variants.push(ExistingVariant { key: None, title: None, sku: None, price: to_cents(num(&r["price"])?) });
+    }
+    Some(ExistingProduct {
+        key: key(&r["key"])?,
+        title: text(&r["title"])?,
+        product_type: text(&r["product_type"]),
+        vendor: text(&r["vendor"]),
+        created_at: instant(&r["created"]),
+        order_lines: num(&r["lines"]).unwrap_or(0.0) as u64,
+        variants,
+    })
+}
+
+/// Orders per customer, new customers among recent buyers, and the best
+/// customers (who may buy again).
+fn customers(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
+    let (sql, ot, ct) = (&p.sql, p.tables.orders, p.tables.customers);
+    let (Some(cust), Some(created)) = (sql.col(ot, p.f.order_customer), sql.col(ot, p.f.order_created)) else { return Ok(()) };
+    let cutoff = match p.span {
+        Some((a, b)) => format!("to_timestamp({})", b - ((b - a) as f64 * RECENT_SHARE) as i64),
+        None => "now()".into(),
+    };
+    let ckey = sql.key(ct);
+    let sample = match (&ckey, sql.col(ct, p.f.customer_created)) {
+        (Some(ckey), Some(ccreated)) => format!(
+            ", pick as (select k, n from c order by n desc, k limit {CUSTOMER_SAMPLE}) \
+             select 'customer' as kind, x.{ckey} as key, x.{ccreated} as created, {} as email, {} as first, {} as last, pick.n as n, null::bigint as c \
+             from pick join {} x on x.{ckey} = pick.k and {} union all",
+            sql.opt(ct, p.f.customer_email, "x"),
+            sql.opt(ct, p.f.customer_first_name, "x"),
+            sql.opt(ct, p.f.customer_last_name, "x"),
+            sql.from(ct),
+            sql.real(ct, "x"),
+        ),
+        _ => " select 'none' as kind, null as key, null as created, null as email, null as first, null as last, null::bigint as n, null::bigint as c where false union all".into(),
+    };
+    // A hash subset of customers keeps each one's orders whole.
+    let q = format!(
+        "with c as (select o.{cust} as k, count(*) as n, min(o.{created}) as first, max(o.{created}) as last from {} o where {} and o.{cust} is not null and {} group by 1){sample} \
+         select 'orders' as kind, null, null, null, null, null, least(n, {ORDERS_CAP}), count(*) from c group by 7 \
+         union all select 'recent', null, null, null, null, null, count(*) filter (where first >= {cutoff}), count(*) filter (where last >= {cutoff}) from c",
+        sql.from(ot),
+        sql.real(ot, "o"),
+        sql.subset(ot, &format!("o.{cust}")),
+    );
+    let answer = query(&q)?;
+    let mut hist = Vec::new();
+    let (mut new_recent, mut active_recent) = (0.0, 0.0);
+    let mut sample = Vec::new();
+    for r in rows(&answer) {
+        match r["kind"].as_str() {
+            Some("orders") => hist.push((num(&r["n"]).unwrap_or(0.0) as u32, num(&r["c"]).unwrap_or(0.0))),
+            Some("recent") => (new_recent, active_recent) = (num(&r["n"]).unwrap_or(0.0), num(&r["c"]).unwrap_or(0.0)),
+            Some("customer") => {
+                if let Some(k) = key(&r["key"]) {
+                    sample.push(ExistingCustomer {
+                        key: k,
+                        created_at: instant(&r["created"]),
+                        email: text(&r["email"]),
+                        first_name: text(&r["first"]),
+                        last_name: text(&r["last"]),
+                        orders: num(&r["n"]).unwrap_or(0.0) as u64,
+                        favourite_type: None,
+                    })
+                }
+            }
+            _ => {}
+        }
+    }
+    inputs.existing_customers = sample;
+    let histogram = Discrete::new(hist.into_iter().filter(|(k, _)| *k > 0).map(|(k, c)| (k, c)));
+    match histogram.filter(|h| h.total() >= 10.0) {
+        Some(h) => {
+            let new_share = if active_recent > 0.0 { new_recent / active_recent } else { 1.0 };
+            let returning_orders: f64 = h.shares().filter(|(k, _)| *k > 1).map(|(k, s)| f64::from(k) * s).sum::<f64>() / h.mean();
+            out.measured(
+                NAME,
+                "orders per customer",
+                h.total() as u64,
+                json!({"mean": h.mean(), "histogram": h.shares().take(50).map(|(k, s)| json!([k, s])).collect::<Vec<_>>(), "returning_order_share": returning_orders, "new_customer_share": new_share, "customers_read": inputs.existing_customers.len()}),
+                format!(
+                    "{:.1} orders per customer, {:.0}% of orders from returning customers, {:.0}% of recent buyers new",
+                    h.mean(),
+                    returning_orders * 100.0,
+                    new_share * 100.0
+                ),
+            );
+            inputs.repeat = Repeat { orders_per_customer: h, new_customers: new_share };
+        }
+        None => {
+            if !inputs.existing_customers.is_empty() {
+                inputs.repeat.new_customers = 0.75;
+            }
+            out.defaults(
+                NAME,
+                "orders per customer",
+                json!({"mean": inputs.repeat.orders_per_customer.mean()}),
+                "70% of customers buy once".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What returning customers buy again: the share of their lines in the
+/// product type they buy most, and that type for each customer read.
+fn affinity(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
+    let (sql, it, ot, pt) = (&p.sql, p.tables.items, p.tables.orders, p.tables.products);
+    let (Some(io), Some(ip), Some(okey), Some(cust), Some(pkey), Some(ptype)) = (
+        sql.col(it, p.f.item_order),
+        sql.col(it, p.f.item_product),
+        sql.key(ot),
+        sql.col(ot, p.f.order_customer),
+        sql.key(pt),
+        sql.col(pt, p.f.product_type),
+    ) else {
+        return Ok(());
+    };
+    if inputs.existing_customers.is_empty() || p.real_orders < 20 {
+        return Ok(());
+    }
+    // Favourites are read for the customers who may buy again, the rate over all.
+    let keys: Vec<String> = inputs
+        .existing_customers
+        .iter()
+        .filter_map(|c| serde_json::from_str::<serde_json::Value>(&c.key).ok().and_then(|v| text(&v)))
+        .map(|k| literal(&k))
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let q = format!(
+        "with l as (select o.{cust} as c, x.{ptype} as t, count(*) as n from {} join {} o on o.{okey} = i.{io} and {} join {} x on x.{pkey} = i.{ip} and {} \
+           where {} and o.{cust} is not null and x.{ptype} is not null group by 1, 2), \
+         r as (select c, sum(n) as total, max(n) as top, count(*) as types from l group by 1 having sum(n) >= 2) \
+         select 'rate' as kind, null as c, null as t, sum(top)::float8 / nullif(sum(total), 0) as v, sum(total) as n from r \
+         union all (select distinct on (c) 'fav', c::text, t::text, n::float8, null from l where c::text in ({}) order by c, n desc)",
+        sql.sampled(it, "i"),
+        sql.from(ot),
+        sql.real(ot, "o"),
+        sql.from(pt),
+        sql.workspace(pt, "x"),
+        sql.real(it, "i"),
+        keys.join(", "),
+    );
+    let answer = query(&q)?;
+    let mut favourites: HashMap<String, String> = HashMap::new();
+    let (mut rate, mut lines) = (None, 0.0);
+    for r in rows(&answer) {
+        match r["kind"].as_str() {
+            Some("rate") => (rate, lines) = (num(&r["v"]), num(&r["n"]).unwrap_or(0.0)),
+            Some("fav") => {
+                if let (Some(c), Some(t)) = (text(&r["c"]), text(&r["t"])) {
+                    favourites.insert(c, t);
+                }
+            }
+            _ => {}
+        }
+    }
+    for c in &mut inputs.existing_customers {
+        // Keys come back as JSON literals ("\"c1\"" or 42); the query's as text.
+        let plain = serde_json::from_str::<serde_json::Value>(&c.key).ok().and_then(|v| text(&v));
+        c.favourite_type = plain.and_then(|k| favourites.get(&k).cloned());
+    }
+    if let Some(rate) = rate.filter(|_| lines >= 20.0) {
+        inputs.affinity = Some(rate);
+        out.measured(
+            NAME,
+            "type affinity",
+            lines as u64,
+            json!({"favourite_type_share": rate, "customers_with_favourite": favourites.len()}),
+            format!("returning customers buy {:.0}% of their lines in their favourite type", rate * 100.0),
+        );
+    }
+    Ok(())
+}
+
+/// Days between a customer's consecutive orders. Reported: generated orders
+/// spread each customer's orders over a period as long as the history, so
+/// gaps follow from orders per customer.
+fn gaps(p: &Probe, out: &mut Analysis, query: &mut Query) -> Result<()> {
+    let (sql, ot) = (&p.sql, p.tables.orders);
+    let (Some(cust), Some(created)) = (sql.col(ot, p.f.order_customer), sql.col(ot, p.f.order_created)) else { return Ok(()) };
+    let q = format!(
+        "select percentile_cont(array[0.1, 0.25, 0.5, 0.75, 0.9]) within group (order by g) as p, count(*) as n from \
+         (select extract(epoch from (o.{created} - lag(o.{created}) over (partition by o.{cust} order by o.{created}))) / 86400 as g from {} o where {} and o.{cust} is not null and {}) s where g is not null",
+        sql.from(ot),
+        sql.real(ot, "o"),
+        sql.subset(ot, &format!("o.{cust}")),
+    );
+    let answer = query(&q)?;
+    if let Some(r) = first(&answer)
+        && num(&r["n"]).unwrap_or(0.0) >= 10.0
+    {
+        let ps: Vec<f64> = rows(&r["p"]).iter().filter_map(num).collect();
+        if ps.len() == 5 {
+            out.measured(
+                NAME,
+                "gaps between orders",
+                num(&r["n"]).unwrap_or(0.0) as u64,
+                json!({"p10_days": ps[0], "p25_days": ps[1], "p50_days": ps[2], "p75_days": ps[3], "p90_days": ps[4]}),
+                format!("a returning customer's next order comes after {:.0} days (median)", ps[2]),
+            );
+        }
+    }
+    Ok(())
+}

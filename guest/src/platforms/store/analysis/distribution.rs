@@ -1,0 +1,299 @@
+//! Distribution: the shape of what is sold, as quantiles and histograms
+//! (never means): unit price p1..p99 overall and by product type, order
+//! subtotal and discount share, lines per order and units per line, the
+//! status mix in the platform's own words, the product type and vendor mix.
+
+use serde_json::{Value as Json, json};
+
+use crate::core::stats::{Discrete, Percentiles};
+use crate::error::Result;
+use crate::platforms::Query;
+use crate::platforms::findings::Analysis;
+use crate::platforms::store::analysis::{Probe, first, no_answer, num, percentile_array, percentiles_1_to_99, rows, text};
+use crate::platforms::store::inputs::{Discounts, StoreInputs};
+use crate::platforms::store::orders::OrderStatus;
+
+const NAME: &str = "distribution";
+/// Rows below which an aspect keeps its defaults.
+const MIN_ROWS: f64 = 20.0;
+/// Product types whose own price quantiles are read.
+const PRICED_TYPES: u32 = 30;
+/// Types and vendors kept in the mix.
+const MIX_LIMIT: u32 = 200;
+/// Histograms stop here; the rare larger values count as this one.
+const HISTOGRAM_CAP: u32 = 200;
+
+pub fn analyse(p: &Probe, statuses: &[OrderStatus], inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
+    lines(p, inputs, out, query)?;
+    prices_and_units(p, inputs, out, query)?;
+    orders(p, inputs, out, query)?;
+    status_mix(p, statuses, inputs, out, query)?;
+    catalogue_mix(p, inputs, out, query)
+}
+
+/// Quantiles as (p, value) pairs, from an array answer.
+fn quantiles(points: &[f64], v: &Json) -> Option<Percentiles> {
+    let values: Vec<f64> = v.as_array()?.iter().filter_map(num).collect();
+    (values.len() == points.len()).then(|| Percentiles::new(points.iter().copied().zip(values).collect(), 0.01)).flatten()
+}
+
+/// A histogram from `[[value, count], ...]` rows.
+fn histogram(answer: &Json, value: &str) -> Option<Discrete> {
+    Discrete::new(rows(answer).iter().filter_map(|r| Some((num(&r[value])? as u32, num(&r["n"])?))))
+}
+
+fn lines(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
+    let (sql, t) = (&p.sql, p.tables.items);
+    let Some(order) = sql.col(t, p.f.item_order) else { return Ok(()) };
+    // Whole orders: a hash subset of orders, not a page sample.
+    let q = format!(
+        "select least(k, {HISTOGRAM_CAP}) as k, count(*) as n from (select i.{order}, count(*) as k from {} i where {} and {} group by 1) s group by 1",
+        sql.from(t),
+        sql.real(t, "i"),
+        sql.subset(t, &format!("i.{order}")),
+    );
+    match histogram(&query(&q)?, "k").filter(|h| h.total() >= MIN_ROWS) {
+        Some(h) => {
+            out.measured(NAME, "lines per order", h.total() as u64, shares(&h), format!("{:.1} lines per order", h.mean()));
+            inputs.lines_per_order = h.mean();
+            inputs.lines = Some(h);
+        }
+        None => out.defaults(
+            NAME,
+            "lines per order",
+            json!({"mean": inputs.lines_per_order}),
+            format!("1 + Poisson, mean {}", inputs.lines_per_order),
+        ),
+    }
+    Ok(())
+}
+
+fn shares(h: &Discrete) -> Json {
+    json!({"mean": (h.mean() * 100.0).round() / 100.0, "histogram": h.shares().map(|(v, s)| json!([v, (s * 10_000.0).round() / 10_000.0])).collect::<Vec<_>>()})
+}
+
+fn prices_and_units(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
+    let (sql, t) = (&p.sql, p.tables.items);
+    let points = percentiles_1_to_99();
+    if let Some(price) = sql.col(t, p.f.item_price) {
+        let q = format!(
+            "select percentile_cont({}) within group (order by i.{price}::float8) as p, count(*) as n from {} where {} and i.{price} > 0",
+            percentile_array(&points),
+            sql.sampled(t, "i"),
+            sql.real(t, "i"),
+        );
+        let answer = query(&q)?;
+        let r = first(&answer).ok_or_else(|| no_answer("unit price"))?;
+        let n = num(&r["n"]).unwrap_or(0.0);
+        match quantiles(&points, &r["p"]).filter(|_| n >= MIN_ROWS) {
+            Some(q) => {
+                out.measured(
+                    NAME,
+                    "unit price",
+                    n as u64,
+                    json!({"p10": q.quantile(0.1), "p50": q.median(), "p90": q.quantile(0.9)}),
+                    format!("median unit price {:.2}", q.median()),
+                );
+                inputs.prices = Some(q);
+            }
+            None => out.defaults(NAME, "unit price", json!({}), "the vertical's price shape".into()),
+        }
+        // By product type, for new products of that type.
+        if let (Some(product), Some(pkey), Some(ptype)) =
+            (sql.col(t, p.f.item_product), sql.key(p.tables.products), sql.col(p.tables.products, p.f.product_type))
+            && inputs.prices.is_some()
+        {
+            let by = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+            let q = format!(
+                "select x.{ptype} as t, percentile_cont({}) within group (order by i.{price}::float8) as p, count(*) as n from {} join {} x on x.{pkey} = i.{product} and {} where {} and i.{price} > 0 and x.{ptype} is not null group by 1 order by 3 desc limit {PRICED_TYPES}",
+                percentile_array(&by),
+                sql.sampled(t, "i"),
+                sql.from(p.tables.products),
+                sql.workspace(p.tables.products, "x"),
+                sql.real(t, "i"),
+            );
+            inputs.prices_by_type = rows(&query(&q)?)
+                .iter()
+                .filter(|r| num(&r["n"]).unwrap_or(0.0) >= MIN_ROWS)
+                .filter_map(|r| Some((text(&r["t"])?, quantiles(&by, &r["p"])?)))
+                .collect();
+            if !inputs.prices_by_type.is_empty() {
+                let medians: serde_json::Map<String, Json> =
+                    inputs.prices_by_type.iter().map(|(t, q)| (t.clone(), json!(q.median()))).collect();
+                out.measured(
+                    NAME,
+                    "unit price by type",
+                    n as u64,
+                    json!({"median": medians}),
+                    format!("prices of {} product types", medians.len()),
+                );
+            }
+        }
+    }
+    if let Some(qty) = sql.col(t, p.f.item_quantity) {
+        let q = format!(
+            "select least(greatest(i.{qty}::int, 1), {HISTOGRAM_CAP}) as units, count(*) as n from {} where {} and i.{qty} is not null group by 1",
+            sql.sampled(t, "i"),
+            sql.real(t, "i"),
+        );
+        match histogram(&query(&q)?, "units").filter(|h| h.total() >= MIN_ROWS) {
+            Some(h) => {
+                out.measured(NAME, "units per line", h.total() as u64, shares(&h), format!("{:.2} units per line", h.mean()));
+                inputs.units_per_line = h.mean();
+                inputs.units = Some(h);
+            }
+            None => out.defaults(
+                NAME,
+                "units per line",
+                json!({"mean": inputs.units_per_line}),
+                format!("1 + Poisson, mean {}", inputs.units_per_line),
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// Order subtotals (reported: they follow from lines, units and prices) and
+/// discounts (followed: share of orders discounted, and by how much).
+fn orders(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
+    let (sql, t) = (&p.sql, p.tables.orders);
+    let Some(subtotal) = sql.col(t, p.f.order_subtotal) else { return Ok(()) };
+    let points = percentiles_1_to_99();
+    let rate_points = [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
+    let (share, rate) = match sql.col(t, p.f.order_discount) {
+        Some(d) => (
+            format!("count(*) filter (where o.{d} > 0)"),
+            format!(
+                "percentile_cont({}) within group (order by (o.{d} / nullif(o.{subtotal} + o.{d}, 0))::float8) filter (where o.{d} > 0 and o.{subtotal} + o.{d} > 0)",
+                percentile_array(&rate_points)
+            ),
+        ),
+        None => ("null".into(), "null".into()),
+    };
+    let q = format!(
+        "select percentile_cont({}) within group (order by o.{subtotal}::float8) as p, count(*) as n, {share} as discounted, {rate} as rate from {} where {} and o.{subtotal} is not null",
+        percentile_array(&points),
+        sql.sampled(t, "o"),
+        sql.real(t, "o"),
+    );
+    let answer = query(&q)?;
+    let r = first(&answer).ok_or_else(|| no_answer("order subtotal"))?;
+    let n = num(&r["n"]).unwrap_or(0.0);
+    if n < MIN_ROWS {
+        out.defaults(NAME, "discounts", json!({"share": inputs.discounts.share}), "18% of orders use a 10-25% code".into());
+        return Ok(());
+    }
+    if let Some(q) = quantiles(&points, &r["p"]) {
+        out.measured(
+            NAME,
+            "order subtotal",
+            n as u64,
+            json!({"p10": q.quantile(0.1), "p50": q.median(), "p90": q.quantile(0.9)}),
+            format!("median order subtotal {:.2}", q.median()),
+        );
+    }
+    if let Some(discounted) = num(&r["discounted"]) {
+        let share = discounted / n;
+        let rate = quantiles(&rate_points, &r["rate"])
+            .map(|q| Percentiles::new(rate_points.iter().map(|p| (*p, q.quantile(*p).clamp(0.0, 0.95))).collect(), 0.0));
+        inputs.discounts = match rate.flatten() {
+            Some(rate) => Discounts { share, rate },
+            // Discounts all of one size, or none: keep their share.
+            None => Discounts { share, ..Discounts::default() },
+        };
+        out.measured(
+            NAME,
+            "discounts",
+            n as u64,
+            json!({"share": share, "median_rate": inputs.discounts.rate.median()}),
+            format!("{:.0}% of orders discounted, median {:.0}% off", share * 100.0, inputs.discounts.rate.median() * 100.0),
+        );
+    }
+    Ok(())
+}
+
+/// The platform's statuses weighted as the workspace uses them. Statuses
+/// the platform does not know are reported and left out.
+fn status_mix(p: &Probe, statuses: &[OrderStatus], inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
+    let (sql, t) = (&p.sql, p.tables.orders);
+    let cols: Vec<String> = p.f.order_statuses.iter().map(|f| sql.opt(t, f, "o")).collect();
+    if cols.iter().all(|c| c == "null") {
+        return Ok(());
+    }
+    let select: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("coalesce({c}::text, '') as s{i}")).collect();
+    let group: Vec<String> = (1..=cols.len()).map(|i| i.to_string()).collect();
+    let q = format!(
+        "select {}, count(*) as n from {} where {} group by {} order by {} desc limit 100",
+        select.join(", "),
+        sql.sampled(t, "o"),
+        sql.real(t, "o"),
+        group.join(", "),
+        cols.len() + 1
+    );
+    let answer = query(&q)?;
+    let mut weights = vec![0.0; statuses.len()];
+    let (mut seen, mut unknown) = (0.0, Vec::new());
+    let mut mix = serde_json::Map::new();
+    for r in rows(&answer) {
+        let labels: Vec<String> = (0..cols.len()).map(|i| r[format!("s{i}")].as_str().unwrap_or("").to_string()).collect();
+        let n = num(&r["n"]).unwrap_or(0.0);
+        seen += n;
+        mix.insert(labels.join("/"), json!(n));
+        let matches = |s: &OrderStatus| {
+            labels.iter().enumerate().all(|(i, l)| cols[i] == "null" || s.labels.get(i).is_some_and(|x| x.eq_ignore_ascii_case(l)))
+        };
+        match statuses.iter().position(matches) {
+            Some(i) => weights[i] += n,
+            None => unknown.push(labels.join("/")),
+        }
+    }
+    let known: f64 = weights.iter().sum();
+    if known >= MIN_ROWS {
+        out.measured(
+            NAME,
+            "status mix",
+            seen as u64,
+            Json::Object(mix),
+            format!("{} statuses in use", weights.iter().filter(|w| **w > 0.0).count()),
+        );
+        inputs.status_weights = Some(weights);
+    } else {
+        out.defaults(NAME, "status mix", json!({}), "the platform's usual mix".into());
+    }
+    if !unknown.is_empty() {
+        out.warn(format!("order statuses {} are not among the platform's; generated orders use its known ones", unknown.join(", ")));
+    }
+    Ok(())
+}
+
+/// Product types and vendors, weighted by how many products each has.
+fn catalogue_mix(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
+    let (sql, t) = (&p.sql, p.tables.products);
+    for (field, aspect) in [(p.f.product_type, "product type mix"), (p.f.product_vendor, "vendor mix")] {
+        let Some(col) = sql.col(t, field) else { continue };
+        let q = format!(
+            "select x.{col}::text as v, count(*) as n from {} where {} and x.{col} is not null and x.{col}::text <> '' group by 1 order by 2 desc limit {MIX_LIMIT}",
+            sql.sampled(t, "x"),
+            sql.real(t, "x"),
+        );
+        let mix: Vec<(String, f64)> = rows(&query(&q)?).iter().filter_map(|r| Some((text(&r["v"])?, num(&r["n"])?))).collect();
+        let seen: f64 = mix.iter().map(|(_, n)| n).sum();
+        if mix.is_empty() {
+            continue;
+        }
+        let top: Vec<Json> = mix.iter().take(10).map(|(v, n)| json!([v, n])).collect();
+        out.measured(
+            NAME,
+            aspect,
+            seen as u64,
+            json!({"distinct": mix.len(), "top": top}),
+            format!("{} in use, most {}", mix.len(), mix[0].0),
+        );
+        if aspect == "vendor mix" {
+            inputs.vendor_mix = mix;
+        } else {
+            inputs.type_mix = mix;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! Time: when the workspace's orders happen. The period (its first and last
+//! order, the density in between), the 168-hour profile of a local week,
+//! volume by month (seasonality, where a year or more is known) and the
+//! trend. Order numbers continue after the highest one in use.
+
+use serde_json::json;
+
+use crate::core::time::{DAY, Period, Season, WeeklyShape};
+use crate::error::Result;
+use crate::platforms::Query;
+use crate::platforms::findings::Analysis;
+use crate::platforms::store::analysis::{Probe, first, instant, literal, no_answer, num, quote, rows, text};
+use crate::platforms::store::inputs::StoreInputs;
+
+const NAME: &str = "time";
+/// Orders below which the hour-of-week profile keeps the defaults.
+const MIN_ORDERS: f64 = 20.0;
+
+pub fn analyse(p: &mut Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
+    let (sql, t) = (&p.sql, p.tables.orders);
+    let (Some(created), Some(plan)) = (sql.col(t, p.f.order_created), sql.plan(t)) else {
+        out.defaults(NAME, "period", json!({"days": inputs.period.days()}), "no order times: the default period".into());
+        return Ok(());
+    };
+    // Numbers continue after every order but this run's own, generated or not.
+    let number = sql
+        .col(t, p.f.order_number)
+        .map_or("null".into(), |c| format!("max(case when o.{c}::text ~ '^[0-9]{{1,15}}$' then o.{c}::text::bigint end)"));
+    let marker = format!("o.{}", quote(&plan.marker_column));
+    let q = format!(
+        "select count(*) filter (where {real}) as real, min(o.{created}) filter (where {real}) as first, max(o.{created}) filter (where {real}) as last, {number} as max_number from {} o where {} and not {}",
+        sql.from(t),
+        sql.workspace(t, "o"),
+        plan.marker_kind.sql_is_run(&marker, sql.cx.run),
+        real = sql.real(t, "o"),
+    );
+    let answer = query(&q)?;
+    let r = first(&answer).ok_or_else(|| no_answer("order period"))?;
+    p.real_orders = num(&r["real"]).unwrap_or(0.0) as u64;
+    if let Some(n) = num(&r["max_number"]) {
+        inputs.order_number_start = n as u64 + 1;
+    }
+    let end = inputs.period.end;
+    if let (Some(a), Some(b)) = (instant(&r["first"]), instant(&r["last"]))
+        && p.real_orders >= 2
+    {
+        p.span = Some((a, b));
+        // The same length as the history, ending at as-of: orders per
+        // customer and seasons then read as they do in the workspace.
+        let days = ((b - a) / DAY).clamp(30, 730);
+        inputs.period = Period { start: end - days * DAY, end };
+        let density = p.real_orders as f64 / ((b - a) as f64 / DAY as f64).max(1.0);
+        out.measured(
+            NAME,
+            "period",
+            p.real_orders,
+            json!({"first": r["first"], "last": r["last"], "days": days, "orders_per_day": density}),
+            format!("{} real orders over {days} days ({density:.1} a day)", p.real_orders),
+        );
+    } else {
+        out.defaults(
+            NAME,
+            "period",
+            json!({"days": inputs.period.days()}),
+            format!("{} days, about three orders a day", inputs.period.days()),
+        );
+    }
+
+    if (p.real_orders as f64) < MIN_ORDERS {
+        out.defaults(NAME, "hour of week", json!({}), "afternoon and evening peak, local time".into());
+        return Ok(());
+    }
+    // The volume curve: equal slices of the history's last `days`, each
+    // with some 20 orders or more, laid over the generated period.
+    let days = inputs.period.days();
+    let (_, last) = p.span.unwrap_or((end, end));
+    let from = last - days * DAY;
+    let slices = ((p.real_orders / 20) as i64).clamp(1, (days / 7).clamp(1, 104));
+    let width = (days * DAY) as f64 / slices as f64;
+    let q = format!(
+        "with s as (select ((extract(isodow from x)::int - 1) * 24 + extract(hour from x)::int) as how, to_char(x, 'YYYY-MM') as m, floor((extract(epoch from c) - {from}) / {width})::int as slice \
+           from (select o.{created} as c, o.{created} at time zone {tz} as x from {} where {} and o.{created} is not null) w) \
+         select how, m, slice, count(*) as n from s group by grouping sets ((how), (m), (slice))",
+        sql.sampled(t, "o"),
+        sql.real(t, "o"),
+        tz = literal(&p.tz),
+    );
+    let answer = query(&q)?;
+    let (mut week, mut months, mut curve) = ([0.0; 168], Vec::new(), vec![0.0; slices as usize]);
+    for r in rows(&answer) {
+        let n = num(&r["n"]).unwrap_or(0.0);
+        match (num(&r["how"]), text(&r["m"]), num(&r["slice"])) {
+            (Some(h), _, _) => week[(h as usize).min(167)] += n,
+            (None, Some(m), _) => months.push((m, n)),
+            (None, None, Some(i)) if i >= 0.0 => {
+                if let Some(c) = curve.get_mut(i as usize) {
+                    *c += n;
+                } else if i as usize == curve.len() {
+                    // The very last instant belongs to the last slice.
+                    *curve.last_mut().expect("one slice at least") += n;
+                }
+            }
+            _ => {}
+        }
+    }
+    let seen: f64 = week.iter().sum();
+    inputs.shape = WeeklyShape::from_counts(&week);
+    let peak = (0..168).max_by(|a, b| week[*a].total_cmp(&week[*b])).unwrap_or(0);
+    let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    out.measured(
+        NAME,
+        "hour of week",
+        seen as u64,
+        json!({"timezone": p.tz, "counts": week.to_vec()}),
+        format!("busiest hour {} {:02}:00 ({})", days[peak / 24], peak % 24, p.tz),
+    );
+    months.sort_by(|a, b| a.0.cmp(&b.0));
+    inputs.season = season(&months);
+    if slices >= 3 && curve.iter().sum::<f64>() > 0.0 {
+        inputs.season.curve = curve.clone();
+    }
+    out.measured(
+        NAME,
+        "seasonality",
+        seen as u64,
+        json!({"months": inputs.season.months.to_vec(), "growth": inputs.season.growth, "by_month": months.iter().map(|(m, n)| json!([m, n])).collect::<Vec<_>>(), "volume_curve": curve}),
+        format!(
+            "trend {:+.0}% over the history{}; volume follows its {} slices",
+            inputs.season.growth * 100.0,
+            if months.len() >= 14 { ", month-of-year weights" } else { "" },
+            inputs.season.curve.len()
+        ),
+    );
+    Ok(())
+}
+
+/// Seasons and trend from orders per calendar month (`YYYY-MM`, ascending).
+/// The first and last months are partial and left out; month-of-year
+/// weights need a year of whole months, the trend at least three.
+pub fn season(by_month: &[(String, f64)]) -> Season {
+    let whole: Vec<&(String, f64)> = if by_month.len() > 2 { by_month[1..by_month.len() - 1].iter().collect() } else { Vec::new() };
+    let mut season = Season::default();
+    if whole.len() >= 3 {
+        let third = (whole.len() / 3).max(1);
+        let early: f64 = whole[..third].iter().map(|(_, n)| n).sum();
+        let late: f64 = whole[whole.len() - third..].iter().map(|(_, n)| n).sum();
+        if early > 0.0 {
+            // From the middle of the first third to the middle of the last.
+            let span = (whole.len() - third) as f64 / whole.len() as f64;
+            season.growth = ((late / early - 1.0) / span).clamp(-0.8, 3.0);
+        }
+    }
+    if whole.len() >= 12 {
+        let mut sums = [0.0; 12];
+        let mut counts = [0.0; 12];
+        for (m, n) in &whole {
+            if let Some(month) = m.get(5..7).and_then(|s| s.parse::<usize>().ok()).filter(|m| (1..=12).contains(m)) {
+                sums[month - 1] += n;
+                counts[month - 1] += 1.0;
+            }
+        }
+        let means: Vec<f64> = sums.iter().zip(&counts).map(|(s, c)| if *c > 0.0 { s / c } else { 0.0 }).collect();
+        let overall = means.iter().filter(|m| **m > 0.0).sum::<f64>() / means.iter().filter(|m| **m > 0.0).count().max(1) as f64;
+        if overall > 0.0 {
+            for (i, m) in means.iter().enumerate() {
+                season.months[i] = if *m > 0.0 { m / overall } else { 1.0 };
+            }
+            // The trend is part of the monthly means already.
+            season.growth = 0.0;
+        }
+    }
+    season
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn months(counts: &[f64]) -> Vec<(String, f64)> {
+        counts.iter().enumerate().map(|(i, n)| (format!("{}-{:02}", 2024 + i / 12, i % 12 + 1), *n)).collect()
+    }
+
+    #[test]
+    fn a_growing_store_has_a_positive_trend() {
+        let s = season(&months(&[5.0, 100.0, 110.0, 120.0, 130.0, 140.0, 150.0, 7.0]));
+        assert!(s.growth > 0.2 && s.growth < 1.0, "{}", s.growth);
+        assert_eq!(s.months, [1.0; 12], "half a year says nothing of seasons");
+    }
+
+    #[test]
+    fn two_years_give_month_weights() {
+        let mut c = vec![100.0; 26];
+        c[11] = 300.0; // December 2024
+        c[23] = 300.0; // December 2025
+        let s = season(&months(&c));
+        assert!(s.months[11] > 2.0 && s.months[5] < 1.0, "{:?}", s.months);
+    }
+}
