@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -101,20 +101,70 @@ impl Run {
     }
 }
 
+/// Tests that change the shared tables' shape (DDL) hold this exclusively;
+/// every other test holds it shared, for as long as its workspace lives.
+static SCHEMA: RwLock<()> = RwLock::new(());
+
+enum Hold {
+    Shared(#[allow(dead_code)] RwLockReadGuard<'static, ()>),
+    Exclusive(#[allow(dead_code)] RwLockWriteGuard<'static, ()>),
+    /// A fixture shared by several tests, which lock around their own use.
+    Detached,
+}
+
+/// The shared hold on the tables' shape, for work outside a `Workspace::new`.
+pub fn shared() -> RwLockReadGuard<'static, ()> {
+    SCHEMA.read().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A workspace of the test's own in the shared local warehouse.
 pub struct Workspace {
     pub id: String,
     db: postgres::Client,
     extra_env: Vec<(String, String)>,
+    // Dropped last: the workspace's rows go before the lock does.
+    _hold: Hold,
 }
 
 impl Workspace {
     pub fn new(tag: &str) -> Workspace {
+        Workspace::holding(tag, Hold::Shared(SCHEMA.read().unwrap_or_else(|e| e.into_inner())))
+    }
+
+    /// A workspace for a test that alters the shared tables: no other test
+    /// runs meanwhile. Such a test puts every table back as it was.
+    pub fn exclusive(tag: &str) -> Workspace {
+        Workspace::holding(tag, Hold::Exclusive(SCHEMA.write().unwrap_or_else(|e| e.into_inner())))
+    }
+
+    /// A workspace that outlives any one test (a fixture several tests
+    /// share): it holds no lock and its rows stay when it is dropped, so
+    /// the rows of earlier runs under the same tag are removed first.
+    pub fn detached(tag: &str) -> Workspace {
+        let ws = Workspace::holding(tag, Hold::Detached);
+        let mut db = postgres::Client::connect(&warehouse().database_url, postgres::NoTls).expect("connect to the local warehouse");
+        remove_rows(&mut db, &format!("e2e-{tag}-%"));
+        ws
+    }
+
+    /// Another handle on a detached workspace.
+    pub fn attach(id: &str) -> Workspace {
+        let db = postgres::Client::connect(&warehouse().database_url, postgres::NoTls).expect("connect to the local warehouse");
+        Workspace { id: id.to_string(), db, extra_env: Vec::new(), _hold: Hold::Detached }
+    }
+
+    fn holding(tag: &str, hold: Hold) -> Workspace {
         let w = warehouse();
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
         let id = format!("e2e-{tag}-{}-{nanos}", std::process::id());
         let db = postgres::Client::connect(&w.database_url, postgres::NoTls).expect("connect to the local warehouse");
-        Workspace { id, db, extra_env: Vec::new() }
+        Workspace { id, db, extra_env: Vec::new(), _hold: hold }
+    }
+
+    /// Restarts the local REST server, which caches the schema, after DDL.
+    pub fn reload_api(&self) {
+        let out = Command::new(repo().join("scripts/local-warehouse")).arg("reload-api").output().unwrap();
+        assert!(out.status.success(), "reload-api failed: {}", String::from_utf8_lossy(&out.stderr));
     }
 
     pub fn with_env(mut self, key: &str, value: &str) -> Workspace {
@@ -205,20 +255,27 @@ impl Workspace {
 
 impl Drop for Workspace {
     fn drop(&mut self) {
-        // Test data only: this workspace's rows, whoever made them.
-        let tables: Vec<String> = self
-            .db
-            .query(
-                "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'semantic' and c.relkind = 'r'",
-                &[],
-            )
-            .map(|rows| rows.iter().map(|r| r.get(0)).collect())
-            .unwrap_or_default();
-        // Children first: retry until the foreign keys let every table go.
-        for _ in 0..4 {
-            for t in &tables {
-                let _ = self.db.execute(&format!("delete from semantic.\"{t}\" where tenant_id = $1"), &[&self.id]);
-            }
+        if !matches!(self._hold, Hold::Detached) {
+            let id = self.id.clone();
+            remove_rows(&mut self.db, &id);
+        }
+    }
+}
+
+/// Test data only: the rows of the workspaces matching `pattern` (a LIKE
+/// pattern), whoever made them.
+fn remove_rows(db: &mut postgres::Client, pattern: &str) {
+    let tables: Vec<String> = db
+        .query(
+            "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'semantic' and c.relkind = 'r'",
+            &[],
+        )
+        .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+        .unwrap_or_default();
+    // Children first: retry until the foreign keys let every table go.
+    for _ in 0..4 {
+        for t in &tables {
+            let _ = db.execute(&format!("delete from semantic.\"{t}\" where tenant_id like $1"), &[&pattern]);
         }
     }
 }

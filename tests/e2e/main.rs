@@ -8,3 +8,4 @@ mod inputs;
 mod platforms;
 mod sandbox;
 mod shopify;
+mod smart;

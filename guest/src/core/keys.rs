@@ -170,13 +170,19 @@ impl KeyKind {
     /// that merely starts like ours is not ours.
     pub fn filters(self, scope: Scope, seqs: Option<(u64, u64)>) -> Vec<(&'static str, String)> {
         match (self, scope) {
-            (KeyKind::Text, Scope::AllRuns) => vec![("match", format!("^{TEXT_PREFIX}[0-9]{{5}}-[0-9]{{10}}$"))],
+            // The range (keys of one format compare digit by digit under any
+            // collation) lets the primary key's index find them; the pattern
+            // keeps the match exact.
+            (KeyKind::Text, Scope::AllRuns) => vec![
+                ("match", format!("^{TEXT_PREFIX}[0-9]{{5}}-[0-9]{{10}}$")),
+                ("gte", format!("{TEXT_PREFIX}00000-0000000000")),
+                ("lte", format!("{TEXT_PREFIX}99999-9999999999")),
+            ],
             (KeyKind::Text, Scope::Run(run)) => {
                 let mut f = vec![("match", format!("^{TEXT_PREFIX}{run}-[0-9]{{10}}$"))];
-                if let Some((lo, hi)) = seqs {
-                    f.push(("gte", self.format(run, lo)));
-                    f.push(("lt", self.format(run, hi.min(TEXT_SEQ_LIMIT - 1))));
-                }
+                let (lo, hi) = seqs.map_or((0, TEXT_SEQ_LIMIT - 1), |(lo, hi)| (lo, hi.min(TEXT_SEQ_LIMIT - 1)));
+                f.push(("gte", self.format(run, lo)));
+                f.push((if seqs.is_some() { "lt" } else { "lte" }, self.format(run, hi)));
                 f
             }
             (KeyKind::BigInt, Scope::AllRuns) => {
@@ -200,7 +206,9 @@ impl KeyKind {
     /// SQL that is true for keys the tool made (for read-only analysis SQL).
     pub fn sql_is_generated(self, column: &str) -> String {
         match self {
-            KeyKind::Text => format!("{column} ~ '^{TEXT_PREFIX}[0-9]{{5}}-[0-9]{{10}}$'"),
+            KeyKind::Text => format!(
+                "({column} >= '{TEXT_PREFIX}00000-0000000000' and {column} <= '{TEXT_PREFIX}99999-9999999999' and {column} ~ '^{TEXT_PREFIX}[0-9]{{5}}-[0-9]{{10}}$')"
+            ),
             KeyKind::BigInt => format!("({column} >= {BIGINT_BASE} and {column} < {BIGINT_END})"),
             KeyKind::Uuid => {
                 format!("({column} >= '{UUID_PREFIX}0000-0000-000000000000' and {column} <= '{UUID_PREFIX}ffff-ffff-ffffffffffff')")
@@ -211,7 +219,11 @@ impl KeyKind {
     /// SQL that is true for keys of one run.
     pub fn sql_is_run(self, column: &str, run: RunId) -> String {
         match self {
-            KeyKind::Text => format!("{column} ~ '^{TEXT_PREFIX}{run}-[0-9]{{10}}$'"),
+            KeyKind::Text => format!(
+                "({column} >= '{}' and {column} <= '{}' and {column} ~ '^{TEXT_PREFIX}{run}-[0-9]{{10}}$')",
+                self.format(run, 0),
+                self.format(run, TEXT_SEQ_LIMIT - 1)
+            ),
             KeyKind::BigInt => format!("({column} >= {} and {column} < {})", bigint(run, 0), bigint(run, 0) + BIGINT_RUN_SPAN),
             KeyKind::Uuid => format!("({column} >= '{}' and {column} <= '{}')", self.format(run, 0), self.format(run, UUID_SEQ_LIMIT - 1)),
         }

@@ -152,13 +152,13 @@ impl Default for WeeklyShape {
 }
 
 impl WeeklyShape {
-    /// Observed counts per hour of the week, blended with the default by
-    /// half an order per hour, so that a handful of orders does not leave
-    /// whole hours empty while thousands speak for themselves.
+    /// Observed counts per hour of the week, blended with the default by a
+    /// tenth of an order per hour, so that a handful of orders does not
+    /// leave whole hours impossible while a thousand speak for themselves.
     pub fn from_counts(counts: &[f64; 168]) -> WeeklyShape {
         let prior = WeeklyShape::default();
         let prior_total: f64 = prior.week.iter().sum();
-        let prior_mass = 0.5 * 168.0;
+        let prior_mass = 0.1 * 168.0;
         let mut week = [0.0; 168];
         for (i, w) in week.iter_mut().enumerate() {
             *w = counts[i].max(0.0) + prior_mass * prior.week[i] / prior_total;

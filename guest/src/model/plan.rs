@@ -255,6 +255,12 @@ impl ColumnPlan {
         self.field_columns.get(field.into()).and_then(|c| c.as_deref())
     }
 
+    /// The SQL type of a field's live column.
+    pub fn type_of(&self, field: impl Into<usize>) -> Option<&str> {
+        let field = field.into();
+        self.columns.iter().find(|c| c.field == field).map(|c| c.data_type.as_str())
+    }
+
     pub fn column_names(&self) -> impl Iterator<Item = &str> {
         self.columns.iter().map(|c| c.column.as_str()).chain(self.extras.iter().map(|e| e.column.as_str()))
     }

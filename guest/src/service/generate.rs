@@ -14,7 +14,8 @@ use crate::model::table::TableSpec;
 use crate::platforms::link::Conversions;
 use crate::platforms::store::analysis::{literal, quote};
 use crate::platforms::{AnalysisContext, Generation, Platform};
-use crate::service::runs::{self, count_all};
+use crate::service::counts::workspace_rows;
+use crate::service::runs;
 use crate::service::{Connection, Host, LogLevel, Purpose, check_production, label, platforms_for, read_plans, thousands};
 use crate::supabase::client::Client;
 use crate::supabase::inserter::{Conflict, Inserter};
@@ -82,11 +83,13 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
             &format!("run {run} (seed {seed}) in workspace {ws}; to remove it: clean {} --confirm --run {run}", req.platform),
         );
     }
-    let mut counts = HashMap::new();
-    for t in &tables {
-        let plan = &plans[t.name];
-        let own = if earlier_rows > 0 { runs::count(&mut client, plan, &ws, Scope::Run(run))? } else { 0 };
-        counts.insert(t.name, count_all(&mut client, plan, &ws)? - own);
+    let mut counts = workspace_rows(&mut client, &tables, &plans, &ws)?;
+    if earlier_rows > 0 {
+        // The run's own earlier rows are not what the workspace holds.
+        for t in &tables {
+            let own = runs::count(&mut client, &plans[t.name], &ws, Scope::Run(run))?;
+            counts.entry(t.name).and_modify(|n| *n = n.saturating_sub(own));
+        }
     }
     let as_of = as_of.unwrap_or_else(|| start_of_day(host.now()));
     let cx = AnalysisContext {
@@ -105,7 +108,14 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     for (i, p) in platforms.iter().enumerate() {
         // Each platform draws from its own streams of the run's seed.
         let cx = AnalysisContext { seed: crate::core::rng::mix(seed ^ i as u64), ..cx };
-        let g = p.analyse(&cx, &mut |sql| client.select(&ws, sql))?;
+        let g = p.analyse(&cx, &mut |sql| {
+            let started = host.millis();
+            let answer = client.select(&ws, sql);
+            let head: String = sql.chars().take(100).collect();
+            let took = host.millis().saturating_sub(started);
+            host.log(LogLevel::Debug, &format!("analysis query, {took} ms: {head}..."));
+            answer
+        })?;
         let a = g.analysis();
         warnings.extend(a.warnings.iter().map(|w| format!("{}: {w}", p.name())));
         analysis.push(a);
@@ -260,7 +270,8 @@ fn fill_unknown_columns<T: Transport>(
                 )
             })
             .collect();
-        match client.select(ws, &parts.join(" union all ")) {
+        // run_select_ws takes only queries that begin with SELECT or WITH.
+        match client.select(ws, &format!("select c, v, n from ({}) u", parts.join(" union all "))) {
             Ok(answer) => {
                 for (i, extra) in plan.extras.iter_mut().enumerate() {
                     let seen = answer.as_array().into_iter().flatten().filter(|r| r["c"].as_u64() == Some(i as u64));
@@ -281,7 +292,7 @@ fn fill_unknown_columns<T: Transport>(
 fn check_capacity(platform: &dyn Platform, g: &dyn Generation, plans: &HashMap<&'static str, ColumnPlan>) -> Result<()> {
     for spec in platform.tables() {
         let own_key = spec.field(spec.marker).is_some_and(|(_, f)| f.kind == crate::model::table::FieldKind::Key);
-        let plan = &plans[spec.name];
+        let Some(plan) = plans.get(spec.name) else { continue };
         let rows = g.estimate(spec);
         if own_key && rows >= plan.marker_kind.seq_limit() {
             return Err(ToolError::invalid(format!(

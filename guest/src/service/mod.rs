@@ -4,6 +4,7 @@
 //! wasi-http; native tests plug in fakes.
 
 pub mod clean;
+pub mod counts;
 pub mod generate;
 pub mod runs;
 pub mod status;

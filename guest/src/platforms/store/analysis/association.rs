@@ -12,7 +12,7 @@ use crate::core::stats::Discrete;
 use crate::error::Result;
 use crate::platforms::Query;
 use crate::platforms::findings::Analysis;
-use crate::platforms::store::analysis::{Probe, first, instant, key, literal, num, rows, text};
+use crate::platforms::store::analysis::{Probe, instant, key, num, rows, text};
 use crate::platforms::store::inputs::{ExistingCustomer, ExistingProduct, ExistingVariant, Repeat, StoreInputs};
 
 const NAME: &str = "association";
@@ -22,6 +22,9 @@ const TOP_PRODUCTS: u32 = 4000;
 const TAIL_PRODUCTS: u32 = 2000;
 /// Existing customers who may buy again in a run.
 const CUSTOMER_SAMPLE: u32 = 2000;
+/// Orders read (whole customers' worth) for the customer figures: each
+/// brings its lines along for affinity, so fewer than a plain sample.
+const CUSTOMER_ORDERS: u64 = 20_000;
 /// Orders per customer beyond this count as this.
 const ORDERS_CAP: u32 = 1000;
 /// The recent part of the history in which new customers are counted.
@@ -29,9 +32,7 @@ const RECENT_SHARE: f64 = 0.25;
 
 pub fn analyse(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
     popularity(p, inputs, out, query)?;
-    customers(p, inputs, out, query)?;
-    affinity(p, inputs, out, query)?;
-    gaps(p, out, query)
+    customers(p, inputs, out, query)
 }
 
 /// The best-selling products with their variants, plus an even sample of
@@ -132,46 +133,88 @@ fn existing_product(r: &serde_json::Value) -> Option<ExistingProduct> {
     })
 }
 
-/// Orders per customer, new customers among recent buyers, and the best
-/// customers (who may buy again).
+/// Orders per customer, new customers among recent buyers, gaps between
+/// orders, the best customers (who may buy again) and what they buy most, in
+/// one query: a hash subset of customers keeps each one's orders whole.
 fn customers(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
-    let (sql, ot, ct) = (&p.sql, p.tables.orders, p.tables.customers);
-    let (Some(cust), Some(created)) = (sql.col(ot, p.f.order_customer), sql.col(ot, p.f.order_created)) else { return Ok(()) };
+    let (sql, ot, ct, it, pt) = (&p.sql, p.tables.orders, p.tables.customers, p.tables.items, p.tables.products);
+    let (Some(cust), Some(created), Some(okey)) = (sql.col(ot, p.f.order_customer), sql.col(ot, p.f.order_created), sql.key(ot)) else {
+        return Ok(());
+    };
     let cutoff = match p.span {
         Some((a, b)) => format!("to_timestamp({})", b - ((b - a) as f64 * RECENT_SHARE) as i64),
         None => "now()".into(),
     };
-    let ckey = sql.key(ct);
-    let sample = match (&ckey, sql.col(ct, p.f.customer_created)) {
-        (Some(ckey), Some(ccreated)) => format!(
-            ", pick as (select k, n from c order by n desc, k limit {CUSTOMER_SAMPLE}) \
-             select 'customer' as kind, x.{ckey} as key, x.{ccreated} as created, {} as email, {} as first, {} as last, pick.n as n, null::bigint as c \
-             from pick join {} x on x.{ckey} = pick.k and {} union all",
+    // The customers read, with their names; and what the subset's customers
+    // buy, by product type (affinity), where the tables tell.
+    let pick = match (sql.key(ct), sql.col(ct, p.f.customer_created)) {
+        (Some(ckey), Some(ccreated)) => Some(format!(
+            "select 'customer' as kind, x.{ckey} as key, x.{ccreated} as created, {} as email, {} as first, {} as last, pick.n as n, null::bigint as c, null::json as j \
+             from pick join {} x on x.{ckey} = pick.k and {}",
             sql.opt(ct, p.f.customer_email, "x"),
             sql.opt(ct, p.f.customer_first_name, "x"),
             sql.opt(ct, p.f.customer_last_name, "x"),
             sql.from(ct),
             sql.real(ct, "x"),
-        ),
-        _ => " select 'none' as kind, null as key, null as created, null as email, null as first, null as last, null::bigint as n, null::bigint as c where false union all".into(),
+        )),
+        _ => None,
     };
-    // A hash subset of customers keeps each one's orders whole.
+    let lines = match (sql.col(it, p.f.item_order), sql.col(it, p.f.item_product), sql.key(pt), sql.col(pt, p.f.product_type)) {
+        (Some(io), Some(ip), Some(pkey), Some(ptype)) if p.real_orders >= 20 => Some(format!(
+            // A large store's lines are sampled by page: fewer lines per
+            // customer, but no full scan of the largest table.
+            ", l as (select o2.k as c, x.{ptype} as ty, count(*) as n from {} join o2 on o2.oid = i.{io} join {} x on x.{pkey} = i.{ip} and {} \
+               where {} and x.{ptype} is not null group by 1, 2), \
+             r as (select c, sum(n) as total, max(n) as top from l group by 1 having sum(n) >= 2)",
+            sql.sampled(it, "i"),
+            sql.from(pt),
+            sql.workspace(pt, "x"),
+            sql.real(it, "i"),
+        )),
+        _ => None,
+    };
+    let mut branches = vec![
+        format!("select 'orders' as kind, null as key, null as created, null as email, null as first, null as last, least(n, {ORDERS_CAP}) as n, count(*) as c, null::json as j from c group by 7"),
+        format!("select 'recent', null, null, null, null, null, count(*) filter (where first >= {cutoff}), count(*) filter (where last >= {cutoff}), null from c"),
+        "select 'gaps', null, null, null, null, null, count(*), null, to_json(percentile_cont(array[0.1, 0.25, 0.5, 0.75, 0.9]) within group (order by gap)) from g where gap is not null".into(),
+    ];
+    if let Some(pick) = &pick {
+        branches.insert(0, pick.clone());
+    }
+    if lines.is_some() {
+        branches.push("select 'rate', null, null, null, null, null, sum(total)::bigint, null, to_json(sum(top)::float8 / nullif(sum(total), 0)) from r".into());
+        if pick.is_some() {
+            branches.push("(select distinct on (c) 'fav', c, null, null, null, null, null, null, to_json(ty) from l where c in (select k from pick) order by c, n desc)".into());
+        }
+    }
     let q = format!(
-        "with c as (select o.{cust} as k, count(*) as n, min(o.{created}) as first, max(o.{created}) as last from {} o where {} and o.{cust} is not null and {} group by 1){sample} \
-         select 'orders' as kind, null, null, null, null, null, least(n, {ORDERS_CAP}), count(*) from c group by 7 \
-         union all select 'recent', null, null, null, null, null, count(*) filter (where first >= {cutoff}), count(*) filter (where last >= {cutoff}) from c",
+        "with o2 as (select o.{cust} as k, o.{created} as t, o.{okey} as oid from {} o where {} and o.{cust} is not null and {}), \
+         c as (select k, count(*) as n, min(t) as first, max(t) as last from o2 group by 1), \
+         pick as (select k, n from c order by n desc, k limit {CUSTOMER_SAMPLE}), \
+         g as (select extract(epoch from (t - lag(t) over (partition by k order by t))) / 86400 as gap from o2){} \
+         select * from ({}) u",
         sql.from(ot),
         sql.real(ot, "o"),
-        sql.subset(ot, &format!("o.{cust}")),
+        sql.subset_of(ot, &format!("o.{cust}"), CUSTOMER_ORDERS),
+        lines.unwrap_or_default(),
+        branches.join(" union all "),
     );
     let answer = query(&q)?;
     let mut hist = Vec::new();
     let (mut new_recent, mut active_recent) = (0.0, 0.0);
-    let mut sample = Vec::new();
+    let (mut sample, mut favourites) = (Vec::new(), HashMap::new());
+    let (mut rate, mut rate_lines) = (None, 0.0);
     for r in rows(&answer) {
         match r["kind"].as_str() {
             Some("orders") => hist.push((num(&r["n"]).unwrap_or(0.0) as u32, num(&r["c"]).unwrap_or(0.0))),
             Some("recent") => (new_recent, active_recent) = (num(&r["n"]).unwrap_or(0.0), num(&r["c"]).unwrap_or(0.0)),
+            Some("gaps") => gaps(out, num(&r["n"]).unwrap_or(0.0), &r["j"]),
+            Some("rate") => (rate, rate_lines) = (num(&r["j"]), num(&r["n"]).unwrap_or(0.0)),
+            Some("fav") => {
+                if let (Some(k), Some(t)) = (key(&r["key"]), text(&r["j"])) {
+                    favourites.insert(k, t);
+                }
+            }
             Some("customer") => {
                 if let Some(k) = key(&r["key"]) {
                     sample.push(ExistingCustomer {
@@ -188,8 +231,11 @@ fn customers(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mu
             _ => {}
         }
     }
+    for c in &mut sample {
+        c.favourite_type = favourites.get(&c.key).cloned();
+    }
     inputs.existing_customers = sample;
-    let histogram = Discrete::new(hist.into_iter().filter(|(k, _)| *k > 0).map(|(k, c)| (k, c)));
+    let histogram = Discrete::new(hist.into_iter().filter(|(k, _)| *k > 0));
     match histogram.filter(|h| h.total() >= 10.0) {
         Some(h) => {
             let new_share = if active_recent > 0.0 { new_recent / active_recent } else { 1.0 };
@@ -220,75 +266,12 @@ fn customers(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mu
             );
         }
     }
-    Ok(())
-}
-
-/// What returning customers buy again: the share of their lines in the
-/// product type they buy most, and that type for each customer read.
-fn affinity(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
-    let (sql, it, ot, pt) = (&p.sql, p.tables.items, p.tables.orders, p.tables.products);
-    let (Some(io), Some(ip), Some(okey), Some(cust), Some(pkey), Some(ptype)) = (
-        sql.col(it, p.f.item_order),
-        sql.col(it, p.f.item_product),
-        sql.key(ot),
-        sql.col(ot, p.f.order_customer),
-        sql.key(pt),
-        sql.col(pt, p.f.product_type),
-    ) else {
-        return Ok(());
-    };
-    if inputs.existing_customers.is_empty() || p.real_orders < 20 {
-        return Ok(());
-    }
-    // Favourites are read for the customers who may buy again, the rate over all.
-    let keys: Vec<String> = inputs
-        .existing_customers
-        .iter()
-        .filter_map(|c| serde_json::from_str::<serde_json::Value>(&c.key).ok().and_then(|v| text(&v)))
-        .map(|k| literal(&k))
-        .collect();
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let q = format!(
-        "with l as (select o.{cust} as c, x.{ptype} as t, count(*) as n from {} join {} o on o.{okey} = i.{io} and {} join {} x on x.{pkey} = i.{ip} and {} \
-           where {} and o.{cust} is not null and x.{ptype} is not null group by 1, 2), \
-         r as (select c, sum(n) as total, max(n) as top, count(*) as types from l group by 1 having sum(n) >= 2) \
-         select 'rate' as kind, null as c, null as t, sum(top)::float8 / nullif(sum(total), 0) as v, sum(total) as n from r \
-         union all (select distinct on (c) 'fav', c::text, t::text, n::float8, null from l where c::text in ({}) order by c, n desc)",
-        sql.sampled(it, "i"),
-        sql.from(ot),
-        sql.real(ot, "o"),
-        sql.from(pt),
-        sql.workspace(pt, "x"),
-        sql.real(it, "i"),
-        keys.join(", "),
-    );
-    let answer = query(&q)?;
-    let mut favourites: HashMap<String, String> = HashMap::new();
-    let (mut rate, mut lines) = (None, 0.0);
-    for r in rows(&answer) {
-        match r["kind"].as_str() {
-            Some("rate") => (rate, lines) = (num(&r["v"]), num(&r["n"]).unwrap_or(0.0)),
-            Some("fav") => {
-                if let (Some(c), Some(t)) = (text(&r["c"]), text(&r["t"])) {
-                    favourites.insert(c, t);
-                }
-            }
-            _ => {}
-        }
-    }
-    for c in &mut inputs.existing_customers {
-        // Keys come back as JSON literals ("\"c1\"" or 42); the query's as text.
-        let plain = serde_json::from_str::<serde_json::Value>(&c.key).ok().and_then(|v| text(&v));
-        c.favourite_type = plain.and_then(|k| favourites.get(&k).cloned());
-    }
-    if let Some(rate) = rate.filter(|_| lines >= 20.0) {
+    if let Some(rate) = rate.filter(|_| rate_lines >= 20.0) {
         inputs.affinity = Some(rate);
         out.measured(
             NAME,
             "type affinity",
-            lines as u64,
+            rate_lines as u64,
             json!({"favourite_type_share": rate, "customers_with_favourite": favourites.len()}),
             format!("returning customers buy {:.0}% of their lines in their favourite type", rate * 100.0),
         );
@@ -299,30 +282,15 @@ fn affinity(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut
 /// Days between a customer's consecutive orders. Reported: generated orders
 /// spread each customer's orders over a period as long as the history, so
 /// gaps follow from orders per customer.
-fn gaps(p: &Probe, out: &mut Analysis, query: &mut Query) -> Result<()> {
-    let (sql, ot) = (&p.sql, p.tables.orders);
-    let (Some(cust), Some(created)) = (sql.col(ot, p.f.order_customer), sql.col(ot, p.f.order_created)) else { return Ok(()) };
-    let q = format!(
-        "select percentile_cont(array[0.1, 0.25, 0.5, 0.75, 0.9]) within group (order by g) as p, count(*) as n from \
-         (select extract(epoch from (o.{created} - lag(o.{created}) over (partition by o.{cust} order by o.{created}))) / 86400 as g from {} o where {} and o.{cust} is not null and {}) s where g is not null",
-        sql.from(ot),
-        sql.real(ot, "o"),
-        sql.subset(ot, &format!("o.{cust}")),
-    );
-    let answer = query(&q)?;
-    if let Some(r) = first(&answer)
-        && num(&r["n"]).unwrap_or(0.0) >= 10.0
-    {
-        let ps: Vec<f64> = rows(&r["p"]).iter().filter_map(num).collect();
-        if ps.len() == 5 {
-            out.measured(
-                NAME,
-                "gaps between orders",
-                num(&r["n"]).unwrap_or(0.0) as u64,
-                json!({"p10_days": ps[0], "p25_days": ps[1], "p50_days": ps[2], "p75_days": ps[3], "p90_days": ps[4]}),
-                format!("a returning customer's next order comes after {:.0} days (median)", ps[2]),
-            );
-        }
+fn gaps(out: &mut Analysis, n: f64, quantiles: &serde_json::Value) {
+    let ps: Vec<f64> = rows(quantiles).iter().filter_map(num).collect();
+    if n >= 10.0 && ps.len() == 5 {
+        out.measured(
+            NAME,
+            "gaps between orders",
+            n as u64,
+            json!({"p10_days": ps[0], "p25_days": ps[1], "p50_days": ps[2], "p75_days": ps[3], "p90_days": ps[4]}),
+            format!("a returning customer's next order comes after {:.0} days (median)", ps[2]),
+        );
     }
-    Ok(())
 }

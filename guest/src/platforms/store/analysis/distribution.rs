@@ -34,7 +34,15 @@ pub fn analyse(p: &Probe, statuses: &[OrderStatus], inputs: &mut StoreInputs, ou
 /// Quantiles as (p, value) pairs, from an array answer.
 fn quantiles(points: &[f64], v: &Json) -> Option<Percentiles> {
     let values: Vec<f64> = v.as_array()?.iter().filter_map(num).collect();
-    (values.len() == points.len()).then(|| Percentiles::new(points.iter().copied().zip(values).collect(), 0.01)).flatten()
+    if values.len() != points.len() {
+        return None;
+    }
+    let (lo, hi) = (values[0], values[values.len() - 1]);
+    if hi - lo < 1e-9 {
+        // One value throughout (a store that sells everything at 25): keep it.
+        return Percentiles::new(vec![(0.01, lo), (0.99, lo + 1e-6)], 0.0);
+    }
+    Percentiles::new(points.iter().copied().zip(values).collect(), 0.0)
 }
 
 /// A histogram from `[[value, count], ...]` rows.

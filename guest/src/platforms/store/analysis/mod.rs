@@ -89,7 +89,7 @@ pub struct StoreFields {
 
 /// Rows a sampled read aims at: enough for quantiles to the percent, few
 /// enough that a million-order store is read in well under a second.
-pub const SAMPLE_ROWS: u64 = 150_000;
+pub const SAMPLE_ROWS: u64 = 60_000;
 
 /// Length of the generated period when there is nothing to copy: about
 /// three orders a day, between a month and half a year, so that a small run
@@ -119,6 +119,17 @@ impl Sql<'_> {
         self.col(table, field).map_or("null".into(), |c| format!("{alias}.{c}"))
     }
 
+    /// Whether `field`'s live column holds numbers.
+    pub fn numeric(&self, table: &TableSpec, field: &str) -> bool {
+        let Some((index, _)) = table.field(field) else { return false };
+        self.plan(table).and_then(|p| p.type_of(index)).is_some_and(|t| {
+            matches!(
+                t.to_ascii_lowercase().as_str(),
+                "smallint" | "integer" | "bigint" | "numeric" | "decimal" | "real" | "double precision"
+            )
+        })
+    }
+
     /// The table's own key column, quoted.
     pub fn key(&self, table: &TableSpec) -> Option<String> {
         self.plan(table).map(|p| quote(&p.marker_column))
@@ -145,9 +156,14 @@ impl Sql<'_> {
     /// `expr` (say, the order a line belongs to), so that whole groups stay
     /// together; `true` for tables small enough to read whole.
     pub fn subset(&self, table: &TableSpec, expr: &str) -> String {
+        self.subset_of(table, expr, SAMPLE_ROWS)
+    }
+
+    /// The same, aiming at `target` rows.
+    pub fn subset_of(&self, table: &TableSpec, expr: &str, target: u64) -> String {
         let rows = self.cx.count(table);
-        if rows > 2 * SAMPLE_ROWS {
-            let m = rows.div_ceil(SAMPLE_ROWS);
+        if rows > 2 * target {
+            let m = rows.div_ceil(target);
             format!("abs(hashtext({expr}::text)) % {m} = 0")
         } else {
             "true".into()

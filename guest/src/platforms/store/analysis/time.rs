@@ -23,12 +23,16 @@ pub fn analyse(p: &mut Probe, inputs: &mut StoreInputs, out: &mut Analysis, quer
         return Ok(());
     };
     // Numbers continue after every order but this run's own, generated or not.
-    let number = sql
-        .col(t, p.f.order_number)
-        .map_or("null".into(), |c| format!("max(case when o.{c}::text ~ '^[0-9]{{1,15}}$' then o.{c}::text::bigint end)"));
+    let number = match sql.col(t, p.f.order_number) {
+        Some(c) if sql.numeric(t, p.f.order_number) => format!("o.{c}::bigint"),
+        Some(c) => format!("case when o.{c}::text ~ '^[0-9]{{1,15}}$' then o.{c}::text::bigint end"),
+        None => "null::bigint".into(),
+    };
     let marker = format!("o.{}", quote(&plan.marker_column));
+    // One pass; whether a row is real is decided once per row.
     let q = format!(
-        "select count(*) filter (where {real}) as real, min(o.{created}) filter (where {real}) as first, max(o.{created}) filter (where {real}) as last, {number} as max_number from {} o where {} and not {}",
+        "select count(*) filter (where r) as real, min(c) filter (where r) as first, max(c) filter (where r) as last, max(num) as max_number \
+         from (select o.{created} as c, {number} as num, {real} as r from {} o where {} and not {}) o",
         sql.from(t),
         sql.workspace(t, "o"),
         plan.marker_kind.sql_is_run(&marker, sql.cx.run),

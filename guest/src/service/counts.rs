@@ -1,0 +1,67 @@
+//! How many rows a workspace holds, for deciding a run: every table in two
+//! round trips, in SQL. Tables far larger than any decision needs are
+//! counted from a `TABLESAMPLE` of their pages (the smart rule caps a run at
+//! 1,000 orders whether a store has 300,000 or 1,000,000), the rest exactly.
+//! Nothing asks the server for rows it does not need.
+
+use std::collections::HashMap;
+
+use crate::error::Result;
+use crate::model::plan::ColumnPlan;
+use crate::model::table::TableSpec;
+use crate::platforms::store::analysis::{literal, quote};
+use crate::supabase::client::Client;
+use crate::supabase::transport::Transport;
+
+/// Tables (all workspaces together) above this many rows are sampled.
+const EXACT_UP_TO: f64 = 300_000.0;
+/// Rows a sampled count reads, about.
+const SAMPLED_ROWS: f64 = 100_000.0;
+
+/// Rows of each table in the workspace: exact for small tables, estimated
+/// for large ones.
+pub fn workspace_rows<T: Transport>(
+    client: &mut Client<T>,
+    tables: &[&'static TableSpec],
+    plans: &HashMap<&'static str, ColumnPlan>,
+    ws: &str,
+) -> Result<HashMap<&'static str, u64>> {
+    let names: Vec<String> = tables.iter().map(|t| literal(t.name)).collect();
+    let sizes = client.select(
+        ws,
+        &format!(
+            "select c.relname as t, c.reltuples::float8 as n from pg_class c join pg_namespace s on s.oid = c.relnamespace where s.nspname = 'semantic' and c.relname in ({})",
+            names.join(", ")
+        ),
+    )?;
+    let size = |name: &str| sizes.as_array().into_iter().flatten().find(|r| r["t"] == name).and_then(|r| r["n"].as_f64()).unwrap_or(-1.0);
+    let parts: Vec<String> = tables
+        .iter()
+        .filter_map(|t| plans.get(t.name).map(|p| (t, p)))
+        .map(|(t, plan)| {
+            let n = size(t.name);
+            // reltuples is -1 for a table never analysed: count it exactly.
+            let percent = if n > EXACT_UP_TO { (100.0 * SAMPLED_ROWS / n).clamp(0.01, 100.0) } else { 100.0 };
+            let sample = if percent < 100.0 { format!(" tablesample system ({percent:.4})") } else { String::new() };
+            format!(
+                "select {} as t, (select count(*) from semantic.{} x{sample} where x.{} = {})::float8 * {} as n",
+                literal(t.name),
+                quote(t.name),
+                quote(&plan.tenant_column),
+                literal(ws),
+                100.0 / percent
+            )
+        })
+        .collect();
+    let mut out = HashMap::new();
+    if parts.is_empty() {
+        return Ok(out);
+    }
+    let answer = client.select(ws, &parts.join(" union all "))?;
+    for t in tables {
+        if let Some(r) = answer.as_array().into_iter().flatten().find(|r| r["t"] == t.name) {
+            out.insert(t.name, r["n"].as_f64().unwrap_or(0.0).round() as u64);
+        }
+    }
+    Ok(out)
+}
