@@ -219,7 +219,7 @@ impl Workspace {
     }
 
     pub fn execute(&mut self, sql: &str) {
-        self.db.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        self.db.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
     }
 
     /// A digest of every row of every table in this workspace.

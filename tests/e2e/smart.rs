@@ -99,12 +99,12 @@ fn load(ws: &mut Workspace, s: &Shape) {
          insert into semantic.dm_customers_shopify (tenant_id, customer_id, email, created_at)
            select '{id}', 'C' || g, 'c' || g || '@example.org', timestamptz '{AS_OF}' - interval '800 days' from generate_series(0, {nc} - 1) g;
          insert into semantic.dm_orders_shopify (tenant_id, order_id, order_number, customer_id, created_at, subtotal_price, total_price, total_tax, total_discounts, currency, financial_status, fulfillment_status)
-           select '{id}', 'O' || g, 1000 + g, 'C' || (g % {nc}),
+           select '{id}', '{id}-O' || g, 1000 + g, 'C' || (g % {nc}),
                   date_trunc('day', d - (((extract(isodow from d)::int - {weekday}) + 7) % 7 || ' days')::interval) + ({hour} || ' hours')::interval + (g % 50 || ' minutes')::interval,
                   0, 0, 0, 0, 'USD', (array[{fin}])[1 + g % {ns}], (array[{ful}])[1 + g % {ns}]
            from generate_series(1, {no}) g, lateral (select timestamptz '{AS_OF}' - ({days_back} || ' days')::interval as d) x;
          insert into semantic.dm_order_items_shopify (tenant_id, line_item_id, order_id, product_id, variant_id, quantity, price, total_discount, created_at)
-           select '{id}', 'L' || g || '-' || j, 'O' || g, 'P' || p, 'V' || p, {units}, v.price,
+           select '{id}', 'L' || g || '-' || j, '{id}-O' || g, 'P' || p, 'V' || p, {units}, v.price,
                   case when {disc} > 0 and g % greatest({disc}, 1) = 0 then round({units} * v.price * 0.2, 2) else 0 end, timestamptz '{AS_OF}'
            from generate_series(1, {no}) g, generate_series(1, {lines}) j, lateral (select {product} as p) pp
            join semantic.dm_variants_shopify v on v.tenant_id = '{id}' and v.variant_id = 'V' || pp.p;
@@ -311,8 +311,8 @@ fn a_failing_analyzer_and_a_missing_table_give_warnings_not_failures() {
     let findings = r["analysis"][0]["findings"].as_array().unwrap();
     let price = findings.iter().find(|f| f["aspect"] == "unit price").unwrap();
     assert_eq!(price["source"], "workspace");
-    let period = findings.iter().find(|f| f["aspect"] == "period").unwrap();
-    assert_eq!(period["source"], "defaults");
+    // The time zone broke the hour-of-week query: no profile was learnt.
+    assert!(findings.iter().all(|f| f["aspect"] != "hour of week"), "{findings:?}");
 }
 
 /// The plan's schema makes orders.customer_id and order_items.variant_id

@@ -1,8 +1,8 @@
 //! How many rows a workspace holds, for deciding a run: every table in two
-//! round trips, in SQL. Tables far larger than any decision needs are
-//! counted from a `TABLESAMPLE` of their pages (the smart rule caps a run at
-//! 1,000 orders whether a store has 300,000 or 1,000,000), the rest exactly.
-//! Nothing asks the server for rows it does not need.
+//! round trips, in SQL. A workspace's rows are counted exactly up to 300,000
+//! per table; beyond that a `TABLESAMPLE` of the table's pages estimates
+//! them (the smart rule caps a run at 1,000 orders whether a store has
+//! 300,000 or 1,000,000). Nothing asks the server for rows it does not need.
 
 use std::collections::HashMap;
 
@@ -13,7 +13,8 @@ use crate::platforms::store::analysis::{literal, quote};
 use crate::supabase::client::Client;
 use crate::supabase::transport::Transport;
 
-/// Tables (all workspaces together) above this many rows are sampled.
+/// Workspaces with up to this many rows in a table are counted exactly; a
+/// larger one is estimated from a sample (when the table is large too).
 const EXACT_UP_TO: f64 = 300_000.0;
 /// Rows a sampled count reads, about.
 const SAMPLED_ROWS: f64 = 100_000.0;
@@ -39,17 +40,20 @@ pub fn workspace_rows<T: Transport>(
         .iter()
         .filter_map(|t| plans.get(t.name).map(|p| (t, p)))
         .map(|(t, plan)| {
+            let (from, ws_filter) = (format!("semantic.{} x", quote(t.name)), format!("x.{} = {}", quote(&plan.tenant_column), literal(ws)));
+            // Up to EXACT_UP_TO of the workspace's rows are counted through
+            // the primary key (tenant first); past that, a page sample of the
+            // whole table stands for it. reltuples is -1 for a table never
+            // analysed: no sampling then.
             let n = size(t.name);
-            // reltuples is -1 for a table never analysed: count it exactly.
             let percent = if n > EXACT_UP_TO { (100.0 * SAMPLED_ROWS / n).clamp(0.01, 100.0) } else { 100.0 };
-            let sample = if percent < 100.0 { format!(" tablesample system ({percent:.4})") } else { String::new() };
             format!(
-                "select {} as t, (select count(*) from semantic.{} x{sample} where x.{} = {})::float8 * {} as n",
-                literal(t.name),
-                quote(t.name),
-                quote(&plan.tenant_column),
-                literal(ws),
-                100.0 / percent
+                "select {name} as t, case when c.n <= {cap} or {percent} >= 100 then c.n::float8 else (select count(*) from {from} tablesample system ({percent:.4}) where {ws_filter})::float8 * {scale} end as n \
+                 from (select count(*) as n from (select 1 from {from} where {ws_filter} limit {limit}) s) c",
+                name = literal(t.name),
+                cap = EXACT_UP_TO as u64,
+                limit = EXACT_UP_TO as u64 + 1,
+                scale = 100.0 / percent,
             )
         })
         .collect();

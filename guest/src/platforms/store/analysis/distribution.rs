@@ -42,7 +42,7 @@ fn quantiles(points: &[f64], v: &Json) -> Option<Percentiles> {
         // One value throughout (a store that sells everything at 25): keep it.
         return Percentiles::new(vec![(0.01, lo), (0.99, lo + 1e-6)], 0.0);
     }
-    Percentiles::new(points.iter().copied().zip(values).collect(), 0.0)
+    Percentiles::new(points.iter().copied().zip(values).collect(), 0.01)
 }
 
 /// A histogram from `[[value, count], ...]` rows.
