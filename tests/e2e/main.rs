@@ -6,5 +6,6 @@ mod agent;
 mod harness;
 mod inputs;
 mod platforms;
+mod report;
 mod sandbox;
 mod shopify;
