@@ -117,8 +117,8 @@ pub struct Generate {
 
 #[derive(Args, Debug)]
 pub struct Report {
-    /// shopify, bigcommerce, woocommerce, magento, a comma-separated list
-    /// of them, or all (Google Ads is not scored yet).
+    /// shopify, bigcommerce, woocommerce, magento, google-ads, a
+    /// comma-separated list of them, or all.
     pub platform: String,
     /// Only this run's generated rows (default: every generated row).
     #[arg(long, value_name = "ID")]

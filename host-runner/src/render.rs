@@ -143,7 +143,7 @@ pub fn report(r: &wit::FidelityReport) -> ExitCode {
         println!();
         println!("{}", p.platform);
         if p.aspects.iter().all(|a| a.real_rows == 0 && a.generated_rows == 0) {
-            println!("  nothing to compare: the workspace has neither real nor generated orders here");
+            println!("  nothing to compare: the workspace has neither real nor generated rows here");
             continue;
         }
         let aw = p.aspects.iter().map(|a| a.aspect.len()).max().unwrap_or(6).max(6);

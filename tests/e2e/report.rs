@@ -138,11 +138,47 @@ fn report_says_what_it_cannot_score() {
     assert!(
         platform["aspects"].as_array().unwrap().iter().all(|a| a["score"].is_null() && a["note"].as_str().unwrap().contains("no real"))
     );
-    // Google Ads alone is refused with the platforms it covers; in a list it is a warning.
+    // Google Ads too: nothing to compare yet.
     let ads = ws.hr(&["report", "google-ads"]);
-    assert!(ads.failed().stderr.contains("choose shopify, bigcommerce, woocommerce or magento"), "{}", ads.stderr);
-    let mixed = ws.hr(&["report", "magento,google-ads", "--json"]).ok().json();
-    assert!(mixed["report"]["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("google-ads is not scored")));
+    assert!(ads.ok().stdout.contains("nothing to compare"), "{}", ads.stdout);
     let bad = ws.hr(&["report", "shopify", "--run", "abc", "--json"]);
     assert!(bad.failed().json()["error"]["message"].as_str().unwrap().contains("not a run id"));
+}
+
+#[test]
+fn ads_rates_are_scored_per_campaign_day() {
+    let mut ws = Workspace::new("report-ads");
+    // Two real campaigns over 30 days: clicks <= impressions, conversions <= clicks.
+    ws.execute(&format!(
+        "insert into semantic.dm_ads_campaigns_google (tenant_id, campaign_id, date, account_id, campaign_name, campaign_status,
+           advertising_channel_type, bidding_strategy_type, currency_code, impressions, clicks, cost_micros, conversions, conversions_value, ctr, average_cpc, roas)
+         select '{id}', 1000 + c, date '{AS_OF}' - d, 555, 'Real campaign ' || c, 'ENABLED', (array['SEARCH', 'SHOPPING'])[1 + c % 2],
+                'MAXIMIZE_CONVERSIONS', 'USD', imp, clk, clk * 850000, conv, conv * 60, round(clk::numeric / imp, 6), 0.85,
+                case when clk > 0 then round(conv * 60 / (clk * 0.85), 6) else 0 end
+         from generate_series(1, 2) c, generate_series(0, 29) d,
+              lateral (select 1000 + (c * 37 + d * 11) % 500 as imp) i,
+              lateral (select imp * (2 + d % 5) / 100 as clk) k,
+              lateral (select clk * (d % 4) / 50 as conv) v",
+        id = ws.id
+    ));
+    ws.hr(&["generate", "google-ads", "--count", "30", "--seed", "41", "--as-of", AS_OF]).ok();
+    let r = ws.hr(&["report", "google-ads", "--json"]).ok().json();
+    let platform = &r["report"]["platforms"][0];
+    assert_eq!(platform["platform"], "google-ads");
+    let names: Vec<&str> = platform["aspects"].as_array().unwrap().iter().map(|a| a["aspect"].as_str().unwrap()).collect();
+    assert_eq!(names, ["click-through rate", "cost per click", "conversion rate", "channel mix"]);
+    for a in platform["aspects"].as_array().unwrap() {
+        let score = a["score"].as_f64().unwrap_or_else(|| panic!("{a}"));
+        assert!((0.0..=1.0).contains(&score), "{a}");
+        assert!(a["real_rows"].as_u64().unwrap() > 0 && a["generated_rows"].as_u64().unwrap() > 0, "{a}");
+        assert_eq!(a["unit"], "campaign-days");
+    }
+    // The real side is the 60 inserted campaign-days; their CPC is 0.85 each.
+    let cpc = aspect(&r["report"], "cost per click");
+    assert_eq!(cpc["real_rows"], 60);
+    let bins = cpc["bins"].as_array().unwrap();
+    let real: Vec<&Value> = bins.iter().filter(|b| b["real"].as_f64().unwrap() > 0.0).collect();
+    assert_eq!(real.len(), 1, "every real campaign-day costs 0.85 a click: {bins:?}");
+    assert!((real[0]["real"].as_f64().unwrap() - 1.0).abs() < 1e-9);
+    assert!(real[0]["low"].as_f64().unwrap() <= 0.85 && real[0]["high"].as_f64().is_none_or(|h| h >= 0.85), "{}", real[0]);
 }

@@ -7,7 +7,7 @@ pub use crate::core::fidelity::Bin;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReportRequest {
-    /// A store platform, a comma-separated list, or all (stores only are scored).
+    /// A platform, a comma-separated list, or all.
     pub platform: String,
     /// Only this run's generated rows; every generated row when absent.
     pub run_id: Option<String>,
@@ -25,7 +25,7 @@ pub struct AspectScore {
     pub metric: String,
     /// In [0, 1], 1 meaning the same distribution; None when not available.
     pub score: Option<f64>,
-    /// What the row counts count: orders, lines, customers.
+    /// What the row counts count: orders, lines, customers, campaign-days.
     pub unit: String,
     pub real_rows: u64,
     pub generated_rows: u64,

@@ -7,7 +7,9 @@
 //!
 //! An aspect that cannot be measured (no such column, no rows on a side, a
 //! failing query) is reported as not available, with the reason, and left
-//! out of the mean; a failing query is a warning, never an abort.
+//! out of the mean; a failing query is a warning, never an abort. Stores
+//! are scored on orders and their lines, ads platforms on their daily
+//! campaign metrics.
 
 use std::collections::HashMap;
 
@@ -46,24 +48,30 @@ pub fn report<T: Transport>(host: &mut dyn Host, transport: T, req: &ReportReque
     let platforms = platforms_for(&req.platform)?;
     let run = req.run_id.as_deref().map(RunId::parse).transpose().map_err(ToolError::invalid)?;
     let mut warnings = Vec::new();
-    let stores: Vec<&'static dyn Platform> = platforms.iter().copied().filter(|p| p.store().is_some()).collect();
-    for p in platforms.iter().filter(|p| p.store().is_none()) {
-        warnings.push(format!("{} is not scored: the report covers the store platforms (orders and their lines) for now", p.name()));
+    let scored: Vec<&'static dyn Platform> = platforms.iter().copied().filter(|p| p.store().is_some() || ads_table(*p).is_some()).collect();
+    for p in platforms.iter().filter(|p| !scored.iter().any(|s| s.name() == p.name())) {
+        warnings.push(format!("{} is not scored: it has neither orders nor daily ad metrics", p.name()));
     }
-    if stores.is_empty() {
+    if scored.is_empty() {
         return Err(ToolError::invalid(format!(
-            "report scores store data: choose shopify, bigcommerce, woocommerce or magento (or all); {} is not covered yet",
+            "report scores store and ads data: choose shopify, bigcommerce, woocommerce, magento or google-ads (or all); {} has nothing to score",
             req.platform.trim()
         )));
     }
     let conn = host.connection(req.environment.as_deref())?;
     let mut client = Client::new(transport, &conn.rest_url, &conn.environment);
-    let plans = read_plans(&mut client, &stores, Purpose::Report, &mut warnings)?;
+    let plans = read_plans(&mut client, &scored, Purpose::Report, &mut warnings)?;
     let ws = conn.workspace_id.clone();
     let scope = run.map_or(Scope::AllRuns, Scope::Run);
     let mut query = |sql: &str| client.select(&ws, sql);
-    let results =
-        stores.iter().filter_map(|p| p.store()).map(|store| store_fidelity(store, &plans, &ws, scope, &mut query, &mut warnings)).collect();
+    let mut results = Vec::new();
+    for p in scored {
+        results.push(match (p.store(), ads_table(p)) {
+            (Some(store), _) => store_fidelity(store, &plans, &ws, scope, &mut query, &mut warnings),
+            (None, Some(table)) => ads_fidelity(p.name(), table, &plans, &ws, scope, &mut query, &mut warnings),
+            (None, None) => continue,
+        });
+    }
     Ok(FidelityReport {
         environment: conn.environment.clone(),
         workspace_id: conn.workspace_id.clone(),
@@ -434,6 +442,61 @@ pub fn store_fidelity(
     PlatformFidelity { platform: store.name.to_string(), mean: mean(scored.iter().map(|a| a.score)), aspects: scored }
 }
 
+/// The fields of an ads platform's daily campaign metrics.
+const ADS_FIELDS: [&str; 4] = ["impressions", "clicks", "cost_micros", "conversions"];
+
+/// An ads platform's table of daily campaign metrics: the first of its
+/// tables with impressions, clicks, cost and conversions (campaigns come first).
+fn ads_table(platform: &'static dyn Platform) -> Option<&'static TableSpec> {
+    platform.tables().iter().copied().find(|t| ADS_FIELDS.iter().all(|f| t.field(f).is_some()))
+}
+
+/// The report for an ads platform, over its campaign-day rows: the rates
+/// (CTR, CPC, CVR) and the channel mix.
+pub fn ads_fidelity(
+    platform: &str,
+    table: &'static TableSpec,
+    plans: &HashMap<&'static str, ColumnPlan>,
+    workspace: &str,
+    scope: Scope,
+    query: &mut Query,
+    warnings: &mut Vec<String>,
+) -> PlatformFidelity {
+    let s = Sides { plans, workspace, scope };
+    let volume = s.volume(table, query, warnings);
+    let sample = sample_clause(volume);
+    let per_day = |expr: &dyn Fn() -> std::result::Result<String, String>| {
+        s.both(sample.as_ref().map(|x| x.0.as_str()), |side, sample| {
+            Ok(format!("select {} as v from {} where {}", expr()?, Sides::from(table, "c", sample), s.filter(table, "c", side)?))
+        })
+    };
+    let col = |field: &str| s.col(table, "c", field).map(|c| format!("{c}::float8"));
+    let rate =
+        |num: &'static str, den: &'static str, scale: f64| move || Ok(format!("{} / {scale:.1} / nullif({}, 0)", col(num)?, col(den)?));
+    let aspect = |name, fields: &[&str], shape, sql| Aspect {
+        name,
+        column: s.name(table, fields),
+        unit: "campaign-days",
+        shape,
+        sql,
+        volume,
+        sampled: sample.as_ref().map(|x| x.1.clone()),
+    };
+    let aspects = vec![
+        aspect("click-through rate", &["clicks", "impressions"], Shape::Quantiles, per_day(&rate("clicks", "impressions", 1.0))),
+        aspect("cost per click", &["cost_micros", "clicks"], Shape::Quantiles, per_day(&rate("cost_micros", "clicks", 1e6))),
+        aspect("conversion rate", &["conversions", "clicks"], Shape::Quantiles, per_day(&rate("conversions", "clicks", 1.0))),
+        aspect(
+            "channel mix",
+            &["advertising_channel_type"],
+            Shape::Categories,
+            per_day(&|| s.col(table, "c", "advertising_channel_type").map(|c| format!("{c}::text"))),
+        ),
+    ];
+    let scored: Vec<AspectScore> = aspects.into_iter().map(|a| measure(a, platform, scope, query, warnings)).collect();
+    PlatformFidelity { platform: platform.to_string(), mean: mean(scored.iter().map(|a| a.score)), aspects: scored }
+}
+
 /// The aggregate query around an aspect's per-observation SQL. (No column
 /// may be called `q`: run_select_ws aggregates the rows of a subquery by
 /// that name.)
@@ -681,6 +744,25 @@ mod tests {
         assert!(r.aspects.iter().all(|a| a.score.is_none() && a.real_rows == 40 && a.generated_rows == 0));
         assert!(r.aspects[0].note.as_deref().unwrap().contains("no generated orders"), "{:?}", r.aspects[0].note);
         assert_eq!(r.mean, None);
+    }
+
+    #[test]
+    fn ads_rates_are_read_per_campaign_day() {
+        use crate::platforms::google_ads::GOOGLE_ADS;
+        let table = ads_table(&GOOGLE_ADS).unwrap();
+        assert_eq!(table.name, "dm_ads_campaigns_google");
+        let plans = testkit::plans(&GOOGLE_ADS, "bigint");
+        let mut seen = Vec::new();
+        let mut query = |sql: &str| {
+            seen.push(sql.to_string());
+            answer(sql)
+        };
+        let r = ads_fidelity("google-ads", table, &plans, "ws", Scope::AllRuns, &mut query, &mut Vec::new());
+        let names: Vec<&str> = r.aspects.iter().map(|a| a.aspect.as_str()).collect();
+        assert_eq!(names, ["click-through rate", "cost per click", "conversion rate", "channel mix"]);
+        assert!(r.aspects.iter().all(|a| a.score == Some(1.0) && a.unit == "campaign-days"), "{r:?}");
+        assert!(seen.iter().any(|q| q.contains("c.\"cost_micros\"::float8 / 1000000.0 / nullif(c.\"clicks\"::float8, 0)")), "{seen:?}");
+        assert!(seen.iter().skip(1).all(|q| q.contains(">= 9000")), "bigint keys tell generated rows apart: {seen:?}");
     }
 
     #[test]
