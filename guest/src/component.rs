@@ -206,6 +206,50 @@ impl tools::Guest for Component {
         })
     }
 
+    fn report(r: wit::ReportRequest) -> Result<wit::FidelityReport, wit::ToolError> {
+        let request = crate::api::report::ReportRequest { platform: r.platform, run_id: r.run_id, environment: r.environment };
+        let f = service::report::report(&mut ImportedHost::new(), WasiTransport::new(), &request).map_err(to_wit_error)?;
+        Ok(wit::FidelityReport {
+            environment: f.environment,
+            workspace_id: f.workspace_id,
+            run_id: f.run_id,
+            platforms: f
+                .platforms
+                .into_iter()
+                .map(|p| wit::PlatformFidelity {
+                    platform: p.platform,
+                    mean: p.mean,
+                    aspects: p
+                        .aspects
+                        .into_iter()
+                        .map(|a| wit::AspectScore {
+                            aspect: a.aspect,
+                            column: a.column,
+                            metric: a.metric,
+                            score: a.score,
+                            unit: a.unit,
+                            real_rows: a.real_rows,
+                            generated_rows: a.generated_rows,
+                            note: a.note,
+                            bins: a
+                                .bins
+                                .into_iter()
+                                .map(|b| wit::DistributionBin {
+                                    label: b.label,
+                                    low: b.low,
+                                    high: b.high,
+                                    real: b.real,
+                                    generated: b.generated,
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            warnings: f.warnings,
+        })
+    }
+
     fn list_platforms() -> Vec<wit::PlatformInfo> {
         crate::platforms::REGISTRY
             .iter()

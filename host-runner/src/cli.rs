@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "host-runner",
     version,
     about = "Generate, inspect and clean realistic mock data in a Bustly warehouse (Supabase), through the sandboxed bustly-mock-data component.",
-    after_help = "Environments come from config/supabase.json (staging, production, ...) and config/local.json (local, written by scripts/local-warehouse start).\nExamples:\n  host-runner generate shopify --env local\n  host-runner generate all comprehensive --env local --seed 7\n  host-runner status --env local\n  host-runner clean shopify --confirm --env local"
+    after_help = "Environments come from config/supabase.json (staging, production, ...) and config/local.json (local, written by scripts/local-warehouse start).\nExamples:\n  host-runner generate shopify --env local\n  host-runner generate all comprehensive --env local --seed 7\n  host-runner status --env local\n  host-runner report shopify --env local\n  host-runner clean shopify --confirm --env local"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -50,6 +50,9 @@ pub enum Command {
     },
     /// Remove the rows this tool generated (needs --confirm).
     Clean(Clean),
+    /// How closely generated rows follow the workspace's real ones: per
+    /// aspect, SDMetrics' KSComplement / TVComplement, and their mean.
+    Report(Report),
     /// The platforms and their tables.
     Platforms,
     /// The tools' definitions as JSON (name, description, inputSchema).
@@ -110,6 +113,16 @@ pub struct Generate {
     /// Needed to write to a production environment.
     #[arg(long)]
     pub confirm_production: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct Report {
+    /// shopify, bigcommerce, woocommerce, magento, google-ads, a
+    /// comma-separated list of them, or all.
+    pub platform: String,
+    /// Only this run's generated rows (default: every generated row).
+    #[arg(long, value_name = "ID")]
+    pub run: Option<String>,
 }
 
 #[derive(Args, Debug)]

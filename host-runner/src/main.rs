@@ -171,6 +171,17 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
                 Err(e) => render::tool_error(&e),
             })
         }
+        Command::Report(a) => {
+            let request = wit::ReportRequest { platform: a.platform.clone(), run_id: a.run.clone(), environment: g.env.clone() };
+            let result = tools.call_report(&mut *store, &request)?;
+            store.data_mut().progress.finish();
+            Ok(match (result, g.json) {
+                (Ok(r), true) => print_json_answer(&render::report_json(&r).to_string()),
+                (Ok(r), false) => render::report(&r),
+                (Err(e), true) => print_json_answer(&render::error_json(&e).to_string()),
+                (Err(e), false) => render::tool_error(&e),
+            })
+        }
         Command::Platforms => {
             let platforms = tools.call_list_platforms(&mut *store)?;
             render::platforms(&platforms, g.json);

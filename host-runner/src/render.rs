@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use serde_json::{Value, json};
+
 use crate::runtime::wit;
 
 pub fn tool_error(e: &wit::ToolError) -> ExitCode {
@@ -16,6 +18,20 @@ pub fn tool_error(e: &wit::ToolError) -> ExitCode {
     };
     eprintln!("error ({kind}): {}", e.message);
     ExitCode::FAILURE
+}
+
+/// An error in the agent interface's JSON shape (`success: false`).
+pub fn error_json(e: &wit::ToolError) -> Value {
+    let kind = match e.kind {
+        wit::ErrorKind::InvalidInput => "invalid_input",
+        wit::ErrorKind::Configuration => "configuration",
+        wit::ErrorKind::Schema => "schema",
+        wit::ErrorKind::Database => "database",
+        wit::ErrorKind::Network => "network",
+        wit::ErrorKind::Denied => "denied",
+        wit::ErrorKind::Internal => "internal",
+    };
+    json!({"success": false, "error": {"kind": kind, "message": e.message}})
 }
 
 pub fn generated(r: &wit::MockResult, platform: &str) -> ExitCode {
@@ -113,4 +129,79 @@ pub fn platforms(list: &[wit::PlatformInfo], json: bool) {
             println!("{:12}   {t}", "");
         }
     }
+}
+
+/// The fidelity report as a table per platform: aspect, column, metric,
+/// score, rows on each side; then the mean and the notes.
+pub fn report(r: &wit::FidelityReport) -> ExitCode {
+    for w in &r.warnings {
+        eprintln!("warning: {w}");
+    }
+    let compared = r.run_id.as_ref().map_or("every generated row".to_string(), |run| format!("run {run}"));
+    println!("environment {} · workspace {} · {compared} against the rows the tool did not generate", r.environment, r.workspace_id);
+    for p in &r.platforms {
+        println!();
+        println!("{}", p.platform);
+        if p.aspects.iter().all(|a| a.real_rows == 0 && a.generated_rows == 0) {
+            println!("  nothing to compare: the workspace has neither real nor generated rows here");
+            continue;
+        }
+        let aw = p.aspects.iter().map(|a| a.aspect.len()).max().unwrap_or(6).max(6);
+        let cw = p.aspects.iter().map(|a| a.column.len()).max().unwrap_or(6).max(6);
+        println!("  {:aw$}  {:cw$}  {:12}  {:>5}  {:>10}  {:>15}", "aspect", "column", "metric", "score", "rows real", "rows generated");
+        for a in &p.aspects {
+            let score = a.score.map_or("n/a".to_string(), |s| format!("{s:.3}"));
+            let rows = |n: u64| format!("{n} {}", a.unit);
+            println!(
+                "  {:aw$}  {:cw$}  {:12}  {:>5}  {:>10}  {:>15}",
+                a.aspect,
+                a.column,
+                a.metric,
+                score,
+                rows(a.real_rows),
+                rows(a.generated_rows)
+            );
+        }
+        let available = p.aspects.iter().filter(|a| a.score.is_some()).count();
+        let mean = p.mean.map_or("n/a".to_string(), |m| format!("{m:.3}"));
+        println!("  {:aw$}  {:cw$}  {:12}  {:>5}", format!("mean of {available} of {}", p.aspects.len()), "", "", mean);
+        for a in p.aspects.iter().filter(|a| a.note.is_some()) {
+            println!("  note: {}: {}", a.aspect, a.note.as_deref().unwrap_or_default());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The fidelity report as JSON: `{success, report}` as status answers, the
+/// report's fields named as in the guest's `api::report` types.
+pub fn report_json(r: &wit::FidelityReport) -> Value {
+    let platforms: Vec<Value> = r
+        .platforms
+        .iter()
+        .map(|p| {
+            let aspects: Vec<Value> = p
+                .aspects
+                .iter()
+                .map(|a| {
+                    let bins: Vec<Value> = a
+                        .bins
+                        .iter()
+                        .map(|b| json!({"label": b.label, "low": b.low, "high": b.high, "real": b.real, "generated": b.generated}))
+                        .collect();
+                    json!({
+                        "aspect": a.aspect, "column": a.column, "metric": a.metric, "score": a.score, "unit": a.unit,
+                        "real_rows": a.real_rows, "generated_rows": a.generated_rows, "note": a.note, "bins": bins,
+                    })
+                })
+                .collect();
+            json!({"platform": p.platform, "aspects": aspects, "mean": p.mean})
+        })
+        .collect();
+    json!({
+        "success": true,
+        "report": {
+            "environment": r.environment, "workspace_id": r.workspace_id, "run_id": r.run_id,
+            "platforms": platforms, "warnings": r.warnings,
+        }
+    })
 }

@@ -6,6 +6,7 @@ mod agent;
 mod harness;
 mod inputs;
 mod platforms;
+mod report;
 mod sandbox;
 mod shopify;
 mod smart;

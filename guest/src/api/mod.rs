@@ -2,4 +2,5 @@
 //! form for generic agent hosts.
 
 pub mod json;
+pub mod report;
 pub mod types;

@@ -99,6 +99,10 @@ pub trait Platform: Sync {
     fn tables(&self) -> &'static [&'static TableSpec];
     /// Reads the workspace and decides what to generate.
     fn analyse(&'static self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>>;
+    /// The store definition, for a store platform (reports read its fields).
+    fn store(&'static self) -> Option<&'static store::engine::StoreDefinition> {
+        None
+    }
 }
 
 /// Every platform, in the order `all` generates them: stores first, then

@@ -6,6 +6,7 @@
 pub mod clean;
 pub mod counts;
 pub mod generate;
+pub mod report;
 pub mod runs;
 pub mod status;
 
@@ -14,7 +15,7 @@ use std::collections::HashMap;
 use crate::core::keys::KeyKind;
 use crate::core::time::Seconds;
 use crate::error::{Result, ToolError};
-use crate::model::plan::ColumnPlan;
+use crate::model::plan::{ColumnPlan, LiveColumn};
 use crate::model::table::{FieldKind, TableSpec};
 use crate::platforms::{self, Platform};
 use crate::supabase::client::Client;
@@ -82,6 +83,9 @@ pub enum Purpose {
     /// Status and clean: only workspace and key columns matter; a table
     /// without them is left out with a warning and the rest goes on.
     Read,
+    /// Reports: every column the fields name, whatever could be written;
+    /// a table without workspace and key columns is left out with a warning.
+    Report,
 }
 
 /// Every table of `platforms` with its column plan, parents first.
@@ -115,13 +119,14 @@ pub fn read_plans<T: Transport>(
             let plan = match purpose {
                 Purpose::Write { .. } => ColumnPlan::new(spec, &columns, &kinds),
                 Purpose::Read => ColumnPlan::for_reading(spec, &columns, &kinds),
+                Purpose::Report => ColumnPlan::new(spec, &readable(spec, &columns), &kinds),
             };
             match plan {
                 Ok(plan) => {
                     kinds.insert(spec.name, plan.marker_kind);
                     plans.insert(spec.name, plan);
                 }
-                Err(e) if purpose != Purpose::Read => return Err(e),
+                Err(e) if matches!(purpose, Purpose::Write { .. }) => return Err(e),
                 Err(e) => warnings.push(format!("skipped {}: {}", spec.qualified(), e.message)),
             }
         }
@@ -133,6 +138,16 @@ pub fn read_plans<T: Transport>(
         )));
     }
     Ok(plans)
+}
+
+/// The live columns a field answers to with a type it can hold, as if
+/// nullable: a plan of them maps every readable field and never refuses a
+/// table for what it could not write.
+fn readable(spec: &TableSpec, live: &[LiveColumn]) -> Vec<LiveColumn> {
+    live.iter()
+        .filter(|c| spec.fields.iter().any(|f| f.answers_to(&c.name) && f.kind.accepts(&c.data_type)))
+        .map(|c| LiveColumn { nullable: true, ..c.clone() })
+        .collect()
 }
 
 /// What a table holds, in words: `dm_order_items_shopify` is "order items".

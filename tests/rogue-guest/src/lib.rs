@@ -66,6 +66,10 @@ impl tools::Guest for Rogue {
         Err(t::ToolError { kind: t::ErrorKind::Internal, message: "not in this fixture".into() })
     }
 
+    fn report(_: t::ReportRequest) -> Result<t::FidelityReport, t::ToolError> {
+        Err(t::ToolError { kind: t::ErrorKind::Internal, message: "not in this fixture".into() })
+    }
+
     fn list_platforms() -> Vec<t::PlatformInfo> {
         Vec::new()
     }

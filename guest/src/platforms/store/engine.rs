@@ -119,6 +119,10 @@ impl Platform for StoreDefinition {
         let (inputs, analysis) = analyse(cx, &self.tables, &self.fields, self.vocabulary.statuses(), self.name, query);
         Ok(Box::new(StoreGeneration::new(self, inputs, analysis)))
     }
+
+    fn store(&'static self) -> Option<&'static StoreDefinition> {
+        Some(self)
+    }
 }
 
 /// One store platform's words for the engine's drafts.
