@@ -22,6 +22,7 @@ use rand::RngExt;
 
 use crate::core::perm::Permutation;
 use crate::core::rng::{Domain, mix, stream};
+use crate::core::time::{PHI, weyl};
 use crate::platforms::store::inputs::{ExistingCustomer, Locale, StoreInputs};
 
 #[derive(Clone, Debug)]
@@ -83,9 +84,24 @@ fn class_sizes(inputs: &StoreInputs, n: u64) -> Vec<(u64, u64)> {
             used += rest;
         }
     }
-    // Too few: the rest buy once.
-    if used < n {
-        add(&mut sizes, 1, n - used);
+    // Too few: more customers, their sizes drawn evenly from the histogram
+    // (the last one takes what is left), not a crowd of one-time buyers.
+    let mut k = 0;
+    while used < n {
+        let size = u64::from(h.quantile(weyl(k, PHI))).max(1);
+        let left = n - used;
+        if size > left && 2 * left < size && sizes.iter().any(|(_, c)| *c > 0) {
+            // A stub of a customer would stand out: the smallest customer
+            // takes the rest instead.
+            let i = sizes.iter().position(|(_, c)| *c > 0).expect("a customer");
+            let smallest = sizes[i].0;
+            sizes[i].1 -= 1;
+            add(&mut sizes, smallest + left, 1);
+            break;
+        }
+        add(&mut sizes, size.min(left), 1);
+        used += size.min(left);
+        k += 1;
     }
     sizes.retain(|(_, c)| *c > 0);
     sizes
@@ -337,6 +353,19 @@ mod tests {
         let e0 = buyers.get("e0").copied().unwrap_or(0);
         assert!(e0 >= 25, "the best customer keeps buying: {e0}");
         assert_eq!(book.existing(0).orders, 30);
+    }
+
+    #[test]
+    fn small_runs_keep_the_histogram_shape() {
+        // 196 orders of customers who order 15 to 35 times: about 8 of them,
+        // never a crowd of one-time buyers filling the remainder.
+        let mut i = inputs(196);
+        i.repeat.orders_per_customer = Discrete::new((15..=35).map(|k| (k, 1.0))).unwrap();
+        let book = CustomerBook::new(&i);
+        let buyers = per_buyer(&book, 196);
+        let small = buyers.values().filter(|&&k| k < 10).count();
+        assert!(small <= 1, "{buyers:?}");
+        assert!((6..=11).contains(&buyers.len()), "{} customers", buyers.len());
     }
 
     #[test]
