@@ -7,6 +7,7 @@
 //! address checks never see.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use http::HeaderValue;
@@ -15,11 +16,15 @@ use http_body_util::BodyExt;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 use crate::config::Secret;
-use crate::policy::Origin;
+use crate::policy::{Origin, profile_problem};
 use crate::sender::{self, Pool};
+use crate::stop::Stop;
 
 type ResponseFuture =
     Box<dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>), Error>> + Send>;
+
+/// Requests in flight at once, at most (the component keeps a handful).
+pub const MAX_IN_FLIGHT: usize = 32;
 
 /// Where the component may go, and with which key.
 pub struct Gate {
@@ -28,8 +33,11 @@ pub struct Gate {
     /// for writing there: only reads go through. Enforced here as well as in
     /// the component, which cannot be trusted to check for itself.
     reads_only: bool,
-    /// The call carried the production confirmation (--confirm-production).
+    /// The call may write to production (confirmed, and allowed for agents).
     production_confirmed: bool,
+    /// Set when the call is being stopped (signal, deadline).
+    pub stop: Arc<Stop>,
+    in_flight: Arc<AtomicUsize>,
     pool: Pool,
     /// Requests refused, for the report.
     pub denied: Arc<Mutex<Vec<String>>>,
@@ -37,8 +45,16 @@ pub struct Gate {
 
 impl Gate {
     /// A gate that lets nothing through until `open`.
-    pub fn closed(production_confirmed: bool) -> Gate {
-        Gate { target: None, reads_only: false, production_confirmed, pool: sender::pool(), denied: Arc::default() }
+    pub fn closed(production_confirmed: bool, stop: Arc<Stop>) -> Gate {
+        Gate {
+            target: None,
+            reads_only: false,
+            production_confirmed,
+            stop,
+            in_flight: Arc::default(),
+            pool: sender::pool(),
+            denied: Arc::default(),
+        }
     }
 
     /// From now on, requests to `origin` are allowed and carry `key`.
@@ -49,6 +65,46 @@ impl Gate {
 
     pub fn allowed(&self) -> Option<&Origin> {
         self.target.as_ref().map(|(o, _)| o)
+    }
+
+    /// The key for `request`, or why it is refused (for the report).
+    fn judge(&self, request: &http::Request<WasiBody>) -> Result<&Secret, String> {
+        let uri = request.uri();
+        let target = uri.authority().map_or_else(|| uri.to_string(), |a| a.to_string());
+        let Some((origin, key)) = self.target.as_ref().filter(|(o, _)| o.allows(uri)) else {
+            let why = crate::policy::clean_path(uri.path()).err().map_or(String::new(), |e| format!(" ({e})"));
+            return Err(format!("{target}{why}"));
+        };
+        if let Some(problem) = profile_problem(request.headers()) {
+            return Err(format!("{target} ({problem})"));
+        }
+        let read = origin.is_read(request.method(), uri);
+        if !self.stop.requests_allowed() || (!read && request.method() != http::Method::DELETE && !self.stop.writes_allowed()) {
+            return Err(format!("{target} (the call is stopping: {})", self.stop.reason().unwrap_or_default()));
+        }
+        if self.reads_only && !read {
+            return Err(format!("{target} (a write to production without --confirm-production)"));
+        }
+        if self.in_flight.load(Ordering::SeqCst) >= MAX_IN_FLIGHT {
+            return Err(format!("{target} (more than {MAX_IN_FLIGHT} requests at once)"));
+        }
+        Ok(key)
+    }
+}
+
+/// Counts a request as in flight until its answer (or failure) arrives.
+struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    fn new(counter: &Arc<AtomicUsize>) -> InFlight {
+        counter.fetch_add(1, Ordering::SeqCst);
+        InFlight(counter.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -73,11 +129,9 @@ impl WasiHttpHooks for Gate {
         options: Option<RequestOptions>,
         _fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> ResponseFuture {
-        let allowed = self.target.as_ref().filter(|(origin, _)| origin.allows(request.uri()));
-        let refused_write = allowed.is_some_and(|(origin, _)| self.reads_only && origin.is_write(request.method(), request.uri()));
-        let headers = allowed.filter(|_| !refused_write).and_then(|(_, key)| credentials(key));
-        match headers {
-            Some((apikey, bearer)) => {
+        let verdict = self.judge(&request).and_then(|key| credentials(key).ok_or_else(|| "an unusable key".to_string()));
+        match verdict {
+            Ok((apikey, bearer)) => {
                 let h = request.headers_mut();
                 h.remove("apikey");
                 h.remove(AUTHORIZATION);
@@ -85,11 +139,15 @@ impl WasiHttpHooks for Gate {
                 if let Some(bearer) = bearer {
                     h.insert(AUTHORIZATION, bearer);
                 }
-                Box::new(sender::send(self.pool.clone(), request, options))
+                let guard = InFlight::new(&self.in_flight);
+                let sent = sender::send(self.pool.clone(), request, options);
+                Box::new(async move {
+                    let answer = sent.await;
+                    drop(guard);
+                    answer
+                })
             }
-            None => {
-                let target = request.uri().authority().map_or_else(|| request.uri().to_string(), |a| a.to_string());
-                let target = if refused_write { format!("{target} (a write to production without --confirm-production)") } else { target };
+            Err(target) => {
                 if let Ok(mut d) = self.denied.lock() {
                     d.push(target);
                 }
