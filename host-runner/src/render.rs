@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use crate::runtime::wit;
+use crate::text::clean;
 
 pub fn tool_error(e: &wit::ToolError) -> ExitCode {
     let kind = match e.kind {
@@ -14,33 +15,33 @@ pub fn tool_error(e: &wit::ToolError) -> ExitCode {
         wit::ErrorKind::Denied => "denied",
         wit::ErrorKind::Internal => "internal error",
     };
-    eprintln!("error ({kind}): {}", e.message);
+    eprintln!("error ({kind}): {}", clean(&e.message));
     ExitCode::FAILURE
 }
 
 pub fn generated(r: &wit::MockResult, platform: &str) -> ExitCode {
     for w in &r.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", clean(w));
     }
     if !r.success {
-        eprintln!("{}", r.summary);
+        eprintln!("{}", clean(&r.summary));
         return ExitCode::FAILURE;
     }
-    println!("{}", r.summary);
+    println!("{}", clean(&r.summary));
     println!();
     let width = r.platforms.iter().flat_map(|p| &p.tables).map(|t| t.table.len()).max().unwrap_or(10);
     for p in &r.platforms {
         for t in &p.tables {
-            println!("  {:width$}  {:>12}", t.table, t.inserted);
+            println!("  {:width$}  {:>12}", clean(&t.table), t.inserted);
         }
     }
     let secs = r.execution_time_ms as f64 / 1000.0;
     let rate = if secs > 0.0 { format!(", {} rows/s", (r.total_records as f64 / secs) as u64) } else { String::new() };
     println!();
-    println!("run {} · seed {} · {} · {secs:.1} s{rate}", r.run_id, r.seed, r.environment);
+    println!("run {} · seed {} · {} · {secs:.1} s{rate}", clean(&r.run_id), r.seed, clean(&r.environment));
     if r.dry_run {
         for s in &r.samples {
-            println!("\nsample of {}:\n{}", s.table, pretty(&s.rows_json));
+            println!("\nsample of {}:\n{}", clean(&s.table), clean(&pretty(&s.rows_json)));
         }
     } else {
         println!("see it:    host-runner status {platform} --env {}", r.environment);
@@ -55,14 +56,14 @@ fn pretty(json: &str) -> String {
 
 pub fn status(r: &wit::StatusReport) -> ExitCode {
     for w in &r.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", clean(w));
     }
-    println!("environment {} · workspace {}", r.environment, r.workspace_id);
+    println!("environment {} · workspace {}", clean(&r.environment), clean(&r.workspace_id));
     println!();
     let width = r.tables.iter().map(|t| t.table.len()).max().unwrap_or(10);
     println!("  {:width$}  {:>12}  {:>12}", "table", "rows", "generated");
     for t in &r.tables {
-        println!("  {:width$}  {:>12}  {:>12}", t.table, t.total_rows, t.generated_rows);
+        println!("  {:width$}  {:>12}  {:>12}", clean(&t.table), t.total_rows, t.generated_rows);
     }
     println!();
     if r.runs.is_empty() {
@@ -72,11 +73,11 @@ pub fn status(r: &wit::StatusReport) -> ExitCode {
         for run in &r.runs {
             println!(
                 "  {}  {:>10} rows  {}  {} .. {}",
-                run.run_id,
+                clean(&run.run_id),
                 run.rows,
-                run.platforms.join(", "),
-                run.first_row_at.as_deref().unwrap_or("?"),
-                run.last_row_at.as_deref().unwrap_or("?")
+                clean(&run.platforms.join(", ")),
+                clean(run.first_row_at.as_deref().unwrap_or("?")),
+                clean(run.last_row_at.as_deref().unwrap_or("?"))
             );
         }
     }
@@ -85,9 +86,9 @@ pub fn status(r: &wit::StatusReport) -> ExitCode {
 
 pub fn cleaned(r: &wit::CleanResult) -> ExitCode {
     for w in &r.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", clean(w));
     }
-    println!("{}", r.summary);
+    println!("{}", clean(&r.summary));
     ExitCode::SUCCESS
 }
 
