@@ -94,7 +94,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     {
         eprintln!(
             "denied: the component tried to reach {} (only {} is allowed)",
-            text::clean(&denied.join(", ")),
+            text::clean(&tally(&denied)),
             state.gate.allowed().map_or("the configured Supabase host".to_string(), ToString::to_string)
         );
     }
@@ -111,6 +111,18 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
         return Ok(ExitCode::from(signal_exit_code().unwrap_or(124)));
     }
     outcome
+}
+
+/// `a, a, b` as `a (2 times), b`: a request bomb makes a long list.
+fn tally(items: &[String]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for item in items {
+        match counts.iter_mut().find(|(i, _)| *i == item.as_str()) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((item, 1)),
+        }
+    }
+    counts.iter().map(|(i, n)| if *n > 1 { format!("{i} ({n} times)") } else { i.to_string() }).collect::<Vec<_>>().join(", ")
 }
 
 /// What the host fixes for this call (see `call`).

@@ -109,7 +109,9 @@ pub fn from_transport(doing: &str, e: &TransportError) -> ToolError {
     match e {
         TransportError::Denied(m) => ToolError::new(
             ErrorKind::Denied,
-            format!("{doing}: the host refused the request ({m}); the component may only reach the configured Supabase host"),
+            format!(
+                "{doing}: the host refused the request ({m}): it lets the component reach only the configured Supabase REST API, writes to production only when confirmed, and no writes once a call is interrupted or past its deadline"
+            ),
         ),
         TransportError::Connection(m) => ToolError::new(
             ErrorKind::Network,
