@@ -316,3 +316,63 @@ fn a_cache_others_can_write_is_not_loaded() {
     assert!(run.ok().stderr.contains("writable by others") && run.stderr.contains("compiled now"), "{}", run.stderr);
     let _ = std::fs::remove_dir_all(&cache);
 }
+
+/// A proxy to the local REST API that goes dark at the first insert, as a
+/// warehouse that disappears mid-run.
+fn vanishing_warehouse(upstream: u16) -> u16 {
+    use std::net::{Shutdown, TcpStream};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let gone = Arc::new(AtomicBool::new(false));
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            if gone.load(Ordering::SeqCst) {
+                continue; // dropped: the connection closes
+            }
+            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else { continue };
+            let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut s_read, mut c_write) = (server, client);
+            let gone_up = gone.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n) = c_read.read(&mut buf) {
+                    let insert = buf[..n].starts_with(b"POST /dm_");
+                    if n == 0 || insert || gone_up.load(Ordering::SeqCst) {
+                        gone_up.store(gone_up.load(Ordering::SeqCst) || insert, Ordering::SeqCst);
+                        let _ = c_read.shutdown(Shutdown::Both);
+                        let _ = s_write.shutdown(Shutdown::Both);
+                        return;
+                    }
+                    if s_write.write_all(&buf[..n]).is_err() {
+                        return;
+                    }
+                }
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s_read, &mut c_write);
+                let _ = c_write.shutdown(Shutdown::Both);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn when_the_warehouse_is_gone_the_message_names_the_run_to_clean() {
+    let ws = Workspace::new("gone");
+    let local: Value = serde_json::from_str(&std::fs::read_to_string(repo().join("config/local.json")).unwrap()).unwrap();
+    let upstream: u16 = local["SUPABASE_REST_URL"].as_str().unwrap().rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap();
+    let port = vanishing_warehouse(upstream);
+    let dir = std::env::temp_dir().join(format!("e2e-config-{}", ws.id));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut section = local.clone();
+    section["SUPABASE_URL"] = json!(format!("http://127.0.0.1:{port}"));
+    section["SUPABASE_REST_URL"] = json!(format!("http://127.0.0.1:{port}"));
+    section["WORKSPACE_ID"] = json!(ws.id);
+    std::fs::write(dir.join("supabase.json"), json!({ "vanishing": section }).to_string()).unwrap();
+    let run = ws.hr(&["--config-dir", dir.to_str().unwrap(), "--env", "vanishing", "generate", "shopify", "minimal", "--seed", "77"]);
+    let out = run.failed().output();
+    assert!(out.contains("clean shopify --confirm --run"), "the run to clean is named:\n{out}");
+}
