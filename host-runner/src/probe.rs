@@ -8,7 +8,9 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use http_body_util::{BodyExt, Full};
-use wasmtime_wasi_http::{Error, WasiBody};
+use std::time::Duration;
+
+use wasmtime_wasi_http::{Error, RequestOptions, WasiBody};
 
 use crate::config::{Environment, Secret};
 use crate::sender;
@@ -57,7 +59,9 @@ async fn ask(env: &Environment) -> Option<String> {
     let body: WasiBody =
         Full::new(bytes::Bytes::from(body)).map_err(|never: std::convert::Infallible| -> Error { match never {} }).boxed_unsync();
     let request = request.body(body).ok()?;
-    let (response, _) = sender::send(sender::pool(), request, None).await.ok()?;
+    // A warehouse too slow to answer this proves nothing: the call goes on.
+    let options = RequestOptions { connect_timeout: None, first_byte_timeout: Some(Duration::from_secs(20)), between_bytes_timeout: None };
+    let (response, _) = sender::send(sender::pool(), request, Some(options)).await.ok()?;
     let bytes = response.into_body().collect().await.ok()?.to_bytes();
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }

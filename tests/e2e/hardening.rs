@@ -186,6 +186,29 @@ fn endless_loops_and_sleeps_end_at_the_deadline() {
 }
 
 #[test]
+fn a_warehouse_that_never_answers_does_not_hold_the_host_past_its_deadline() {
+    let ws = Workspace::new("stalled");
+    // Accepts connections and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(64).flatten().collect();
+        std::thread::sleep(Duration::from_secs(60));
+        drop(held);
+    });
+    let dir = std::env::temp_dir().join(format!("e2e-config-{}", ws.id));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let section =
+        json!({ "SUPABASE_URL": url, "SUPABASE_REST_URL": url, "SUPABASE_SERVICE_ROLE_KEY": "stalled-key", "WORKSPACE_ID": ws.id });
+    std::fs::write(dir.join("supabase.json"), json!({ "stalled": section }).to_string()).unwrap();
+    let started = Instant::now();
+    let run = ws.hr(&["--config-dir", dir.to_str().unwrap(), "--env", "stalled", "--timeout", "2", "status"]);
+    assert_eq!(run.code, 124, "{}", run.output());
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+}
+
+#[test]
 fn memory_and_request_bombs_are_capped() {
     let ws = Workspace::new("bombs");
     let out = attack(&ws, "memory", &[]).output();
