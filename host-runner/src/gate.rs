@@ -166,6 +166,58 @@ impl WasiHttpHooks for Gate {
 mod tests {
     use super::*;
 
+    fn request(method: &str, url: &str, profile: Option<&str>) -> http::Request<WasiBody> {
+        let body: WasiBody =
+            http_body_util::Empty::new().map_err(|never: std::convert::Infallible| -> Error { match never {} }).boxed_unsync();
+        let mut r = http::Request::builder().method(method).uri(url);
+        if let Some(p) = profile {
+            r = r.header("content-profile", p);
+        }
+        r.body(body).unwrap()
+    }
+
+    fn gate(production: bool, confirmed: bool) -> Gate {
+        let mut g = Gate::closed(confirmed, Arc::default());
+        g.open(Origin::parse("https://abc.supabase.co/rest/v1").unwrap(), Secret::new("k"), production);
+        g
+    }
+
+    #[test]
+    fn unconfirmed_production_reads_and_calls_the_agent_rpcs_only() {
+        let g = gate(true, false);
+        assert!(g.judge(&request("GET", "https://abc.supabase.co/rest/v1/t", None)).is_ok());
+        assert!(g.judge(&request("POST", "https://abc.supabase.co/rest/v1/rpc/run_select_ws", None)).is_ok());
+        for (m, path) in [("POST", "rpc/graphql"), ("POST", "t"), ("DELETE", "t?a=eq.1"), ("PATCH", "t?a=eq.1")] {
+            let why = g.judge(&request(m, &format!("https://abc.supabase.co/rest/v1/{path}"), None)).unwrap_err();
+            assert!(why.contains("without --confirm-production"), "{m} {path}: {why}");
+        }
+        assert!(gate(true, true).judge(&request("POST", "https://abc.supabase.co/rest/v1/t", None)).is_ok());
+        let why = g.judge(&request("GET", "https://abc.supabase.co/rest/v1/t", Some("public"))).unwrap_err();
+        assert!(why.contains("only semantic"), "{why}");
+    }
+
+    #[test]
+    fn a_stopping_call_deletes_but_does_not_insert() {
+        let g = gate(false, false);
+        g.stop.begin("interrupted".into());
+        assert!(g.judge(&request("DELETE", "https://abc.supabase.co/rest/v1/t?a=eq.1", None)).is_ok(), "the rollback goes through");
+        assert!(g.judge(&request("GET", "https://abc.supabase.co/rest/v1/t", None)).is_ok());
+        let why = g.judge(&request("POST", "https://abc.supabase.co/rest/v1/t", None)).unwrap_err();
+        assert!(why.contains("the call is stopping: interrupted"), "{why}");
+        g.stop.seal();
+        assert!(g.judge(&request("DELETE", "https://abc.supabase.co/rest/v1/t?a=eq.1", None)).is_err());
+    }
+
+    #[test]
+    fn requests_past_the_cap_are_refused() {
+        let g = gate(false, false);
+        let held: Vec<InFlight> = (0..MAX_IN_FLIGHT).map(|_| InFlight::new(&g.in_flight)).collect();
+        let why = g.judge(&request("GET", "https://abc.supabase.co/rest/v1/t", None)).unwrap_err();
+        assert!(why.contains("requests at once"), "{why}");
+        drop(held);
+        assert!(g.judge(&request("GET", "https://abc.supabase.co/rest/v1/t", None)).is_ok());
+    }
+
     #[test]
     fn keys_become_sensitive_headers() {
         let (apikey, bearer) = credentials(&Secret::new("eyJhbGciOi.x.y")).unwrap();

@@ -41,7 +41,7 @@ impl Stop {
         self.why.lock().ok().and_then(|w| w.clone())
     }
 
-    fn begin(&self, why: String) {
+    pub(crate) fn begin(&self, why: String) {
         if self.state.compare_exchange(RUNNING, STOPPING, Ordering::SeqCst, Ordering::SeqCst).is_ok()
             && let Ok(mut w) = self.why.lock()
         {
@@ -49,7 +49,7 @@ impl Stop {
         }
     }
 
-    fn seal(&self) {
+    pub(crate) fn seal(&self) {
         self.state.store(SEALED, Ordering::SeqCst);
     }
 
