@@ -37,6 +37,14 @@ pub struct Global {
     /// Show debug lines.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Longest a tool call may run, in seconds (default 3600). Past it,
+    /// writes stop and the run is rolled back; then the call is ended.
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
+    /// Let agents (mcp, call) write to production when their call confirms
+    /// it (confirm_production); without this flag they cannot.
+    #[arg(long, global = true)]
+    pub allow_production: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -143,7 +143,7 @@ impl Sources {
                     self.oauth_json().display()
                 )
             })?;
-        let production = name == "production" || section.get("production").and_then(Value::as_bool).unwrap_or(false);
+        let production = is_production(&name, section.get("production").and_then(Value::as_bool));
         Ok(Environment { name, rest_url, origin, service_key: Secret::new(key), workspace_id, production })
     }
 
@@ -172,6 +172,13 @@ impl Sources {
         let get = |k: &str| s.get(k).and_then(Value::as_str).map(str::to_string).filter(|x| !x.is_empty());
         Ok(Some(OauthConfig { url: get("SEARCH_DATA_SUPABASE_URL"), workspace: get("SEARCH_DATA_WORKSPACE_ID") }))
     }
+}
+
+/// An environment is production when it says so, or when its name contains
+/// `prod` in any case (`Production`, `prod-eu`), unless it says
+/// `"production": false`: a missed production is worse than one more flag.
+pub fn is_production(name: &str, marked: Option<bool>) -> bool {
+    marked.unwrap_or_else(|| name.to_ascii_lowercase().contains("prod"))
 }
 
 struct OauthConfig {
@@ -303,6 +310,16 @@ mod tests {
             r#"{"staging":{"SUPABASE_URL":"http://x.supabase.co","SUPABASE_SERVICE_ROLE_KEY":"k","WORKSPACE_ID":"w"}}"#,
         )]);
         assert!(s.resolve(Some("staging")).unwrap_err().contains("https"));
+    }
+
+    #[test]
+    fn production_is_told_by_flag_or_name() {
+        for name in ["production", "Production", "PROD", "prod-eu", "eu-prod-2"] {
+            assert!(is_production(name, None), "{name}");
+            assert!(!is_production(name, Some(false)), "{name} said false");
+        }
+        assert!(!is_production("staging", None));
+        assert!(is_production("staging", Some(true)));
     }
 
     #[test]

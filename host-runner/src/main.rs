@@ -5,34 +5,44 @@
 //! tool in a fresh, locked-down store: no files, no environment variables,
 //! no sockets, outgoing HTTP only to the configured Supabase host.
 
+mod cache;
+mod call;
 mod cli;
 mod config;
 mod gate;
+mod limits;
 mod mcp;
 mod policy;
+mod probe;
 mod progress;
 mod render;
 mod runtime;
 mod sender;
+mod stop;
+mod text;
 
 use std::io::Read;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
 use serde_json::json;
 
+use crate::call::{CallPolicy, DEFAULT_TIMEOUT, confirms_production, environment_argument};
 use crate::cli::{Cli, Command, Conflict, Strategy};
 use crate::config::{Sources, find_config_dir, state_dir};
 use crate::progress::Progress;
 use crate::runtime::{MockData, Runtime, State, cache_dir, find_component, wit};
+use crate::stop::{Stop, Watchdog, signal_exit_code};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", text::clean(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
@@ -56,17 +66,27 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     let component = find_component(g.component.clone())?;
     let runtime = Runtime::load(&component, cache_dir().as_deref())?;
     if matches!(cli.command, Command::Mcp) {
-        mcp::serve(&runtime, &sources, g.verbose)?;
+        let limits = mcp::Options {
+            verbose: g.verbose,
+            allow_production: g.allow_production,
+            deadline: g.timeout.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
+        };
+        mcp::serve(&runtime, &sources, &limits)?;
         return Ok(ExitCode::SUCCESS);
     }
     let progress = Progress::new(g.verbose, g.json || matches!(cli.command, Command::Call { .. } | Command::Tools));
-    let (mut store, instance) = runtime.instantiate(sources, progress, production_confirmed(&cli.command))?;
+    let policy = call_policy(&cli, &sources);
+    let deadline = policy.deadline;
+    let stop = Arc::new(Stop::default());
+    let (mut store, instance) = runtime.instantiate(sources, progress, policy, stop.clone())?;
     store.data_mut().progress.debug(&format!(
         "component {} ({})",
         component.display(),
         if runtime.cached { "compiled earlier, from the cache" } else { "compiled now" }
     ));
+    let watchdog = Watchdog::start(runtime.engine().clone(), stop.clone(), deadline);
     let outcome = dispatch(&cli, &mut store, &instance);
+    drop(watchdog);
     let state = store.data_mut();
     state.progress.finish();
     if let Ok(denied) = state.gate.denied.lock()
@@ -74,11 +94,52 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     {
         eprintln!(
             "denied: the component tried to reach {} (only {} is allowed)",
-            denied.join(", "),
+            text::clean(&tally(&denied)),
             state.gate.allowed().map_or("the configured Supabase host".to_string(), ToString::to_string)
         );
     }
+    if let Some(why) = stop.reason() {
+        // The component's own result says whether its rows were removed.
+        if let Err(e) = &outcome {
+            eprintln!("error: {}", text::clean(&format!("{e:#}")));
+        }
+        eprintln!("stopped: {why}");
+        if let Some(note) = stop.run_advice() {
+            eprintln!("if the result above does not say this run's rows were removed, {note}");
+        }
+        let _ = outcome;
+        return Ok(ExitCode::from(signal_exit_code().unwrap_or(124)));
+    }
     outcome
+}
+
+/// `a, a, b` as `a (2 times), b`: a request bomb makes a long list.
+fn tally(items: &[String]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for item in items {
+        match counts.iter_mut().find(|(i, _)| *i == item.as_str()) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((item, 1)),
+        }
+    }
+    counts.iter().map(|(i, n)| if *n > 1 { format!("{i} ({n} times)") } else { i.to_string() }).collect::<Vec<_>>().join(", ")
+}
+
+/// What the host fixes for this call (see `call`).
+fn call_policy(cli: &Cli, sources: &Sources) -> CallPolicy {
+    let g = &cli.global;
+    let arguments = match &cli.command {
+        Command::Call { arguments, .. } => serde_json::from_str::<serde_json::Value>(arguments).unwrap_or_default(),
+        _ => serde_json::Value::Null,
+    };
+    let environment = environment_argument(&arguments).unwrap_or_else(|| sources.default_environment());
+    CallPolicy {
+        environment,
+        confirmed: production_confirmed(&cli.command),
+        agent: matches!(cli.command, Command::Call { .. }),
+        allow_production: g.allow_production,
+        deadline: g.timeout.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
+    }
 }
 
 /// Whether this call carries the confirmation to write to production: the
@@ -87,9 +148,7 @@ fn production_confirmed(command: &Command) -> bool {
     match command {
         Command::Generate(a) => a.confirm_production,
         Command::Clean(a) => a.confirm_production,
-        Command::Call { arguments, .. } => {
-            serde_json::from_str::<serde_json::Value>(arguments).is_ok_and(|v| v["confirm_production"] == json!(true))
-        }
+        Command::Call { arguments, .. } => serde_json::from_str::<serde_json::Value>(arguments).is_ok_and(|v| confirms_production(&v)),
         _ => false,
     }
 }

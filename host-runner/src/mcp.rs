@@ -3,42 +3,69 @@
 //! tools to OpenClaw (through its MCP bridge) and to any other MCP host.
 //!
 //! The tool list and every call go through the component's agent entry
-//! point; each call gets a fresh store. stdout carries protocol messages
-//! only; logs go to stderr.
+//! point; each call gets a fresh store, its own deadline and the host's
+//! policy (environment fixed from the arguments, production writes only
+//! with `--allow-production`). stdout carries protocol messages only; logs
+//! go to stderr. A line that is not UTF-8 or not JSON is a parse error, and
+//! the server goes on.
 
 use std::io::{BufRead, Write};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Result;
 use serde_json::{Value, json};
 
+use crate::call::{CallPolicy, confirms_production, environment_argument};
 use crate::config::Sources;
 use crate::progress::Progress;
 use crate::runtime::Runtime;
+use crate::stop::{Stop, Watchdog, signal_exit_code};
 
 const PROTOCOL: &str = "2025-06-18";
+/// The tools the component serves; any other name is an invalid parameter.
+const TOOLS: [&str; 3] = ["generate_mock_data", "get_mock_data_status", "clean_mock_data"];
 
-pub fn serve(runtime: &Runtime, sources: &Sources, verbose: bool) -> Result<()> {
-    let stdin = std::io::stdin();
+pub struct Options {
+    pub verbose: bool,
+    pub allow_production: bool,
+    pub deadline: Duration,
+}
+
+pub fn serve(runtime: &Runtime, sources: &Sources, options: &Options) -> Result<()> {
+    let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
-    for line in stdin.lock().lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if stdin.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
         }
-        let reply = match serde_json::from_str::<Value>(&line) {
-            Ok(message) => handle(runtime, sources, verbose, &message),
-            Err(e) => Some(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": format!("parse error: {e}")}})),
+        let reply = match std::str::from_utf8(&line) {
+            Err(e) => Some(parse_error(&format!("the message is not UTF-8 ({e})"))),
+            Ok(text) if text.trim().is_empty() => None,
+            Ok(text) => match serde_json::from_str::<Value>(text) {
+                Ok(message) => handle(runtime, sources, options, &message),
+                Err(e) => Some(parse_error(&e.to_string())),
+            },
         };
         if let Some(reply) = reply {
             writeln!(stdout, "{reply}")?;
             stdout.flush()?;
         }
+        // A signal stopped the last call: answer it (done above), then end.
+        if signal_exit_code().is_some() {
+            return Ok(());
+        }
     }
-    Ok(())
+}
+
+fn parse_error(why: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": format!("parse error: {why}")}})
 }
 
 /// The reply to one message; None for notifications.
-fn handle(runtime: &Runtime, sources: &Sources, verbose: bool, message: &Value) -> Option<Value> {
+fn handle(runtime: &Runtime, sources: &Sources, options: &Options, message: &Value) -> Option<Value> {
     let id = message.get("id").cloned();
     let method = message["method"].as_str().unwrap_or_default();
     let result = match method {
@@ -48,20 +75,23 @@ fn handle(runtime: &Runtime, sources: &Sources, verbose: bool, message: &Value) 
             "serverInfo": {"name": "bustly-mock-data", "version": env!("CARGO_PKG_VERSION")},
         })),
         "ping" => Ok(json!({})),
-        "tools/list" => call(runtime, sources, verbose, false, |store, instance| {
+        "tools/list" => call(runtime, sources, options, &Value::Null, |store, instance| {
             let defs = instance.bustly_mock_data_agent().call_tool_definitions(store)?;
             Ok(json!({"tools": serde_json::from_str::<Value>(&defs)?}))
         }),
         "tools/call" => {
             let name = message["params"]["name"].as_str().unwrap_or_default().to_string();
             let arguments = message["params"].get("arguments").cloned().unwrap_or_else(|| json!({}));
-            let confirmed = arguments["confirm_production"] == json!(true);
-            call(runtime, sources, verbose, confirmed, |store, instance| {
-                let answer = instance.bustly_mock_data_agent().call_call_tool(store, &name, &arguments.to_string())?;
-                let value: Value = serde_json::from_str(&answer)?;
-                let failed = value["success"] != json!(true);
-                Ok(json!({"content": [{"type": "text", "text": answer}], "structuredContent": value, "isError": failed}))
-            })
+            if !TOOLS.contains(&name.as_str()) {
+                Err((-32602, format!("unknown tool '{name}': the tools are {}", TOOLS.join(", "))))
+            } else {
+                call(runtime, sources, options, &arguments, |store, instance| {
+                    let answer = instance.bustly_mock_data_agent().call_call_tool(store, &name, &arguments.to_string())?;
+                    let value: Value = serde_json::from_str(&answer)?;
+                    let failed = value["success"] != json!(true);
+                    Ok(json!({"content": [{"type": "text", "text": answer}], "structuredContent": value, "isError": failed}))
+                })
+            }
         }
         _ if id.is_none() => return None,
         other => Err((-32601, format!("unknown method '{other}'"))),
@@ -73,17 +103,30 @@ fn handle(runtime: &Runtime, sources: &Sources, verbose: bool, message: &Value) 
     })
 }
 
-/// Runs `f` against a fresh instance of the component.
+/// Runs `f` against a fresh instance of the component, under the policy
+/// the call's `arguments` and the server's options give.
 fn call(
     runtime: &Runtime,
     sources: &Sources,
-    verbose: bool,
-    production_confirmed: bool,
+    options: &Options,
+    arguments: &Value,
     f: impl FnOnce(&mut wasmtime::Store<crate::runtime::State>, &crate::runtime::MockData) -> Result<Value>,
 ) -> Result<Value, (i64, String)> {
+    let policy = CallPolicy {
+        environment: environment_argument(arguments).unwrap_or_else(|| sources.default_environment()),
+        confirmed: confirms_production(arguments),
+        agent: true,
+        allow_production: options.allow_production,
+        deadline: options.deadline,
+    };
+    let stop = Arc::new(Stop::default());
     let run = || -> Result<Value> {
-        let (mut store, instance) = runtime.instantiate(sources.clone(), Progress::new(verbose, true), production_confirmed)?;
+        let (mut store, instance) = runtime.instantiate(sources.clone(), Progress::new(options.verbose, true), policy, stop.clone())?;
+        let _watchdog = Watchdog::start(runtime.engine().clone(), stop.clone(), options.deadline);
         f(&mut store, &instance)
     };
-    run().map_err(|e| (-32603, format!("{e:#}")))
+    run().map_err(|e| {
+        let why = stop.reason().map_or(String::new(), |w| format!(" (stopped: {w})"));
+        (-32603, crate::text::clean(&format!("{e:#}{why}")).into_owned())
+    })
 }

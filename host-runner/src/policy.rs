@@ -43,7 +43,8 @@ impl Origin {
         Ok(Origin { https, host, port, path })
     }
 
-    /// Whether a request URI goes to this origin.
+    /// Whether a request URI goes to this origin, judged on its decoded,
+    /// normalised path (see `clean_path`).
     pub fn allows(&self, uri: &http::Uri) -> bool {
         let https = match uri.scheme_str() {
             Some("https") => true,
@@ -55,17 +56,75 @@ impl Origin {
             return false;
         }
         let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
-        let path = uri.path();
+        let Ok(path) = clean_path(uri.path()) else { return false };
         let under = path.starts_with(&self.path) || path == self.path.trim_end_matches('/');
-        https == self.https && authority.host().eq_ignore_ascii_case(&self.host) && port == self.port && under && !path.contains("/../")
+        https == self.https && authority.host().eq_ignore_ascii_case(&self.host) && port == self.port && under
     }
 
-    /// Whether a request changes data: anything but reads, where calling a
-    /// database function (`rpc/`) counts as a read (the agent RPCs are).
-    pub fn is_write(&self, method: &http::Method, uri: &http::Uri) -> bool {
-        let rpc = uri.path().strip_prefix(&self.path).is_some_and(|rest| rest.starts_with("rpc/"));
-        !(method == http::Method::GET || method == http::Method::HEAD || (method == http::Method::POST && rpc))
+    /// Whether a request only reads: GET and HEAD, and calls of the agent
+    /// RPCs, which only read. Any other database function may write (on
+    /// Supabase even `rpc/graphql` runs mutations), so it counts as a write.
+    pub fn is_read(&self, method: &http::Method, uri: &http::Uri) -> bool {
+        if method == http::Method::GET || method == http::Method::HEAD {
+            return true;
+        }
+        let rpc = clean_path(uri.path()).ok().and_then(|p| p.strip_prefix(&self.path).map(str::to_string));
+        method == http::Method::POST && rpc.is_some_and(|rest| READ_RPCS.iter().any(|f| rest == format!("rpc/{f}")))
     }
+}
+
+/// The database functions the tool calls, all read-only.
+pub const READ_RPCS: [&str; 3] = ["get_agent_available_tables", "get_agent_table_schema", "run_select_ws"];
+
+/// The only schema the tool reads or writes through the REST API.
+pub const SCHEMA: &str = "semantic";
+
+/// Why a request's schema headers are refused: a profile other than
+/// `semantic` would reach tables (or functions) the tool has no business with.
+pub fn profile_problem(headers: &http::HeaderMap) -> Option<String> {
+    for name in ["accept-profile", "content-profile"] {
+        for value in headers.get_all(name) {
+            if value.to_str().map(str::trim).ok() != Some(SCHEMA) {
+                return Some(format!("{name}: {} (only {SCHEMA})", String::from_utf8_lossy(value.as_bytes())));
+            }
+        }
+    }
+    None
+}
+
+/// The path as the server will see it, percent-decoded, or why it is
+/// refused: encoded dots, slashes and backslashes (servers and proxies
+/// decode them differently, which is how `/rest/v1/%2e%2e/auth` escapes a
+/// prefix check), raw backslashes, control characters, and `.` or `..`
+/// segments. The tool's own paths need none of these.
+pub fn clean_path(raw: &str) -> Result<String, String> {
+    if raw.contains('\\') {
+        return Err("a backslash in the path".into());
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = raw.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or("a malformed %-escape in the path")?;
+            if matches!(hex, b'.' | b'/' | b'\\') {
+                return Err(format!("an encoded '{}' in the path", hex as char));
+            }
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let path = String::from_utf8(out).map_err(|_| "a path that is not UTF-8")?;
+    if path.chars().any(char::is_control) {
+        return Err("a control character in the path".into());
+    }
+    if path.split('/').any(|segment| segment == "." || segment == "..") {
+        return Err("a '.' or '..' segment in the path".into());
+    }
+    Ok(path)
 }
 
 impl fmt::Display for Origin {
@@ -99,13 +158,51 @@ mod tests {
     }
 
     #[test]
+    fn encoded_escapes_are_refused() {
+        let o = Origin::parse("https://abc.supabase.co/rest/v1").unwrap();
+        for path in [
+            "/rest/v1/%2e%2e/auth/v1/admin/users",
+            "/rest/v1/%2E%2E/auth/v1/",
+            "/rest/v1/..%2fauth/v1/",
+            "/rest/v1/.%2e/auth/v1/",
+            "/rest/v1/%2e./auth/v1/",
+            "/rest/v1/..%5cauth",
+            "/rest/v1/./dm_orders_shopify",
+            "/rest/v1/dm%00x",
+            "/rest/v1/%zz",
+        ] {
+            assert!(!o.allows(&uri(&format!("https://abc.supabase.co{path}"))), "{path}");
+        }
+        assert!(o.allows(&uri("https://abc.supabase.co/rest/v1/dm_orders_shopify")));
+        assert!(o.allows(&uri("https://abc.supabase.co/rest/v1/caf%C3%A9")), "other escapes decode");
+        assert_eq!(clean_path("/rest/v1/%2e%2e/x").unwrap_err(), "an encoded '.' in the path");
+        assert!(clean_path("/rest/v1/..\\auth").is_err(), "http::Uri may let a backslash through");
+    }
+
+    #[test]
+    fn only_the_semantic_profile_is_allowed() {
+        let mut h = http::HeaderMap::new();
+        assert!(profile_problem(&h).is_none());
+        h.insert("accept-profile", "semantic".parse().unwrap());
+        assert!(profile_problem(&h).is_none());
+        h.insert("content-profile", "public".parse().unwrap());
+        assert!(profile_problem(&h).unwrap().contains("content-profile: public"));
+    }
+
+    #[test]
     fn writes_are_told_from_reads() {
         let o = Origin::parse("https://abc.supabase.co/rest/v1").unwrap();
         let u = |s: &str| uri(s);
-        assert!(!o.is_write(&http::Method::HEAD, &u("https://abc.supabase.co/rest/v1/t")));
-        assert!(!o.is_write(&http::Method::POST, &u("https://abc.supabase.co/rest/v1/rpc/run_select_ws")));
-        assert!(o.is_write(&http::Method::POST, &u("https://abc.supabase.co/rest/v1/dm_orders_shopify")));
-        assert!(o.is_write(&http::Method::DELETE, &u("https://abc.supabase.co/rest/v1/dm_orders_shopify?a=eq.1")));
+        assert!(o.is_read(&http::Method::HEAD, &u("https://abc.supabase.co/rest/v1/t")));
+        assert!(o.is_read(&http::Method::GET, &u("https://abc.supabase.co/rest/v1/rpc/graphql")), "GET runs read-only");
+        for f in READ_RPCS {
+            assert!(o.is_read(&http::Method::POST, &u(&format!("https://abc.supabase.co/rest/v1/rpc/{f}"))));
+        }
+        assert!(!o.is_read(&http::Method::POST, &u("https://abc.supabase.co/rest/v1/rpc/graphql")), "any other function may write");
+        assert!(!o.is_read(&http::Method::POST, &u("https://abc.supabase.co/rest/v1/rpc/run_select_ws_x")));
+        assert!(!o.is_read(&http::Method::POST, &u("https://abc.supabase.co/rest/v1/dm_orders_shopify")));
+        assert!(!o.is_read(&http::Method::DELETE, &u("https://abc.supabase.co/rest/v1/dm_orders_shopify?a=eq.1")));
+        assert!(!o.is_read(&http::Method::PATCH, &u("https://abc.supabase.co/rest/v1/dm_orders_shopify?a=eq.1")));
     }
 
     #[test]

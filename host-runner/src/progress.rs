@@ -50,6 +50,7 @@ impl Progress {
     }
 
     fn print(&self, line: &str) {
+        let line = &*crate::text::clean(line);
         if self.bars_on {
             let _ = self.multi.println(line);
         } else {

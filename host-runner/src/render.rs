@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use crate::runtime::wit;
+use crate::text::clean;
 
 pub fn tool_error(e: &wit::ToolError) -> ExitCode {
     let kind = match e.kind {
@@ -16,7 +17,7 @@ pub fn tool_error(e: &wit::ToolError) -> ExitCode {
         wit::ErrorKind::Denied => "denied",
         wit::ErrorKind::Internal => "internal error",
     };
-    eprintln!("error ({kind}): {}", e.message);
+    eprintln!("error ({kind}): {}", clean(&e.message));
     ExitCode::FAILURE
 }
 
@@ -36,10 +37,10 @@ pub fn error_json(e: &wit::ToolError) -> Value {
 
 pub fn generated(r: &wit::MockResult, platform: &str) -> ExitCode {
     for w in &r.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", clean(w));
     }
     if !r.success {
-        eprintln!("{}", r.summary);
+        eprintln!("{}", clean(&r.summary));
         return ExitCode::FAILURE;
     }
     if !r.analysis.is_empty() {
@@ -47,25 +48,25 @@ pub fn generated(r: &wit::MockResult, platform: &str) -> ExitCode {
         let width = r.analysis.iter().map(|f| f.aspect.len()).max().unwrap_or(10);
         for f in &r.analysis {
             let source = if f.source == "workspace" { format!("{} rows", f.rows) } else { "defaults".to_string() };
-            println!("  {:<12} {:width$}  {:>12}  {}", f.platform, f.aspect, source, f.summary);
+            println!("  {:<12} {:width$}  {:>12}  {}", clean(&f.platform), clean(&f.aspect), source, clean(&f.summary));
         }
         println!();
     }
-    println!("{}", r.summary);
+    println!("{}", clean(&r.summary));
     println!();
     let width = r.platforms.iter().flat_map(|p| &p.tables).map(|t| t.table.len()).max().unwrap_or(10);
     for p in &r.platforms {
         for t in &p.tables {
-            println!("  {:width$}  {:>12}", t.table, t.inserted);
+            println!("  {:width$}  {:>12}", clean(&t.table), t.inserted);
         }
     }
     let secs = r.execution_time_ms as f64 / 1000.0;
     let rate = if secs > 0.0 { format!(", {} rows/s", (r.total_records as f64 / secs) as u64) } else { String::new() };
     println!();
-    println!("run {} · seed {} · {} · {secs:.1} s{rate}", r.run_id, r.seed, r.environment);
+    println!("run {} · seed {} · {} · {secs:.1} s{rate}", clean(&r.run_id), r.seed, clean(&r.environment));
     if r.dry_run {
         for s in &r.samples {
-            println!("\nsample of {}:\n{}", s.table, pretty(&s.rows_json));
+            println!("\nsample of {}:\n{}", clean(&s.table), clean(&pretty(&s.rows_json)));
         }
     } else {
         println!("see it:    host-runner status {platform} --env {}", r.environment);
@@ -80,14 +81,14 @@ fn pretty(json: &str) -> String {
 
 pub fn status(r: &wit::StatusReport) -> ExitCode {
     for w in &r.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", clean(w));
     }
-    println!("environment {} · workspace {}", r.environment, r.workspace_id);
+    println!("environment {} · workspace {}", clean(&r.environment), clean(&r.workspace_id));
     println!();
     let width = r.tables.iter().map(|t| t.table.len()).max().unwrap_or(10);
     println!("  {:width$}  {:>12}  {:>12}", "table", "rows", "generated");
     for t in &r.tables {
-        println!("  {:width$}  {:>12}  {:>12}", t.table, t.total_rows, t.generated_rows);
+        println!("  {:width$}  {:>12}  {:>12}", clean(&t.table), t.total_rows, t.generated_rows);
     }
     println!();
     if r.runs.is_empty() {
@@ -97,11 +98,11 @@ pub fn status(r: &wit::StatusReport) -> ExitCode {
         for run in &r.runs {
             println!(
                 "  {}  {:>10} rows  {}  {} .. {}",
-                run.run_id,
+                clean(&run.run_id),
                 run.rows,
-                run.platforms.join(", "),
-                run.first_row_at.as_deref().unwrap_or("?"),
-                run.last_row_at.as_deref().unwrap_or("?")
+                clean(&run.platforms.join(", ")),
+                clean(run.first_row_at.as_deref().unwrap_or("?")),
+                clean(run.last_row_at.as_deref().unwrap_or("?"))
             );
         }
     }
@@ -110,9 +111,9 @@ pub fn status(r: &wit::StatusReport) -> ExitCode {
 
 pub fn cleaned(r: &wit::CleanResult) -> ExitCode {
     for w in &r.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", clean(w));
     }
-    println!("{}", r.summary);
+    println!("{}", clean(&r.summary));
     ExitCode::SUCCESS
 }
 

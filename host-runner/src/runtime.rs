@@ -7,17 +7,21 @@
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use crate::call::CallPolicy;
 use crate::config::Sources;
 use crate::gate::Gate;
+use crate::limits::Limits;
 use crate::progress::Progress;
+use crate::stop::Stop;
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -33,8 +37,9 @@ pub struct State {
     table: ResourceTable,
     pub gate: Gate,
     sources: Sources,
+    pub policy: CallPolicy,
     pub progress: Progress,
-    limits: StoreLimits,
+    limits: Limits,
 }
 
 impl WasiView for State {
@@ -53,10 +58,16 @@ impl bustly::mock_data::types::Host for State {}
 
 impl bustly::mock_data::host::Host for State {
     fn resolve_connection(&mut self, environment: Option<String>) -> Result<wit::Connection, wit::ToolError> {
-        let env = self
-            .sources
-            .resolve(environment.as_deref())
-            .map_err(|message| wit::ToolError { kind: wit::ErrorKind::Configuration, message })?;
+        let configuration = |message: String| wit::ToolError { kind: wit::ErrorKind::Configuration, message };
+        // The call's environment is fixed before the component runs.
+        self.policy.check_environment(environment.as_deref()).map_err(configuration)?;
+        let env = self.sources.resolve(Some(&self.policy.environment)).map_err(configuration)?;
+        if env.production
+            && let Some(message) = self.policy.agent_refusal(&env.name)
+        {
+            return Err(wit::ToolError { kind: wit::ErrorKind::Denied, message });
+        }
+        crate::probe::check(&env).map_err(configuration)?;
         self.progress.debug(&format!("environment {} at {} (workspace {})", env.name, env.origin, env.workspace_id));
         self.gate.open(env.origin.clone(), env.service_key.clone(), env.production);
         Ok(wit::Connection { environment: env.name, rest_url: env.rest_url, workspace_id: env.workspace_id, production: env.production })
@@ -67,6 +78,19 @@ impl bustly::mock_data::host::Host for State {
     }
 
     fn log(&mut self, level: wit::LogLevel, message: String) {
+        // The run's name, logged before its first write: kept for a stop.
+        if let Some((run, clean)) = message.strip_prefix("run ").and_then(|m| m.split_once("; to remove it: "))
+            && let Ok(mut note) = self.gate.stop.run_note.lock()
+        {
+            let run = run.split_whitespace().next().unwrap_or_default();
+            *note = Some(
+                crate::text::clean(&format!(
+                    "run {run} may have rows left: remove them with host-runner {clean} --env {}",
+                    self.policy.environment
+                ))
+                .into_owned(),
+            );
+        }
         self.progress.log(level, &message);
     }
 }
@@ -80,7 +104,8 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn load(component: &Path, cache_dir: Option<&Path>) -> Result<Runtime> {
-        let engine = Engine::new(&Config::new())?;
+        // Epoch interruption: a call past its deadline is stopped even in a loop.
+        let engine = Engine::new(Config::new().epoch_interruption(true))?;
         let (compiled, cached) = compiled(&engine, component, cache_dir)?;
         let mut linker: Linker<State> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
@@ -92,20 +117,33 @@ impl Runtime {
         Ok(Runtime { engine, pre, cached })
     }
 
-    /// A fresh store and instance for one call. `production_confirmed`: the
-    /// call carried the confirmation to write to a production environment.
-    pub fn instantiate(&self, sources: Sources, progress: Progress, production_confirmed: bool) -> Result<(Store<State>, MockData)> {
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// A fresh store and instance for one call, under `policy`.
+    pub fn instantiate(
+        &self,
+        sources: Sources,
+        progress: Progress,
+        policy: CallPolicy,
+        stop: Arc<Stop>,
+    ) -> Result<(Store<State>, MockData)> {
         let state = State {
             wasi: WasiCtxBuilder::new().inherit_stderr().build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            gate: Gate::closed(production_confirmed),
+            gate: Gate::closed(policy.production_writes(), stop),
             sources,
+            policy,
             progress,
-            limits: StoreLimitsBuilder::new().memory_size(2 << 30).build(),
+            limits: Limits::default(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
+        // Runs until the watchdog moves the epoch on (see `stop`).
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_trap();
         let instance = self.pre.instantiate(&mut store)?;
         Ok((store, instance))
     }
@@ -125,17 +163,23 @@ fn compiled(engine: &Engine, path: &Path, cache_dir: Option<&Path>) -> Result<(C
     let name = format!("{}-{:016x}.cwasm", hex(&digest[..16]), engine_hash.finish());
     let file = dir.join(name);
     if file.exists() {
-        // SAFETY: the file is one this program wrote with `serialize` for
-        // this engine configuration, named by the component's hash.
-        if let Ok(c) = unsafe { Component::deserialize_file(engine, &file) } {
-            return Ok((c, true));
+        match crate::cache::trusted(&file) {
+            // SAFETY: the file is one this program wrote with `serialize`
+            // for this engine configuration, named by the component's hash,
+            // and only this user could have changed it since.
+            Ok(()) => {
+                if let Ok(c) = unsafe { Component::deserialize_file(engine, &file) } {
+                    return Ok((c, true));
+                }
+            }
+            Err(why) => eprintln!("warning: not loading the compiled component {}: {why}; compiling it again", file.display()),
         }
     }
     let component = Component::new(engine, &bytes)?;
-    if std::fs::create_dir_all(dir).is_ok() {
+    if crate::cache::make_folder(dir).is_ok() {
         let tmp = file.with_extension(format!("tmp{}", std::process::id()));
         if let Ok(serialised) = component.serialize()
-            && std::fs::write(&tmp, serialised).is_ok()
+            && crate::cache::write_private(&tmp, &serialised).is_ok()
         {
             let _ = std::fs::rename(&tmp, &file);
         }

@@ -22,3 +22,9 @@ begin
 end $$;
 
 grant anon, authenticated, service_role to authenticator;
+
+-- Every statement the REST server runs ends within 5 minutes: a query
+-- through run_select_ws cannot run for ever. A setting of the login role, so
+-- it holds for every role it switches to. Generous on purpose: clean deletes
+-- a run's rows of a table in one statement (Supabase's own limit is 8 s).
+alter role authenticator set statement_timeout = '300s';

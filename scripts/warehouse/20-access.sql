@@ -64,26 +64,51 @@ $$;
 
 -- One read-only SELECT/WITH query, scoped to a workspace by row-level
 -- security: it runs as workspace_reader, which can only read, and only the
--- rows whose tenant_id is p_workspace_id.
+-- rows whose tenant_id is p_workspace_id. What a real warehouse's
+-- run_select_ws must do as well (README, "Threat model"):
+-- - clear every request.* setting first: PostgREST puts the request's
+--   headers (the service key among them), JWT claims and cookies there, and
+--   any query could read them back with current_setting();
+-- - run within a time limit: a statement_timeout set inside the function
+--   would not apply to the running statement, so the limit is the REST
+--   login role's (00-roles.sql; Supabase sets one for authenticator);
+-- - resolve names in pg_catalog first and pg_temp last (security definer).
 create or replace function public.run_select_ws(p_query text, p_workspace_id text)
 returns jsonb
 language plpgsql
 security definer
-set search_path = semantic, pg_catalog
+set search_path = pg_catalog, semantic, pg_temp
 as $$
 declare
   v_query text := regexp_replace(btrim(p_query), ';\s*$', '');
+  v_bare text := v_query;
+  v_setting text;
   v_rows jsonb;
 begin
   if v_query !~* '^(select|with)\s' then
     raise exception 'run_select_ws accepts only SELECT or WITH queries' using errcode = '42501';
   end if;
-  if position(';' in v_query) > 0 then
+  -- A ';' inside a plain string literal is data, not a second statement.
+  -- Literals are skipped only when nothing can change where they end (no
+  -- backslash, no dollar quote); otherwise any ';' is refused.
+  if v_bare !~ '[\\$]' then
+    v_bare := regexp_replace(v_bare, '''([^'']|'''')*''', '''''', 'g');
+  end if;
+  if position(';' in v_bare) > 0 then
     raise exception 'run_select_ws accepts one statement' using errcode = '42601';
   end if;
   if coalesce(p_workspace_id, '') = '' then
     raise exception 'run_select_ws needs a workspace id' using errcode = '22023';
   end if;
+  -- PostgREST v10+ names; before v10 one setting per header and claim.
+  foreach v_setting in array array['request.headers', 'request.jwt.claims', 'request.cookies',
+      'request.header.apikey', 'request.header.authorization', 'request.header.cookie',
+      'request.jwt.claim.role', 'request.jwt.claim.sub', 'request.jwt.claim.email'] loop
+    perform set_config(v_setting, '', true);
+  end loop;
+  for v_setting in select name from pg_settings where name like 'request.%' loop
+    perform set_config(v_setting, '', true);
+  end loop;
   perform set_config('bustly.workspace_id', p_workspace_id, true);
   execute format('select coalesce(jsonb_agg(q), ''[]''::jsonb) from (%s) q', v_query) into v_rows;
   return v_rows;
@@ -94,6 +119,9 @@ alter function public.run_select_ws(text, text) owner to workspace_reader;
 revoke all on function public.run_select_ws(text, text) from public;
 revoke all on function public.get_agent_table_schema(text) from public;
 revoke all on function public.get_agent_available_tables() from public;
-grant execute on function public.run_select_ws(text, text) to authenticated, service_role;
+-- It takes any workspace id: only the service role (the tool, through the
+-- host) may call it; users read their own workspace through RLS.
+revoke execute on function public.run_select_ws(text, text) from authenticated, anon;
+grant execute on function public.run_select_ws(text, text) to service_role;
 grant execute on function public.get_agent_table_schema(text) to authenticated, service_role;
 grant execute on function public.get_agent_available_tables() to authenticated, service_role;

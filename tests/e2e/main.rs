@@ -3,6 +3,7 @@
 //! warehouse and builds the components first.
 
 mod agent;
+mod hardening;
 mod harness;
 mod inputs;
 mod platforms;

@@ -3,3 +3,4 @@
 pub mod plan;
 pub mod row;
 pub mod table;
+pub mod unique;

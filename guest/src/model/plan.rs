@@ -226,9 +226,22 @@ impl ColumnPlan {
             ))
         })?;
         let marker_column = marker.column.clone();
-        let marker_kind = marker.key_kind.ok_or_else(|| {
-            ToolError::schema(format!("{table}.{marker_column} cannot hold a marked key: it must be text, uuid or bigint"))
-        })?;
+        // Judged in the column's own type: a bigint range on a text column
+        // would also match real keys such as "900042131".
+        let own = live.iter().find(|c| c.name == marker_column).map(|c| (KeyKind::from_sql_type(&c.data_type), c.data_type.as_str()));
+        let marker_kind = match (own, marker.key_kind) {
+            (Some((Some(own), _)), Some(written)) if own == written => own,
+            (Some((Some(_), data_type)), Some(written)) => {
+                return Err(ToolError::schema(format!(
+                    "{table}.{marker_column} is {data_type} but holds {written:?} keys copied from the table it refers to: the tool marks this table's rows through that column, so it must have the same type as the key it copies; change its type"
+                )));
+            }
+            _ => {
+                return Err(ToolError::schema(format!(
+                    "{table}.{marker_column} cannot hold a marked key: it must be text, uuid or bigint"
+                )));
+            }
+        };
         let tenant_column = columns
             .iter()
             .find(|c| c.kind == FieldKind::Tenant)
@@ -465,6 +478,26 @@ mod tests {
         assert!(err.message.contains("integer"), "{}", err.message);
         let err = ColumnPlan::new(&SPEC, &[], &kinds()).unwrap_err();
         assert!(err.message.contains("does not exist"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_marker_is_judged_in_its_own_column_type() {
+        crate::fields! {
+            enum Terms {
+                Tenant = "tenant_id" [] K::Tenant,
+                Keyword = "keyword_id" [] K::Ref { owner: "keywords" },
+            }
+        }
+        static TERMS: TableSpec = TableSpec { name: "terms", fields: Terms::SPECS, marker: "keyword_id", created: None };
+        let bigint_owner = HashMap::from([("keywords", KeyKind::BigInt)]);
+        let plan = ColumnPlan::new(&TERMS, &[col("tenant_id", "text", false), col("keyword_id", "bigint", false)], &bigint_owner).unwrap();
+        assert_eq!(plan.marker_kind, KeyKind::BigInt);
+        // A text column holding the owner's bigint keys: a bigint range there
+        // would match text keys of real rows, so the table is refused.
+        let live = [col("tenant_id", "text", false), col("keyword_id", "text", false)];
+        let err = ColumnPlan::new(&TERMS, &live, &bigint_owner).unwrap_err();
+        assert!(err.message.contains("semantic.terms.keyword_id is text") && err.message.contains("same type"), "{}", err.message);
+        assert!(ColumnPlan::for_reading(&TERMS, &live, &bigint_owner).is_err(), "status and clean leave it out too");
     }
 
     #[test]

@@ -124,6 +124,7 @@ pub fn read_plans<T: Transport>(
             match plan {
                 Ok(plan) => {
                     kinds.insert(spec.name, plan.marker_kind);
+                    client.set_conflict_target(spec.name, &crate::model::unique::conflict_columns(&plan));
                     plans.insert(spec.name, plan);
                 }
                 Err(e) if matches!(purpose, Purpose::Write { .. }) => return Err(e),
@@ -183,6 +184,14 @@ mod tests {
         assert_eq!(labels, ["shop info", "products", "variants", "customers", "orders", "order items", "pixel events"]);
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(thousands(12), "12");
+    }
+
+    #[test]
+    fn a_semicolon_in_a_literal_stays_out_of_the_query_text() {
+        use crate::platforms::store::analysis::literal;
+        assert_eq!(literal("ws;1"), "('ws' || chr(59) || '1')");
+        assert_eq!(literal("o'b;"), "('o''b' || chr(59) || '')");
+        assert_eq!(literal("plain"), "'plain'");
     }
 
     #[test]

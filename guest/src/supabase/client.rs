@@ -3,6 +3,8 @@
 //! requests. Single requests are retried here; bulk inserts go through
 //! `Inserter`, which keeps several in flight.
 
+use std::collections::HashMap;
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value as Json;
 
@@ -41,6 +43,9 @@ pub struct Client<T: Transport> {
     environment: String,
     /// Transient failures met and retried, for the log.
     pub retried: Vec<String>,
+    /// Per table, the unique key its inserts name (`on_conflict`), so that a
+    /// duplicate can only be the run's own row (see `model::unique`).
+    conflict_targets: HashMap<String, String>,
 }
 
 impl<T: Transport> Client<T> {
@@ -50,7 +55,12 @@ impl<T: Transport> Client<T> {
             rest_url: rest_url.trim_end_matches('/').to_string(),
             environment: environment.to_string(),
             retried: Vec::new(),
+            conflict_targets: HashMap::new(),
         }
+    }
+
+    pub fn set_conflict_target(&mut self, table: &str, columns: &[String]) {
+        self.conflict_targets.insert(table.to_string(), columns.join(","));
     }
 
     pub fn environment(&self) -> &str {
@@ -188,7 +198,11 @@ impl<T: Transport> Client<T> {
             Some(r) => format!("return=minimal,resolution={r}"),
             None => "return=minimal".to_string(),
         };
-        Request::new(Method::Post, self.url(table, &[], &[])).header("content-profile", "semantic").header("prefer", prefer).json_body(body)
+        let query: Vec<(&str, String)> = self.conflict_targets.get(table).map(|t| ("on_conflict", t.clone())).into_iter().collect();
+        Request::new(Method::Post, self.url(table, &query, &[]))
+            .header("content-profile", "semantic")
+            .header("prefer", prefer)
+            .json_body(body)
     }
 }
 

@@ -13,18 +13,37 @@ struct Body {
     hint: Option<String>,
 }
 
-/// Whether a status is transient: rate limits, gateway trouble, a database
-/// pool that is momentarily full (PGRST003 is 504; PGRST000-002 are 503).
+/// Whether a status is transient: rate limits, gateway trouble (502 from a
+/// proxy between deploys), a database pool that is momentarily full
+/// (PGRST003 is 504; PGRST000-002 are 503).
 pub fn retryable_status(status: u16) -> bool {
-    matches!(status, 429 | 503 | 504 | 520..=524)
+    matches!(status, 429 | 502 | 503 | 504 | 520..=524)
 }
 
 /// How long to wait before try `attempt` (1-based retry count): the
 /// server's Retry-After if it gave one, else exponential from 250 ms;
 /// capped at 10 s either way.
 pub fn backoff_ms(attempt: u32, response: Option<&Response>) -> u64 {
-    let retry_after = response.and_then(|r| r.header("retry-after")).and_then(|v| v.trim().parse::<u64>().ok()).map(|s| s * 1000);
+    let retry_after = response.and_then(retry_after_ms);
     retry_after.unwrap_or(250 << attempt.saturating_sub(1).min(6)).min(10_000)
+}
+
+/// Retry-After as seconds, or as an HTTP date (RFC 9110), counted from the
+/// response's own Date header when it has one (the server's clock), else
+/// from this machine's.
+fn retry_after_ms(r: &Response) -> Option<u64> {
+    let value = r.header("retry-after")?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(secs.saturating_mul(1000));
+    }
+    let at = http_date(value)?;
+    let now = r.header("date").and_then(http_date).unwrap_or_else(jiff::Timestamp::now);
+    Some(u64::try_from(at.duration_since(now).as_millis()).unwrap_or(0))
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` (and the other forms RFC 2822 allows).
+fn http_date(text: &str) -> Option<jiff::Timestamp> {
+    jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(text.trim()).ok()
 }
 
 /// The error for a refused request. `doing` says what was attempted
@@ -76,6 +95,10 @@ fn advice(status: u16, code: &str, environment: &str) -> (ErrorKind, Option<Stri
             Some("A generated row collides with an existing one: try another --seed, or --conflict skip".into()),
         ),
         (_, "23503") => (ErrorKind::Database, Some("A referenced row is missing: was it deleted while the run was going?".into())),
+        (_, "42P10") => (
+            ErrorKind::Schema,
+            Some("The table has no unique constraint on its workspace and key columns, which every insert names as its conflict target so that a duplicate can only be this run's own row: add one (alter table <table> add unique (tenant_id, <key column>), or make those columns the primary key), then try again".into()),
+        ),
         (_, "57014") => (ErrorKind::Database, Some("The statement timed out: lower --batch-size".into())),
         (s, _) if retryable_status(s) => (ErrorKind::Network, Some("The service stayed unavailable after retries; try again later".into())),
         _ => (ErrorKind::Database, None),
@@ -86,7 +109,9 @@ pub fn from_transport(doing: &str, e: &TransportError) -> ToolError {
     match e {
         TransportError::Denied(m) => ToolError::new(
             ErrorKind::Denied,
-            format!("{doing}: the host refused the request ({m}); the component may only reach the configured Supabase host"),
+            format!(
+                "{doing}: the host refused the request ({m}): it lets the component reach only the configured Supabase REST API, writes to production only when confirmed, and no writes once a call is interrupted or past its deadline"
+            ),
         ),
         TransportError::Connection(m) => ToolError::new(
             ErrorKind::Network,
@@ -123,7 +148,7 @@ mod tests {
 
     #[test]
     fn only_transient_statuses_are_retried() {
-        for s in [429, 503, 504, 520, 522, 524] {
+        for s in [429, 502, 503, 504, 520, 522, 524] {
             assert!(retryable_status(s));
         }
         for s in [400, 401, 404, 409, 500] {
@@ -141,5 +166,17 @@ mod tests {
         assert_eq!(backoff_ms(1, Some(&r)), 2000);
         r.headers[0].1 = "600".into();
         assert_eq!(backoff_ms(1, Some(&r)), 10_000);
+    }
+
+    #[test]
+    fn retry_after_may_be_an_http_date() {
+        let mut r = response(503, "");
+        r.headers.push(("Date".into(), "Sun, 06 Nov 1994 08:49:37 GMT".into()));
+        r.headers.push(("Retry-After".into(), "Sun, 06 Nov 1994 08:49:40 GMT".into()));
+        assert_eq!(backoff_ms(1, Some(&r)), 3000);
+        r.headers[1].1 = "Sun, 06 Nov 1994 08:49:30 GMT".into();
+        assert_eq!(backoff_ms(1, Some(&r)), 0, "a date already past: go now");
+        r.headers[1].1 = "soon".into();
+        assert_eq!(backoff_ms(1, Some(&r)), 250, "unreadable: the usual backoff");
     }
 }

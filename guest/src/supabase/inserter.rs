@@ -121,7 +121,11 @@ impl<'c, T: Transport> Inserter<'c, T> {
                 self.start(batch, progress)
             }
             Ok(r) => {
-                let e = from_response(&self.doing(), self.client.environment(), &r);
+                let mut e = from_response(&self.doing(), self.client.environment(), &r);
+                if let Some(target) = batch.request.url.split("on_conflict=").nth(1).filter(|_| e.message.contains("42P10")) {
+                    let columns = target.split('&').next().unwrap_or_default().replace("%2C", ", ");
+                    e.message.push_str(&format!(" (the conflict target: {columns})"));
+                }
                 Err(self.fail(e, progress))
             }
             Err(TransportError::Connection(why)) if batch.attempt < MAX_RETRIES => {
@@ -207,6 +211,27 @@ mod tests {
         let err = ins.finish(&mut |_| {}).unwrap_err();
         assert!(err.message.contains("23505"));
         assert_eq!(ins.inserted, 5, "the batch in flight was waited for and counted");
+    }
+
+    #[test]
+    fn every_insert_names_its_conflict_target() {
+        let mut c = Client::new(
+            FakeTransport::new(|_| {
+                Ok(response(
+                    400,
+                    r#"{"code":"42P10","message":"there is no unique or exclusion constraint matching the ON CONFLICT specification"}"#,
+                ))
+            }),
+            "http://h",
+            "local",
+        );
+        c.set_conflict_target("t", &["tenant_id".into(), "order_id".into()]);
+        let mut ins = Inserter::new(&mut c, "t", Conflict::Skip, 1);
+        ins.submit(b"[]".to_vec(), 1, &mut |_| {}).unwrap();
+        let e = ins.finish(&mut |_| {}).unwrap_err();
+        assert!(e.message.contains("semantic.t") && e.message.contains("unique constraint"), "{}", e.message);
+        assert!(e.message.contains("tenant_id, order_id"), "{}", e.message);
+        assert!(c.transport.seen[0].url.ends_with("/t?on_conflict=tenant_id%2Corder_id"), "{}", c.transport.seen[0].url);
     }
 
     #[test]

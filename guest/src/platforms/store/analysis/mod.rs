@@ -194,7 +194,13 @@ pub fn quote(ident: &str) -> String {
 }
 
 pub fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    // A ';' goes in as chr(59): run_select_ws may refuse any ';' in a query,
+    // inside a literal or not, so a workspace id with one would break every query.
+    let quoted = format!("'{}'", text.replace('\'', "''"));
+    if !quoted.contains(';') {
+        return quoted;
+    }
+    format!("({})", quoted.replace(';', "' || chr(59) || '"))
 }
 
 /// `array[0.01, ..., 0.99]`: the percentiles quantiles are read at.
