@@ -253,6 +253,31 @@ fn measure(
             measured.insert(ch, m);
         }
     }
+    // Scale and time: campaign-day rows, campaigns, the days they cover.
+    if let Some(date) = col(CampaignRow::Date) {
+        let campaign = quote(&plan.marker_column);
+        let sql = format!(
+            "select count(*) as n, count(distinct c.{campaign}) as campaigns, min(c.{date})::text as first, max(c.{date})::text as last from semantic.{} c where {real}",
+            quote(CAMPAIGNS.name)
+        );
+        if let Some(r) = query(&sql)?.as_array().and_then(|a| a.first().cloned()) {
+            let n = r["n"].as_u64().unwrap_or(0);
+            analysis.measured(
+                "scale",
+                "campaign days",
+                n,
+                json!({"rows": n, "campaigns": r["campaigns"]}),
+                format!("{n} campaign-day rows over {} campaigns", r["campaigns"]),
+            );
+            analysis.measured(
+                "time",
+                "period",
+                n,
+                json!({"first": r["first"], "last": r["last"]}),
+                format!("from {} to {}", r["first"].as_str().unwrap_or("?"), r["last"].as_str().unwrap_or("?")),
+            );
+        }
+    }
     if let (Some(cur), Some(acc)) = (col(CampaignRow::Currency), col(CampaignRow::Account)) {
         let sql = format!("select c.{cur} as currency, c.{acc} as account from semantic.{} c where {real} limit 1", quote(CAMPAIGNS.name));
         if let Some(r) = query(&sql)?.as_array().and_then(|a| a.first().cloned()) {
