@@ -52,6 +52,8 @@ pub struct Extra {
     not_null: bool,
     /// Values seen in the workspace (JSON literals) with cumulative weights.
     values: Vec<(Vec<u8>, f64)>,
+    /// Every value seen was distinct.
+    identifier: bool,
 }
 
 impl Extra {
@@ -60,20 +62,31 @@ impl Extra {
     pub fn resample_from(&mut self, seen: impl IntoIterator<Item = (serde_json::Value, f64)>) {
         let mut total = 0.0;
         self.values.clear();
+        let mut most = 0.0f64;
         for (value, n) in seen {
             if value.is_null() || n <= 0.0 {
                 continue;
             }
             total += n;
+            most = most.max(n);
             self.values.push((serde_json::to_vec(&value).expect("values serialise"), total));
+        }
+        // Every value seen once: an identifier (an external id), which a
+        // copy could collide with. Text ones get values of their own instead.
+        self.identifier = most <= 1.0 && self.values.len() >= 10;
+        if self.identifier && KeyKind::from_sql_type(&self.data_type) == Some(KeyKind::Text) {
+            self.values.clear();
         }
     }
 
     /// The value for the row with sequence number `seq`: a frequency-weighted
     /// draw, the same for the same row every time.
-    fn write(&self, seq: u64, index: usize, at: Option<crate::core::time::Seconds>, out: &mut Vec<u8>) {
+    fn write(&self, key: &str, seq: u64, index: usize, at: Option<crate::core::time::Seconds>, out: &mut Vec<u8>) {
         let h = crate::core::rng::mix(seq ^ crate::core::rng::mix(index as u64 + 0x5eed));
-        if let Some((_, total)) = self.values.last() {
+        if self.identifier && self.values.is_empty() {
+            // Unique to this row: its own marked key and the column.
+            serde_json::to_writer(&mut *out, &format!("{key}-{}", self.column)).expect("strings serialise");
+        } else if let Some((_, total)) = self.values.last() {
             let target = (h >> 11) as f64 / (1u64 << 53) as f64 * total;
             let i = self.values.partition_point(|(_, c)| *c <= target).min(self.values.len() - 1);
             out.extend_from_slice(&self.values[i].0);
@@ -177,6 +190,7 @@ impl ColumnPlan {
                         json_name,
                         not_null: !col.nullable,
                         values: Vec::new(),
+                        identifier: false,
                     });
                 }
                 continue;
@@ -297,10 +311,11 @@ impl ColumnPlan {
                 Value::NewKey(seq) => seq,
                 _ => 0,
             };
+            let key = self.marker_kind.format(run, seq);
             for (i, extra) in self.extras.iter().enumerate() {
                 out.push(b',');
                 out.extend_from_slice(&extra.json_name);
-                extra.write(seq, i, self.created_at(row), out);
+                extra.write(&key, seq, i, self.created_at(row), out);
             }
         }
         out.push(b'}');
@@ -458,6 +473,19 @@ mod tests {
             assert_eq!(v["note"], "", "an optional field in a NOT NULL column is filled");
         }
         assert!((1700..1900).contains(&lows), "frequency-weighted: {lows}");
+        // A column whose every value is distinct is an identifier: copies
+        // could collide, so each row gets its own.
+        plan.extras[0].resample_from((0..50).map(|i| (serde_json::json!(format!("ext-{i}")), 1.0)));
+        let mut seen = std::collections::HashSet::new();
+        for seq in 0..100 {
+            let mut row = Row::new(F::SPECS.len());
+            row.set(F::Id, Value::NewKey(seq));
+            let mut out = Vec::new();
+            plan.write_row(&row, b"\"ws\"", run, &mut out).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert!(v["risk"].as_str().unwrap().starts_with("mock-00001-"), "{v}");
+            assert!(seen.insert(v["risk"].to_string()));
+        }
     }
 
     #[test]
