@@ -285,8 +285,7 @@ impl Generation for StoreGeneration {
         } else if named(t.orders) {
             n
         } else if named(t.items) {
-            let mean = self.inputs.lines.as_ref().map_or(self.inputs.lines_per_order, |l| l.mean());
-            (n as f64 * mean).round() as u64
+            (n as f64 * self.inputs.lines_per_order).round() as u64
         } else {
             let (page_views, carts, _) = self.inputs.funnel.per_purchase();
             (n as f64 * (page_views + carts + 1.0)).round() as u64
