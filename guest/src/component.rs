@@ -88,6 +88,10 @@ impl service::Host for ImportedHost {
         // Seeds people can type back: 1 to 10^9.
         1 + rand::random::<u64>() % 1_000_000_000
     }
+
+    fn write_output(&mut self, file: &str, data: &[u8]) -> crate::error::Result<()> {
+        host::write_output(file, data).map_err(|e| crate::error::ToolError::invalid(format!("writing {file}: {e}")))
+    }
 }
 
 fn table_result(t: api::TableResult) -> wit::TableResult {
@@ -115,6 +119,8 @@ impl tools::Guest for Component {
             batch_size: r.batch_size,
             confirm_production: r.confirm_production,
             as_of: r.as_of,
+            output_format: r.output_format,
+            workspace: r.workspace,
         };
         let m = service::generate::generate(&mut ImportedHost::new(), WasiTransport::new(), &request).map_err(to_wit_error)?;
         Ok(wit::MockResult {

@@ -121,6 +121,24 @@ pub struct Generate {
     /// Needed to write to a production environment.
     #[arg(long)]
     pub confirm_production: bool,
+    /// Write files here instead of to a warehouse (one per table, named in
+    /// load order); needs no configuration and no warehouse.
+    #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
+    pub out: Option<std::path::PathBuf>,
+    /// The files' format.
+    #[arg(long, value_enum, default_value = "csv", requires = "out")]
+    pub format: FileFormat,
+    /// The workspace id the files' rows carry (default: the configured
+    /// environment's, else the local warehouse's `local-workspace`).
+    #[arg(long, value_name = "ID", requires = "out")]
+    pub workspace: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum FileFormat {
+    Csv,
+    Ndjson,
+    Sql,
 }
 
 #[derive(Args, Debug)]

@@ -12,6 +12,7 @@ mod config;
 mod gate;
 mod limits;
 mod mcp;
+mod output;
 mod policy;
 mod probe;
 mod progress;
@@ -113,6 +114,21 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     outcome
 }
 
+/// Opens `dir` as this call's output directory and picks the workspace the
+/// rows carry: `--workspace`, else MOCK_DATA_WORKSPACE_ID, else the
+/// configured environment's, else the local warehouse's default. Needs no
+/// configuration and no warehouse.
+fn output_for(store: &mut wasmtime::Store<State>, dir: &std::path::Path, workspace: Option<&str>) -> Result<String> {
+    let state = store.data_mut();
+    state.output = Some(output::Output::create(dir)?);
+    let configured = || state.sources.resolve(Some(&state.policy.environment)).ok().map(|e| e.workspace_id);
+    Ok(workspace
+        .map(String::from)
+        .or_else(|| state.sources.workspace_override.clone())
+        .or_else(configured)
+        .unwrap_or_else(|| "local-workspace".to_string()))
+}
+
 /// `a, a, b` as `a (2 times), b`: a request bomb makes a long list.
 fn tally(items: &[String]) -> String {
     let mut counts: Vec<(&str, usize)> = Vec::new();
@@ -174,7 +190,11 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
                 Conflict::Skip => wit::ConflictPolicy::Skip,
                 Conflict::Update => wit::ConflictPolicy::Update,
             };
-            if g.json {
+            let files = match &a.out {
+                Some(dir) => Some(output_for(store, dir, a.workspace.as_deref())?),
+                None => None,
+            };
+            if g.json && files.is_none() {
                 let args = json!({
                     "platform": a.platform, "strategy": format!("{:?}", a.strategy).to_lowercase(), "force_count": a.count,
                     "env": g.env, "dry_run": a.dry_run, "seed": a.seed, "conflict": format!("{:?}", a.conflict).to_lowercase(),
@@ -193,8 +213,15 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
                 batch_size: a.batch_size,
                 confirm_production: a.confirm_production,
                 as_of: a.as_of.clone(),
+                output_format: files.as_ref().map(|_| format!("{:?}", a.format).to_lowercase()),
+                workspace: files.clone(),
             };
             let result = tools.call_generate_mock_data(&mut *store, &request)?;
+            if let (Ok(r), Some(out)) = (&result, &store.data().output)
+                && r.success
+            {
+                println!("files in {}", out.dir().display());
+            }
             store.data_mut().progress.finish();
             Ok(match result {
                 Ok(r) => render::generated(&r, &a.platform),

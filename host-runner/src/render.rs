@@ -68,6 +68,9 @@ pub fn generated(r: &wit::MockResult, platform: &str) -> ExitCode {
         for s in &r.samples {
             println!("\nsample of {}:\n{}", clean(&s.table), clean(&pretty(&s.rows_json)));
         }
+    } else if r.environment == "files" {
+        println!("load them: in name order, e.g. for f in DIR/*.sql; do psql \"$DATABASE_URL\" -f \"$f\"; done");
+        println!("then remove them with: host-runner clean {platform} --confirm --run {} --env ENV", r.run_id);
     } else {
         println!("see it:    host-runner status {platform} --env {}", r.environment);
         println!("remove it: host-runner clean {platform} --confirm --run {} --env {}", r.run_id, r.environment);

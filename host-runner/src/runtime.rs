@@ -36,10 +36,12 @@ pub struct State {
     http: WasiHttpCtx,
     table: ResourceTable,
     pub gate: Gate,
-    sources: Sources,
+    pub sources: Sources,
     pub policy: CallPolicy,
     pub progress: Progress,
     limits: Limits,
+    /// Where `generate --out` writes; None: no files may be written.
+    pub output: Option<crate::output::Output>,
 }
 
 impl WasiView for State {
@@ -93,6 +95,13 @@ impl bustly::mock_data::host::Host for State {
         }
         self.progress.log(level, &message);
     }
+
+    fn write_output(&mut self, file: String, data: Vec<u8>) -> Result<(), String> {
+        match self.output.as_mut() {
+            Some(out) => out.write(&file, &data),
+            None => Err("this call has no output directory (generate --out DIR)".into()),
+        }
+    }
 }
 
 pub struct Runtime {
@@ -138,6 +147,7 @@ impl Runtime {
             policy,
             progress,
             limits: Limits::default(),
+            output: None,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);

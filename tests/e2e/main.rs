@@ -3,6 +3,7 @@
 //! warehouse and builds the components first.
 
 mod agent;
+mod files;
 mod hardening;
 mod harness;
 mod inputs;

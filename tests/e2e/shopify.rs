@@ -7,7 +7,7 @@ const GENERATED_ORDER: &str = "t.order_id like 'mock-%'";
 
 /// Order ids, line items, variants, customers and pixel events that point
 /// at rows that do not exist.
-fn orphans(ws: &mut Workspace) -> i64 {
+pub fn orphans(ws: &mut Workspace) -> i64 {
     ws.scalar(
         "select
           (select count(*) from semantic.dm_order_items_shopify i where i.tenant_id = $1 and not exists (select 1 from semantic.dm_orders_shopify o where o.tenant_id = i.tenant_id and o.order_id = i.order_id))

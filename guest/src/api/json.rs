@@ -192,6 +192,9 @@ pub fn generate_request(text: &str) -> Result<GenerateRequest> {
         batch_size,
         confirm_production: a.bool("confirm_production")?,
         as_of: a.string("as_of")?,
+        // Files are for people at a terminal; agents write to the warehouse.
+        output_format: None,
+        workspace: None,
     })
 }
 

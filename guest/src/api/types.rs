@@ -19,6 +19,10 @@ pub struct GenerateRequest {
     pub confirm_production: bool,
     /// End of the generated period: a date or RFC 3339 time; today (UTC) when absent.
     pub as_of: Option<String>,
+    /// Files instead of the warehouse: `csv`, `ndjson` or `sql`, written
+    /// through the host; rows carry `workspace`.
+    pub output_format: Option<String>,
+    pub workspace: Option<String>,
 }
 
 impl GenerateRequest {
@@ -34,6 +38,8 @@ impl GenerateRequest {
             batch_size: None,
             confirm_production: false,
             as_of: None,
+            output_format: None,
+            workspace: None,
         }
     }
 }

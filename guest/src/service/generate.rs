@@ -9,12 +9,14 @@ use crate::api::types::{GenerateRequest, MockResult, PlatformResult, Sample, Tab
 use crate::core::keys::{RunId, Scope};
 use crate::core::time::{parse_instant, start_of_day};
 use crate::error::{Result, ToolError};
+use crate::model::layout;
 use crate::model::plan::ColumnPlan;
 use crate::model::table::TableSpec;
 use crate::platforms::link::Conversions;
 use crate::platforms::store::analysis::{literal, quote};
 use crate::platforms::{AnalysisContext, Generation, Platform};
 use crate::service::counts::workspace_rows;
+use crate::service::files::{Encoder, Format, file_name};
 use crate::service::runs;
 use crate::service::{Connection, Host, LogLevel, Purpose, check_production, label, platforms_for, read_plans, thousands};
 use crate::supabase::client::Client;
@@ -62,19 +64,43 @@ fn validate(req: &GenerateRequest) -> Result<(Vec<&'static dyn Platform>, u32, O
 pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateRequest) -> Result<MockResult> {
     let started = host.millis();
     let (platforms, batch, as_of) = validate(req)?;
-    let conn = host.connection(req.environment.as_deref())?;
+    let files = req.output_format.as_deref().map(Format::parse).transpose()?;
+    let conn = match files {
+        // Files need no warehouse: nothing is resolved, read or sent.
+        Some(_) => {
+            if req.dry_run {
+                return Err(ToolError::invalid("writing files and a dry run exclude each other: leave out --dry-run or --out"));
+            }
+            let workspace = req.workspace.clone().filter(|w| !w.trim().is_empty());
+            let workspace_id =
+                workspace.ok_or_else(|| ToolError::invalid("writing files needs the workspace id the rows carry (--workspace ID)"))?;
+            Connection { environment: "files".into(), rest_url: String::new(), workspace_id, production: false }
+        }
+        None => host.connection(req.environment.as_deref())?,
+    };
     check_production(&conn, !req.dry_run, req.confirm_production, "generating data")?;
     let mut client = Client::new(transport, &conn.rest_url, &conn.environment);
     let mut warnings = Vec::new();
     let strict = req.platform.trim().eq_ignore_ascii_case("all");
-    let mut plans = read_plans(&mut client, &platforms, Purpose::Write { strict }, &mut warnings)?;
+    let mut plans = match files {
+        Some(_) => layout_plans(&platforms)?,
+        None => read_plans(&mut client, &platforms, Purpose::Write { strict }, &mut warnings)?,
+    };
     // Tables skipped as missing are neither analysed nor written.
     let tables: Vec<&'static TableSpec> =
         platforms.iter().flat_map(|p| p.tables().iter().copied()).filter(|t| plans.contains_key(t.name)).collect();
     let ws = conn.workspace_id.clone();
-    fill_unknown_columns(&mut client, &mut plans, &ws, &mut warnings);
+    if files.is_none() {
+        fill_unknown_columns(&mut client, &mut plans, &ws, &mut warnings);
+    }
 
-    let (seed, run, earlier_rows) = choose_run(host, &mut client, &tables, &plans, &ws, req, &mut warnings)?;
+    let (seed, run, earlier_rows) = match files {
+        Some(_) => {
+            let seed = req.seed.unwrap_or_else(|| host.fresh_seed());
+            (seed, RunId::from_seed(seed), 0)
+        }
+        None => choose_run(host, &mut client, &tables, &plans, &ws, req, &mut warnings)?,
+    };
     // Named before anything is written, so that a run stopped half-way (a
     // kill, a lost host) can still be found and cleaned.
     if !req.dry_run {
@@ -83,7 +109,10 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
             &format!("run {run} (seed {seed}) in workspace {ws}; to remove it: clean {} --confirm --run {run}", req.platform),
         );
     }
-    let mut counts = workspace_rows(&mut client, &tables, &plans, &ws)?;
+    let mut counts = match files {
+        Some(_) => HashMap::new(),
+        None => workspace_rows(&mut client, &tables, &plans, &ws)?,
+    };
     if earlier_rows > 0 {
         // The run's own earlier rows are not what the workspace holds.
         for t in &tables {
@@ -109,6 +138,10 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         // Each platform draws from its own streams of the run's seed.
         let cx = AnalysisContext { seed: crate::core::rng::mix(seed ^ i as u64), ..cx };
         let g = p.analyse(&cx, &mut |sql| {
+            if files.is_some() {
+                // No workspace to read: every aspect keeps its defaults.
+                return Ok(serde_json::json!([]));
+            }
             let started = host.millis();
             let answer = client.select(&ws, sql);
             let head: String = sql.chars().take(100).collect();
@@ -127,8 +160,19 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         check_capacity(*platform, g.as_ref(), &plans)?;
     }
 
-    let mut writer =
-        Writer { client: &mut client, host, conn: &conn, plans: &plans, run, batch, req, samples: Vec::new(), written: Vec::new() };
+    let mut writer = Writer {
+        client: &mut client,
+        host,
+        conn: &conn,
+        plans: &plans,
+        run,
+        batch,
+        req,
+        files,
+        files_written: 0,
+        samples: Vec::new(),
+        written: Vec::new(),
+    };
     let mut results = Vec::new();
     let mut failure = None;
     'platforms: for (platform, g) in &generations {
@@ -144,7 +188,12 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
                 }
             }
         }
-        results.push(platform_result(platform.name(), tables_out, if req.dry_run { "dry-run" } else { "success" }));
+        let outcome = match (req.dry_run, files) {
+            (true, _) => "dry-run",
+            (false, Some(_)) => "written",
+            (false, None) => "success",
+        };
+        results.push(platform_result(platform.name(), tables_out, outcome));
     }
     let samples = std::mem::take(&mut writer.samples);
     let written = std::mem::take(&mut writer.written);
@@ -166,6 +215,19 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         analysis,
     };
     match failure {
+        None if files.is_some() => {
+            result.summary = format!(
+                "Wrote {} rows of run {run} (seed {seed}) for workspace {ws} as {} files, one per table: load them in name order (psql -f, or COPY for csv); `clean {} --confirm --run {run}` removes them again.",
+                thousands(total),
+                files.map_or("", Format::extension),
+                req.platform
+            )
+        }
+        Some((table, error)) if files.is_some() => {
+            result.warnings.push(error.message.clone());
+            result.summary =
+                format!("Writing files failed at {table}: {}. The files written so far are incomplete: delete them.", error.message);
+        }
         None => result.summary = summary(&result, &generations),
         Some((table, error)) if earlier_rows > 0 => {
             // The run had rows before this call (--conflict skip or update):
@@ -405,7 +467,20 @@ fn rollback<T: Transport>(
     Ok(removed)
 }
 
-/// Streams tables into batches and batches into the warehouse.
+/// Plans for files without a database: the tables as the tool expects them
+/// (`model::layout`), so the files load into such a warehouse as they are.
+fn layout_plans(platforms: &[&'static dyn Platform]) -> Result<HashMap<&'static str, ColumnPlan>> {
+    let mut kinds = HashMap::new();
+    let mut plans = HashMap::new();
+    for spec in platforms.iter().flat_map(|p| p.tables().iter().copied()) {
+        let plan = ColumnPlan::new(spec, &layout::columns(spec.name), &kinds)?;
+        kinds.insert(spec.name, plan.marker_kind);
+        plans.insert(spec.name, plan);
+    }
+    Ok(plans)
+}
+
+/// Streams tables into batches and batches into the warehouse (or files).
 struct Writer<'a, T: Transport> {
     client: &'a mut Client<T>,
     host: &'a mut dyn Host,
@@ -414,6 +489,10 @@ struct Writer<'a, T: Transport> {
     run: RunId,
     batch: u32,
     req: &'a GenerateRequest,
+    /// Files instead of the warehouse, and how many were written so far
+    /// (their names count in load order).
+    files: Option<Format>,
+    files_written: usize,
     samples: Vec<Sample>,
     /// Tables this run may have written to, in order.
     written: Vec<&'static TableSpec>,
@@ -428,7 +507,14 @@ impl<T: Transport> Writer<'_, T> {
         let tenant = serde_json::to_vec(&self.conn.workspace_id).expect("strings serialise");
         let (run, batch_rows, dry) = (self.run, u64::from(self.batch), self.req.dry_run);
         self.host.progress(&name, 0, estimate);
-        if !dry {
+        let mut file = self.files.map(|format| {
+            self.files_written += 1;
+            (
+                file_name(self.files_written, spec.name, format),
+                Encoder::new(format, spec.name, plan.column_names().map(String::from).collect()),
+            )
+        });
+        if !dry && file.is_none() {
             self.written.push(spec);
         }
         let mut buffer: Vec<u8> = Vec::with_capacity(64 * 1024);
@@ -436,7 +522,8 @@ impl<T: Transport> Writer<'_, T> {
         let (mut in_batch, mut generated, mut done) = (0u64, 0u64, 0u64);
         let mut samples: Vec<String> = Vec::new();
         let host = &mut *self.host;
-        let mut inserter = (!dry).then(|| Inserter::new(self.client, spec.name, self.req.conflict, IN_FLIGHT));
+        let mut inserter = (!dry && file.is_none()).then(|| Inserter::new(self.client, spec.name, self.req.conflict, IN_FLIGHT));
+        let mut encoded = Vec::new();
         let mut flush = |buffer: &mut Vec<u8>, rows: u64, inserter: &mut Option<Inserter<T>>, host: &mut dyn Host| -> Result<()> {
             if rows == 0 {
                 return Ok(());
@@ -444,6 +531,11 @@ impl<T: Transport> Writer<'_, T> {
             buffer.push(b']');
             let body = std::mem::replace(buffer, Vec::with_capacity(buffer.capacity()));
             buffer.push(b'[');
+            if let Some((path, encoder)) = file.as_mut() {
+                encoded.clear();
+                encoder.batch(&body, &mut encoded)?;
+                host.write_output(path, &encoded)?;
+            }
             match inserter {
                 Some(ins) => ins.submit(body, rows, &mut |n| {
                     done += n;
@@ -475,7 +567,15 @@ impl<T: Transport> Writer<'_, T> {
         });
         let outcome = streamed
             .and_then(|()| flush(&mut buffer, in_batch, &mut inserter, host))
-            .and_then(|()| inserter.as_mut().map_or(Ok(0), |ins| ins.finish(&mut |_| {})).map(|_| ()));
+            .and_then(|()| inserter.as_mut().map_or(Ok(0), |ins| ins.finish(&mut |_| {})).map(|_| ()))
+            .and_then(|()| match file.as_mut() {
+                Some((path, encoder)) => {
+                    let mut tail = Vec::new();
+                    encoder.finish(&mut tail);
+                    if tail.is_empty() { Ok(()) } else { host.write_output(path, &tail) }
+                }
+                None => Ok(()),
+            });
         let inserted = match &inserter {
             Some(ins) => ins.inserted,
             None => generated,

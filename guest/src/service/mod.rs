@@ -5,6 +5,7 @@
 
 pub mod clean;
 pub mod counts;
+pub mod files;
 pub mod generate;
 pub mod report;
 pub mod runs;
@@ -49,6 +50,9 @@ pub trait Host {
     fn millis(&mut self) -> u64;
     /// A seed for a run that was not given one.
     fn fresh_seed(&mut self) -> u64;
+    /// Appends `data` to output file `file` (a bare name the host places in
+    /// the output directory it was given), for files without a database.
+    fn write_output(&mut self, file: &str, data: &[u8]) -> Result<()>;
 }
 
 /// The platforms a name covers, or an error listing the valid names.
