@@ -121,6 +121,7 @@ impl tools::Guest for Component {
             as_of: r.as_of,
             output_format: r.output_format,
             workspace: r.workspace,
+            max_in_flight: r.max_in_flight,
         };
         let m = service::generate::generate(&mut ImportedHost::new(), WasiTransport::new(), &request).map_err(to_wit_error)?;
         Ok(wit::MockResult {

@@ -121,6 +121,11 @@ pub struct Generate {
     /// Needed to write to a production environment.
     #[arg(long)]
     pub confirm_production: bool,
+    /// Insert requests in flight at most (default 16; the window adapts
+    /// below it: it grows while the warehouse keeps up, halves when it
+    /// pushes back).
+    #[arg(long, value_name = "N")]
+    pub max_in_flight: Option<u32>,
     /// Write files here instead of to a warehouse (one per table, named in
     /// load order); needs no configuration and no warehouse.
     #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]

@@ -194,7 +194,7 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
                 Some(dir) => Some(output_for(store, dir, a.workspace.as_deref())?),
                 None => None,
             };
-            if g.json && files.is_none() {
+            if g.json && files.is_none() && a.max_in_flight.is_none() {
                 let args = json!({
                     "platform": a.platform, "strategy": format!("{:?}", a.strategy).to_lowercase(), "force_count": a.count,
                     "env": g.env, "dry_run": a.dry_run, "seed": a.seed, "conflict": format!("{:?}", a.conflict).to_lowercase(),
@@ -215,6 +215,7 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
                 as_of: a.as_of.clone(),
                 output_format: files.as_ref().map(|_| format!("{:?}", a.format).to_lowercase()),
                 workspace: files.clone(),
+                max_in_flight: a.max_in_flight,
             };
             let result = tools.call_generate_mock_data(&mut *store, &request)?;
             if let (Ok(r), Some(out)) = (&result, &store.data().output)

@@ -195,6 +195,7 @@ pub fn generate_request(text: &str) -> Result<GenerateRequest> {
         // Files are for people at a terminal; agents write to the warehouse.
         output_format: None,
         workspace: None,
+        max_in_flight: None,
     })
 }
 

@@ -23,6 +23,8 @@ pub struct GenerateRequest {
     /// through the host; rows carry `workspace`.
     pub output_format: Option<String>,
     pub workspace: Option<String>,
+    /// Insert requests in flight at most (the window adapts below it).
+    pub max_in_flight: Option<u32>,
 }
 
 impl GenerateRequest {
@@ -40,6 +42,7 @@ impl GenerateRequest {
             as_of: None,
             output_format: None,
             workspace: None,
+            max_in_flight: None,
         }
     }
 }

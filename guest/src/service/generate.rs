@@ -22,14 +22,13 @@ use crate::service::{Connection, Host, LogLevel, Purpose, check_production, labe
 use crate::supabase::client::Client;
 use crate::supabase::inserter::{Conflict, Inserter};
 use crate::supabase::transport::Transport;
+use crate::supabase::window::{DEFAULT_CAP, Window};
 
 /// Rows per insert request. Measured through the local REST server,
 /// 1,000-row requests move about twice the rows per second of the design's
 /// 100, and stay far below Supabase's 8 s statement timeout.
 pub const DEFAULT_BATCH: u32 = 1000;
 pub const MAX_BATCH: u32 = 10_000;
-/// Insert requests kept in flight at once.
-pub const IN_FLIGHT: usize = 4;
 /// Orders one run may ask for: beyond this a run would take days to write.
 pub const MAX_COUNT: u64 = 1_000_000_000;
 const SAMPLE_ROWS: usize = 3;
@@ -47,6 +46,9 @@ fn validate(req: &GenerateRequest) -> Result<(Vec<&'static dyn Platform>, u32, O
             "count must be at most {} per run: split larger volumes over several runs (different seeds)",
             thousands(MAX_COUNT)
         )));
+    }
+    if req.max_in_flight == Some(0) || req.max_in_flight.is_some_and(|n| n > 64) {
+        return Err(ToolError::invalid("max in flight must be between 1 and 64 requests"));
     }
     let batch = req.batch_size.unwrap_or(DEFAULT_BATCH);
     if !(1..=MAX_BATCH).contains(&batch) {
@@ -170,6 +172,7 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         req,
         files,
         files_written: 0,
+        window: Window::new(req.max_in_flight.map_or(DEFAULT_CAP, |n| n as usize)),
         samples: Vec::new(),
         written: Vec::new(),
     };
@@ -197,7 +200,18 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     }
     let samples = std::mem::take(&mut writer.samples);
     let written = std::mem::take(&mut writer.written);
+    let window = writer.window.clone();
     drop(writer);
+    if !req.dry_run && files.is_none() {
+        host.log(LogLevel::Info, &format!("writes: up to {} requests in flight", window.peak));
+        if window.shrinks > 0 {
+            warnings.push(format!(
+                "the warehouse pushed back {} times (429/503/504 or lost connections): writes slowed down to {} in flight and were retried",
+                window.shrinks,
+                window.limit()
+            ));
+        }
+    }
 
     let total: u64 = results.iter().map(|p| p.total_records).sum();
     let mut result = MockResult {
@@ -493,6 +507,8 @@ struct Writer<'a, T: Transport> {
     /// (their names count in load order).
     files: Option<Format>,
     files_written: usize,
+    /// Insert requests in flight, carried from table to table.
+    window: Window,
     samples: Vec<Sample>,
     /// Tables this run may have written to, in order.
     written: Vec<&'static TableSpec>,
@@ -522,7 +538,7 @@ impl<T: Transport> Writer<'_, T> {
         let (mut in_batch, mut generated, mut done) = (0u64, 0u64, 0u64);
         let mut samples: Vec<String> = Vec::new();
         let host = &mut *self.host;
-        let mut inserter = (!dry && file.is_none()).then(|| Inserter::new(self.client, spec.name, self.req.conflict, IN_FLIGHT));
+        let mut inserter = (!dry && file.is_none()).then(|| Inserter::new(self.client, spec.name, self.req.conflict, self.window.clone()));
         let mut encoded = Vec::new();
         let mut flush = |buffer: &mut Vec<u8>, rows: u64, inserter: &mut Option<Inserter<T>>, host: &mut dyn Host| -> Result<()> {
             if rows == 0 {
@@ -583,6 +599,8 @@ impl<T: Transport> Writer<'_, T> {
         if let Some(ins) = inserter.as_mut() {
             // Whatever the outcome, nothing may still be in flight.
             let _ = ins.finish(&mut |_| {});
+            // The next table starts where this one's window ended.
+            self.window = ins.window.clone();
         }
         drop(inserter);
         // The last batches land after the streaming callbacks: finish the bar.

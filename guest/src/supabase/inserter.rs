@@ -13,6 +13,7 @@ use crate::error::{Result, ToolError};
 use crate::supabase::client::{Client, MAX_RETRIES};
 use crate::supabase::errors::{backoff_ms, from_response, from_transport, retryable_status};
 use crate::supabase::transport::{Request, Ticket, Transport, TransportError};
+use crate::supabase::window::Window;
 
 /// What to do when a generated row's key already exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,15 +47,16 @@ pub struct Inserter<'c, T: Transport> {
     client: &'c mut Client<T>,
     table: &'static str,
     conflict: Conflict,
-    max_in_flight: usize,
+    /// How many may be in flight (see `window`); handed back with the table.
+    pub window: Window,
     in_flight: HashMap<Ticket, Batch>,
     /// Rows confirmed inserted (or already present, under skip).
     pub inserted: u64,
 }
 
 impl<'c, T: Transport> Inserter<'c, T> {
-    pub fn new(client: &'c mut Client<T>, table: &'static str, conflict: Conflict, max_in_flight: usize) -> Self {
-        Inserter { client, table, conflict, max_in_flight: max_in_flight.max(1), in_flight: HashMap::new(), inserted: 0 }
+    pub fn new(client: &'c mut Client<T>, table: &'static str, conflict: Conflict, window: Window) -> Self {
+        Inserter { client, table, conflict, window, in_flight: HashMap::new(), inserted: 0 }
     }
 
     fn doing(&self) -> String {
@@ -64,7 +66,7 @@ impl<'c, T: Transport> Inserter<'c, T> {
     /// Sends one batch (a JSON array of `rows` rows), waiting first if the
     /// pipeline is full. `progress` hears of every batch that lands.
     pub fn submit(&mut self, body: Vec<u8>, rows: u64, progress: &mut dyn FnMut(u64)) -> Result<()> {
-        while self.in_flight.len() >= self.max_in_flight {
+        while self.in_flight.len() >= self.window.limit() {
             self.collect_one(progress)?;
         }
         let request = self.client.insert_request(self.table, body, self.conflict.resolution(false));
@@ -112,10 +114,12 @@ impl<'c, T: Transport> Inserter<'c, T> {
         match result {
             Ok(r) if r.ok() => {
                 self.inserted += batch.rows;
+                self.window.landed();
                 progress(batch.rows);
                 Ok(())
             }
             Ok(r) if retryable_status(r.status) && batch.attempt < MAX_RETRIES => {
+                self.window.pushed_back();
                 let why = format!("HTTP {}", r.status);
                 let batch = self.retry(batch, Some(&r), &why);
                 self.start(batch, progress)
@@ -129,6 +133,7 @@ impl<'c, T: Transport> Inserter<'c, T> {
                 Err(self.fail(e, progress))
             }
             Err(TransportError::Connection(why)) if batch.attempt < MAX_RETRIES => {
+                self.window.pushed_back();
                 let batch = self.retry(batch, None, &why);
                 self.start(batch, progress)
             }
@@ -162,7 +167,7 @@ mod tests {
         let mut c = Client::new(FakeTransport::new(|_| Ok(response(201, ""))), "http://h", "local");
         let mut seen = 0;
         {
-            let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, 3);
+            let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, Window::new(3));
             for _ in 0..10 {
                 ins.submit(b"[]".to_vec(), 100, &mut |n| seen += n).unwrap();
             }
@@ -184,7 +189,7 @@ mod tests {
             "http://h",
             "local",
         );
-        let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, 2);
+        let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, Window::new(2));
         for _ in 0..3 {
             ins.submit(b"[{}]".to_vec(), 1, &mut |_| {}).unwrap();
         }
@@ -192,6 +197,28 @@ mod tests {
         let prefers: Vec<_> = c.transport.seen.iter().map(|r| r.header_value("prefer").unwrap().to_string()).collect();
         assert_eq!(prefers.iter().filter(|p| p.contains("ignore-duplicates")).count(), 1, "{prefers:?}");
         assert_eq!(c.transport.seen[3].body, b"[{}]");
+    }
+
+    #[test]
+    fn push_backs_shrink_the_window_and_every_row_still_lands_once() {
+        // One write in five answered 429 (a storm): the run slows down and
+        // completes, each batch counted once.
+        let mut calls = 0;
+        let mut c = Client::new(
+            FakeTransport::new(move |_| {
+                calls += 1;
+                Ok(if calls % 5 == 0 { response(429, "") } else { response(201, "") })
+            }),
+            "http://h",
+            "local",
+        );
+        let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, Window::new(16));
+        for _ in 0..100 {
+            ins.submit(b"[{}]".to_vec(), 10, &mut |_| {}).unwrap();
+        }
+        assert_eq!(ins.finish(&mut |_| {}).unwrap(), 1000);
+        assert!(ins.window.shrinks >= 10, "{:?}", ins.window);
+        assert!(ins.window.limit() < 16, "{:?}", ins.window);
     }
 
     #[test]
@@ -205,7 +232,7 @@ mod tests {
             "http://h",
             "local",
         );
-        let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, 4);
+        let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, Window::new(4));
         ins.submit(b"[]".to_vec(), 5, &mut |_| {}).unwrap();
         ins.submit(b"[]".to_vec(), 5, &mut |_| {}).unwrap();
         let err = ins.finish(&mut |_| {}).unwrap_err();
@@ -226,7 +253,7 @@ mod tests {
             "local",
         );
         c.set_conflict_target("t", &["tenant_id".into(), "order_id".into()]);
-        let mut ins = Inserter::new(&mut c, "t", Conflict::Skip, 1);
+        let mut ins = Inserter::new(&mut c, "t", Conflict::Skip, Window::new(1));
         ins.submit(b"[]".to_vec(), 1, &mut |_| {}).unwrap();
         let e = ins.finish(&mut |_| {}).unwrap_err();
         assert!(e.message.contains("semantic.t") && e.message.contains("unique constraint"), "{}", e.message);

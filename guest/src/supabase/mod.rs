@@ -7,3 +7,4 @@ pub mod inserter;
 pub mod transport;
 #[cfg(target_arch = "wasm32")]
 pub mod wasi;
+pub mod window;
