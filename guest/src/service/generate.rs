@@ -19,7 +19,7 @@ use crate::service::counts::workspace_rows;
 use crate::service::files::{Encoder, Format, file_name};
 use crate::service::runs;
 use crate::service::{Connection, Host, LogLevel, Purpose, check_production, label, platforms_for, read_plans, thousands};
-use crate::supabase::client::Client;
+use crate::supabase::client::{Client, Filter};
 use crate::supabase::inserter::{Conflict, Inserter};
 use crate::supabase::transport::Transport;
 use crate::supabase::window::{DEFAULT_CAP, Window};
@@ -292,10 +292,9 @@ fn choose_run<T: Transport>(
     let mut seed = req.seed.unwrap_or_else(|| host.fresh_seed());
     for _ in 0..8 {
         let run = RunId::from_seed(seed);
-        let mut taken = 0;
-        for t in tables {
-            taken += runs::count(client, &plans[t.name], ws, Scope::Run(run))?;
-        }
+        let queries: Vec<(&str, Vec<Filter>)> =
+            tables.iter().map(|t| (t.name, runs::filters(&plans[t.name], ws, Scope::Run(run), None))).collect();
+        let taken: u64 = client.counts(&queries)?.iter().sum();
         if taken == 0 {
             return Ok((seed, run, 0));
         }

@@ -102,9 +102,13 @@ pub fn read_plans<T: Transport>(
     let mut kinds: HashMap<&'static str, KeyKind> = HashMap::new();
     let mut plans = HashMap::new();
     let mut skipped: Vec<&'static str> = Vec::new();
+    // Every table's live schema at once: one round trip, not one a table.
+    let specs: Vec<&'static TableSpec> = platforms.iter().flat_map(|p| p.tables().iter().copied()).collect();
+    let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+    let mut all_columns = client.tables_columns(&names)?.into_iter();
     for platform in platforms {
         for spec in platform.tables() {
-            let columns = client.table_columns(spec.name)?;
+            let columns = all_columns.next().unwrap_or_default();
             if let Purpose::Write { strict: false } = purpose {
                 let missing_parent = spec.fields.iter().find_map(|f| match f.kind {
                     FieldKind::Ref { owner } if skipped.contains(&owner) && columns.iter().any(|c| f.answers_to(&c.name)) => Some(owner),

@@ -22,11 +22,6 @@ pub fn filters(plan: &ColumnPlan, workspace: &str, scope: Scope, seqs: Option<(u
     out
 }
 
-/// All rows of `plan`'s table in the workspace.
-pub fn count_all<T: Transport>(client: &mut Client<T>, plan: &ColumnPlan, workspace: &str) -> Result<u64> {
-    client.count(plan.spec.name, &[Filter::eq(&plan.tenant_column, workspace)])
-}
-
 pub fn count<T: Transport>(client: &mut Client<T>, plan: &ColumnPlan, workspace: &str, scope: Scope) -> Result<u64> {
     client.count(plan.spec.name, &filters(plan, workspace, scope, None))
 }

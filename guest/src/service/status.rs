@@ -7,9 +7,9 @@ use crate::api::types::{RunSummary, StatusReport, TableStatus};
 use crate::core::keys::{RunId, Scope};
 use crate::core::time::{Seconds, format_timestamp};
 use crate::error::Result;
-use crate::service::runs::{count, count_all, runs_in};
+use crate::service::runs::{filters, runs_in};
 use crate::service::{Host, Purpose, platforms_for, read_plans};
-use crate::supabase::client::Client;
+use crate::supabase::client::{Client, Filter};
 use crate::supabase::transport::Transport;
 
 #[derive(Default)]
@@ -29,27 +29,29 @@ pub fn status<T: Transport>(host: &mut dyn Host, transport: T, platform: Option<
     let ws = &conn.workspace_id;
     let mut tables = Vec::new();
     let mut runs: BTreeMap<RunId, RunTotals> = BTreeMap::new();
-    for p in &platforms {
-        for spec in p.tables() {
-            let Some(plan) = plans.get(spec.name) else { continue };
-            let total = count_all(&mut client, plan, ws)?;
-            let generated = if total == 0 { 0 } else { count(&mut client, plan, ws, Scope::AllRuns)? };
-            if generated > 0 {
-                for (run, rows) in runs_in(&mut client, plan, ws)? {
-                    let r = runs.entry(run).or_default();
-                    r.platforms.insert(p.name());
-                    r.rows += rows.rows;
-                    r.first = [r.first, rows.first].into_iter().flatten().min();
-                    r.last = [r.last, rows.last].into_iter().flatten().max();
-                }
+    // Every table's rows and generated rows at once: one round trip each.
+    let planned: Vec<(&'static dyn crate::platforms::Platform, &crate::model::plan::ColumnPlan)> =
+        platforms.iter().flat_map(|p| p.tables().iter().filter_map(|t| plans.get(t.name)).map(move |plan| (*p, plan))).collect();
+    let totals =
+        client.counts(&planned.iter().map(|(_, plan)| (plan.spec.name, vec![Filter::eq(&plan.tenant_column, ws)])).collect::<Vec<_>>())?;
+    let generated_counts =
+        client.counts(&planned.iter().map(|(_, plan)| (plan.spec.name, filters(plan, ws, Scope::AllRuns, None))).collect::<Vec<_>>())?;
+    for (((p, plan), total), generated) in planned.into_iter().zip(totals).zip(generated_counts) {
+        if generated > 0 {
+            for (run, rows) in runs_in(&mut client, plan, ws)? {
+                let r = runs.entry(run).or_default();
+                r.platforms.insert(p.name());
+                r.rows += rows.rows;
+                r.first = [r.first, rows.first].into_iter().flatten().min();
+                r.last = [r.last, rows.last].into_iter().flatten().max();
             }
-            tables.push(TableStatus {
-                table: spec.qualified(),
-                platform: p.name().to_string(),
-                total_rows: total,
-                generated_rows: generated,
-            });
         }
+        tables.push(TableStatus {
+            table: plan.spec.qualified(),
+            platform: p.name().to_string(),
+            total_rows: total,
+            generated_rows: generated,
+        });
     }
     Ok(StatusReport {
         environment: conn.environment.clone(),

@@ -15,6 +15,8 @@ use crate::supabase::transport::{Method, Request, Response, Transport, Transport
 
 /// Retries after the first try (the design: "retry 3x, then fail").
 pub const MAX_RETRIES: u32 = 3;
+/// Independent reads sent together at most (see `Client::execute_all`).
+const MAX_TOGETHER: usize = 16;
 
 /// Characters PostgREST filter values may keep as they are.
 const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'*').remove(b':');
@@ -116,20 +118,105 @@ impl<T: Transport> Client<T> {
 
     /// Calls a database function (in the default schema, as the agent RPCs are).
     pub fn rpc(&mut self, name: &str, args: &Json) -> Result<Json> {
-        let request = Request::new(Method::Post, self.url(&format!("rpc/{name}"), &[], &[]))
-            .header("accept", "application/json")
-            .json_body(serde_json::to_vec(args).expect("JSON serialises"));
+        let request = self.rpc_request(name, args);
         let response = self.execute(&format!("calling {name}"), &request)?;
         serde_json::from_slice(&response.body)
             .map_err(|e| ToolError::internal(format!("{name} answered with something that is not JSON: {e}")))
     }
 
+    /// Sends `requests` together (at most `MAX_TOGETHER` in flight), for
+    /// reads that do not depend on each other: over a distant link they cost
+    /// one round trip, not one each. A request that fails transiently is
+    /// sent again on its own, with the usual retries.
+    pub fn execute_all(&mut self, requests: &[(String, Request)]) -> Vec<Result<Response>> {
+        let mut answers: Vec<Option<Result<Response>>> = (0..requests.len()).map(|_| None).collect();
+        let mut tickets = std::collections::HashMap::new();
+        let mut next = 0;
+        while next < requests.len() || !tickets.is_empty() {
+            while next < requests.len() && tickets.len() < MAX_TOGETHER {
+                match self.transport.start(&requests[next].1) {
+                    Ok(ticket) => {
+                        tickets.insert(ticket, next);
+                    }
+                    Err(_) => answers[next] = Some(self.execute(&requests[next].0, &requests[next].1)),
+                }
+                next += 1;
+            }
+            if tickets.is_empty() {
+                continue;
+            }
+            let (ticket, result) = self.transport.wait_any();
+            let Some(i) = tickets.remove(&ticket) else { continue };
+            answers[i] = Some(match result {
+                Ok(r) if r.ok() => Ok(r),
+                Ok(r) if !retryable_status(r.status) => Err(from_response(&requests[i].0, &self.environment, &r)),
+                // Transient: again, alone, with backoff.
+                _ => self.execute(&requests[i].0, &requests[i].1),
+            });
+        }
+        answers.into_iter().map(|a| a.unwrap_or_else(|| Err(ToolError::internal("a request got no answer")))).collect()
+    }
+
+    fn rpc_request(&self, name: &str, args: &Json) -> Request {
+        Request::new(Method::Post, self.url(&format!("rpc/{name}"), &[], &[]))
+            .header("accept", "application/json")
+            .json_body(serde_json::to_vec(args).expect("JSON serialises"))
+    }
+
+    /// Several tables' live columns at once (see `execute_all`).
+    pub fn tables_columns(&mut self, tables: &[&str]) -> Result<Vec<Vec<LiveColumn>>> {
+        let requests: Vec<(String, Request)> = tables
+            .iter()
+            .map(|t| {
+                let args = serde_json::json!({ "p_table_name": format!("semantic.{t}") });
+                ("calling get_agent_table_schema".to_string(), self.rpc_request("get_agent_table_schema", &args))
+            })
+            .collect();
+        self.execute_all(&requests)
+            .into_iter()
+            .map(|answer| {
+                let body: Json = serde_json::from_slice(&answer?.body)
+                    .map_err(|e| ToolError::internal(format!("get_agent_table_schema answered with something that is not JSON: {e}")))?;
+                Ok(live_columns(&body))
+            })
+            .collect()
+    }
+
     /// A table's live columns (`get_agent_table_schema`); empty if it does not exist.
     pub fn table_columns(&mut self, table: &str) -> Result<Vec<LiveColumn>> {
         let answer = self.rpc("get_agent_table_schema", &serde_json::json!({ "p_table_name": format!("semantic.{table}") }))?;
+        Ok(live_columns(&answer))
+    }
+
+    /// Rows of several tables matching their filters, counted at once (see
+    /// `execute_all`).
+    pub fn counts(&mut self, queries: &[(&str, Vec<Filter>)]) -> Result<Vec<u64>> {
+        let requests: Vec<(String, Request)> =
+            queries.iter().map(|(table, filters)| (format!("counting semantic.{table}"), self.count_request(table, filters))).collect();
+        self.execute_all(&requests).into_iter().zip(queries).map(|(answer, (table, _))| content_range(table, &answer?)).collect()
+    }
+
+    fn count_request(&self, table: &str, filters: &[Filter]) -> Request {
+        Request::new(Method::Head, self.url(table, &[("limit", "0".into())], filters))
+            .header("accept-profile", "semantic")
+            .header("prefer", "count=exact")
+    }
+}
+
+/// The total after the `/` of a counting answer's Content-Range.
+fn content_range(table: &str, response: &Response) -> Result<u64> {
+    response
+        .header("content-range")
+        .and_then(|r| r.rsplit('/').next())
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| ToolError::internal(format!("counting semantic.{table}: the answer had no row count (Content-Range)")))
+}
+
+/// Live columns from `get_agent_table_schema`'s rows.
+fn live_columns(answer: &Json) -> Vec<LiveColumn> {
+    {
         let rows = answer.as_array().cloned().unwrap_or_default();
-        Ok(rows
-            .iter()
+        rows.iter()
             .filter_map(|c| {
                 let nullable = match &c["is_nullable"] {
                     Json::Bool(b) => *b,
@@ -143,9 +230,11 @@ impl<T: Transport> Client<T> {
                     has_default: c["column_default"].as_str().is_some_and(|d| !d.is_empty()),
                 })
             })
-            .collect())
+            .collect()
     }
+}
 
+impl<T: Transport> Client<T> {
     /// Rows of one read-only query, scoped to the workspace (`run_select_ws`).
     pub fn select(&mut self, workspace: &str, sql: &str) -> Result<Json> {
         self.rpc("run_select_ws", &serde_json::json!({ "p_query": sql, "p_workspace_id": workspace }))
@@ -155,15 +244,9 @@ impl<T: Transport> Client<T> {
     /// without gathering a single row (PostgREST, and postrust, otherwise
     /// build the whole result to count it: gigabytes on a large table).
     pub fn count(&mut self, table: &str, filters: &[Filter]) -> Result<u64> {
-        let request = Request::new(Method::Head, self.url(table, &[("limit", "0".into())], filters))
-            .header("accept-profile", "semantic")
-            .header("prefer", "count=exact");
+        let request = self.count_request(table, filters);
         let response = self.execute(&format!("counting semantic.{table}"), &request)?;
-        response
-            .header("content-range")
-            .and_then(|r| r.rsplit('/').next())
-            .and_then(|n| n.trim().parse().ok())
-            .ok_or_else(|| ToolError::internal(format!("counting semantic.{table}: the answer had no row count (Content-Range)")))
+        content_range(table, &response)
     }
 
     /// Deletes the rows of `table` matching `filters`. Refuses an unfiltered
@@ -216,6 +299,30 @@ mod tests {
         let c = Client::new(FakeTransport::new(|_| Ok(response(200, "[]"))), "http://h:1/rest/v1/", "local");
         let url = c.url("dm_orders_shopify", &[], &[Filter::eq("tenant_id", "a b&c"), Filter::new("order_id", "like", "mock-00001-*")]);
         assert_eq!(url, "http://h:1/rest/v1/dm_orders_shopify?tenant_id=eq.a%20b%26c&order_id=like.mock-00001-*");
+    }
+
+    #[test]
+    fn independent_counts_go_together_and_a_transient_failure_is_retried_alone() {
+        let mut calls = 0;
+        let t = FakeTransport::new(move |r| {
+            calls += 1;
+            if calls == 2 {
+                return Ok(response(503, ""));
+            }
+            let n = if r.url.contains("/a?") {
+                1
+            } else if r.url.contains("/b?") {
+                22
+            } else {
+                333
+            };
+            Ok(Response { status: 200, headers: vec![("Content-Range".into(), format!("*/{n}"))], body: vec![] })
+        });
+        let mut c = Client::new(t, "http://h", "local");
+        let counts = c.counts(&[("a", vec![]), ("b", vec![]), ("c", vec![])]).unwrap();
+        assert_eq!(counts, vec![1, 22, 333], "answers in the order asked");
+        assert_eq!(c.transport.seen.len(), 4, "the one that failed was sent again");
+        assert!(c.counts(&[]).unwrap().is_empty());
     }
 
     #[test]
