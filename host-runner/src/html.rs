@@ -169,7 +169,12 @@ fn chart(aspect: &str, bins: &[wit::DistributionBin], horizontal: bool) -> Strin
         for k in 0..=((max / step).round() as usize) {
             let x = left + plot * (k as f64 * step) / max;
             let _ = write!(s, "<line class=\"grid\" x1=\"{x:.1}\" y1=\"{top_m}\" x2=\"{x:.1}\" y2=\"{bottom}\"/>");
-            let _ = write!(s, "<text class=\"tick\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>", bottom + 14.0, pct_tick(k as f64 * step));
+            let _ = write!(
+                s,
+                "<text class=\"tick\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                bottom + 14.0,
+                pct_tick(k as f64 * step)
+            );
         }
         for (i, b) in bins.iter().enumerate() {
             let y = top_m + row * i as f64;
@@ -202,7 +207,13 @@ fn chart(aspect: &str, bins: &[wit::DistributionBin], horizontal: bool) -> Strin
         for k in 0..=((max / step).round() as usize) {
             let y = bottom - plot_h * (k as f64 * step) / max;
             let _ = write!(s, "<line class=\"grid\" x1=\"{left}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\"/>", WIDTH - right);
-            let _ = write!(s, "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", left - 4.0, y + 4.0, pct_tick(k as f64 * step));
+            let _ = write!(
+                s,
+                "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+                left - 4.0,
+                y + 4.0,
+                pct_tick(k as f64 * step)
+            );
         }
         // Few bins get bars of a sensible width, centred, not walls.
         let group = (plot / bins.len() as f64).min(72.0);
@@ -364,7 +375,12 @@ mod tests {
             platforms: vec![wit::PlatformFidelity {
                 platform: "shopify".into(),
                 aspects: vec![
-                    aspect("order subtotal", "KSComplement", Some(0.8), vec![bin("0-50", Some(0.0), 0.5, 0.25), bin("50+", Some(50.0), 0.5, 0.75)]),
+                    aspect(
+                        "order subtotal",
+                        "KSComplement",
+                        Some(0.8),
+                        vec![bin("0-50", Some(0.0), 0.5, 0.25), bin("50+", Some(50.0), 0.5, 0.75)],
+                    ),
                     aspect(
                         "status mix",
                         "TVComplement",

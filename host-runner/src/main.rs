@@ -13,6 +13,7 @@ mod gate;
 mod html;
 mod limits;
 mod mcp;
+mod notify;
 mod output;
 mod policy;
 mod probe;
