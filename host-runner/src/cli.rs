@@ -154,6 +154,10 @@ pub struct Report {
     /// Only this run's generated rows (default: every generated row).
     #[arg(long, value_name = "ID")]
     pub run: Option<String>,
+    /// Also write the report as one self-contained HTML page (charts of
+    /// each aspect, printable) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -10,8 +10,10 @@ mod call;
 mod cli;
 mod config;
 mod gate;
+mod html;
 mod limits;
 mod mcp;
+mod notify;
 mod output;
 mod policy;
 mod probe;
@@ -262,6 +264,11 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
             let request = wit::ReportRequest { platform: a.platform.clone(), run_id: a.run.clone(), environment: g.env.clone() };
             let result = tools.call_report(&mut *store, &request)?;
             store.data_mut().progress.finish();
+            if let (Ok(r), Some(file)) = (&result, &a.html) {
+                std::fs::write(file, html::page(r)).with_context(|| format!("cannot write the HTML report to {}", file.display()))?;
+                // stderr: stdout stays the text (or JSON) report it always was.
+                eprintln!("wrote the report's charts to {}", file.display());
+            }
             Ok(match (result, g.json) {
                 (Ok(r), true) => print_json_answer(&render::report_json(&r).to_string()),
                 (Ok(r), false) => render::report(&r),

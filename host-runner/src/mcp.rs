@@ -7,7 +7,8 @@
 //! policy (environment fixed from the arguments, production writes only
 //! with `--allow-production`). stdout carries protocol messages only; logs
 //! go to stderr. A line that is not UTF-8 or not JSON is a parse error, and
-//! the server goes on.
+//! the server goes on. A call whose `_meta` has a `progressToken` gets
+//! `notifications/progress` while it runs (see `notify`).
 
 use std::io::{BufRead, Write};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use serde_json::{Value, json};
 
 use crate::call::{CallPolicy, confirms_production, environment_argument};
 use crate::config::Sources;
+use crate::notify::Notifier;
 use crate::progress::Progress;
 use crate::runtime::Runtime;
 use crate::stop::{Stop, Watchdog, signal_exit_code};
@@ -34,7 +36,6 @@ pub struct Options {
 
 pub fn serve(runtime: &Runtime, sources: &Sources, options: &Options) -> Result<()> {
     let mut stdin = std::io::stdin().lock();
-    let mut stdout = std::io::stdout().lock();
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -50,14 +51,21 @@ pub fn serve(runtime: &Runtime, sources: &Sources, options: &Options) -> Result<
             },
         };
         if let Some(reply) = reply {
-            writeln!(stdout, "{reply}")?;
-            stdout.flush()?;
+            send(&reply)?;
         }
         // A signal stopped the last call: answer it (done above), then end.
         if signal_exit_code().is_some() {
             return Ok(());
         }
     }
+}
+
+/// One message on stdout, a line of its own (notifications go out while a
+/// call runs, between the replies).
+fn send(message: &Value) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{message}")?;
+    stdout.flush()
 }
 
 fn parse_error(why: &str) -> Value {
@@ -75,17 +83,19 @@ fn handle(runtime: &Runtime, sources: &Sources, options: &Options, message: &Val
             "serverInfo": {"name": "bustly-mock-data", "version": env!("CARGO_PKG_VERSION")},
         })),
         "ping" => Ok(json!({})),
-        "tools/list" => call(runtime, sources, options, &Value::Null, |store, instance| {
+        "tools/list" => call(runtime, sources, options, &Value::Null, None, |store, instance| {
             let defs = instance.bustly_mock_data_agent().call_tool_definitions(store)?;
             Ok(json!({"tools": serde_json::from_str::<Value>(&defs)?}))
         }),
         "tools/call" => {
             let name = message["params"]["name"].as_str().unwrap_or_default().to_string();
             let arguments = message["params"].get("arguments").cloned().unwrap_or_else(|| json!({}));
+            // A string or an integer, sent back as it came.
+            let token = message["params"]["_meta"].get("progressToken").filter(|t| t.is_string() || t.is_i64() || t.is_u64()).cloned();
             if !TOOLS.contains(&name.as_str()) {
                 Err((-32602, format!("unknown tool '{name}': the tools are {}", TOOLS.join(", "))))
             } else {
-                call(runtime, sources, options, &arguments, |store, instance| {
+                call(runtime, sources, options, &arguments, token, |store, instance| {
                     let answer = instance.bustly_mock_data_agent().call_call_tool(store, &name, &arguments.to_string())?;
                     let value: Value = serde_json::from_str(&answer)?;
                     let failed = value["success"] != json!(true);
@@ -110,6 +120,7 @@ fn call(
     sources: &Sources,
     options: &Options,
     arguments: &Value,
+    progress_token: Option<Value>,
     f: impl FnOnce(&mut wasmtime::Store<crate::runtime::State>, &crate::runtime::MockData) -> Result<Value>,
 ) -> Result<Value, (i64, String)> {
     let policy = CallPolicy {
@@ -121,9 +132,22 @@ fn call(
     };
     let stop = Arc::new(Stop::default());
     let run = || -> Result<Value> {
-        let (mut store, instance) = runtime.instantiate(sources.clone(), Progress::new(options.verbose, true), policy, stop.clone())?;
+        let mut progress = Progress::new(options.verbose, true);
+        if let Some(token) = progress_token {
+            // A client that stopped reading is the call's end, not ours to report.
+            progress = progress.notifying(Notifier::new(
+                token,
+                Box::new(|n| {
+                    let _ = send(n);
+                }),
+            ));
+        }
+        let (mut store, instance) = runtime.instantiate(sources.clone(), progress, policy, stop.clone())?;
         let _watchdog = Watchdog::start(runtime.engine().clone(), stop.clone(), options.deadline);
-        f(&mut store, &instance)
+        let result = f(&mut store, &instance);
+        // What was held back goes out before the answer.
+        store.data_mut().progress.finish();
+        result
     };
     run().map_err(|e| {
         let why = stop.reason().map_or(String::new(), |w| format!(" (stopped: {w})"));

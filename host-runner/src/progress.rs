@@ -16,6 +16,8 @@ pub struct Progress {
     bars_on: bool,
     verbose: bool,
     quiet: bool,
+    /// MCP progress notifications, when the client asked for them.
+    notifier: Option<crate::notify::Notifier>,
 }
 
 impl Progress {
@@ -32,10 +34,20 @@ impl Progress {
             bars_on,
             verbose,
             quiet,
+            notifier: None,
         }
     }
 
+    /// Also reports to an MCP client (see `notify`).
+    pub fn notifying(mut self, notifier: crate::notify::Notifier) -> Progress {
+        self.notifier = Some(notifier);
+        self
+    }
+
     pub fn update(&mut self, table: &str, done: u64, total: u64) {
+        if let Some(n) = &mut self.notifier {
+            n.progress(table, done, total, std::time::Instant::now());
+        }
         if !self.bars_on {
             return;
         }
@@ -59,6 +71,16 @@ impl Progress {
     }
 
     pub fn log(&mut self, level: LogLevel, message: &str) {
+        if let Some(n) = &mut self.notifier
+            && !matches!(level, LogLevel::Debug)
+        {
+            let line = match level {
+                LogLevel::Warn => format!("warning: {message}"),
+                LogLevel::Error => format!("error: {message}"),
+                _ => message.to_string(),
+            };
+            n.log(&line, std::time::Instant::now());
+        }
         match level {
             LogLevel::Debug if self.verbose => self.print(&format!("debug: {message}")),
             LogLevel::Debug => {}
@@ -75,6 +97,9 @@ impl Progress {
 
     /// Leaves the bars as they ended.
     pub fn finish(&mut self) {
+        if let Some(n) = &mut self.notifier {
+            n.finish(std::time::Instant::now());
+        }
         for bar in self.bars.values() {
             bar.finish();
         }

@@ -50,13 +50,15 @@ fn the_tools_are_served_over_mcp() {
         r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"generate_mock_data","arguments":{"platform":"magento","strategy":"minimal","dry_run":true}}}"#,
         r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"clean_mock_data","arguments":{"platform":"magento"}}}"#,
         r#"{"jsonrpc":"2.0","id":5,"method":"nope"}"#,
+        r#"{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"generate_mock_data","arguments":{"platform":"shopify","strategy":"minimal","dry_run":true},"_meta":{"progressToken":"tok-6"}}}"#,
     ]
     .join("\n");
     let run = ws.hr_in(&["mcp"], Some(&requests));
     run.ok();
-    let replies: Vec<serde_json::Value> =
+    let messages: Vec<serde_json::Value> =
         run.stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON-RPC message per line")).collect();
-    assert_eq!(replies.len(), 5, "no reply to the notification:\n{}", run.stdout);
+    let (notes, replies): (Vec<_>, Vec<_>) = messages.iter().partition(|m| m.get("id").is_none());
+    assert_eq!(replies.len(), 6, "no reply to the notification:\n{}", run.stdout);
     assert_eq!(replies[0]["result"]["serverInfo"]["name"], "bustly-mock-data");
     assert_eq!(replies[1]["result"]["tools"].as_array().unwrap().len(), 3);
     let generated = &replies[2]["result"];
@@ -65,4 +67,45 @@ fn the_tools_are_served_over_mcp() {
     assert!(generated["content"][0]["text"].as_str().unwrap().contains("\"success\":true"));
     assert_eq!(replies[3]["result"]["isError"], true);
     assert_eq!(replies[4]["error"]["code"], -32601);
+
+    // Progress only for the call that asked, before its answer, growing.
+    assert!(!notes.is_empty(), "no progress notification:\n{}", run.stdout);
+    let answer_at = messages.iter().position(|m| m["id"] == 6).unwrap();
+    let mut last = -1.0;
+    for (i, n) in messages.iter().enumerate().filter(|(_, m)| m.get("id").is_none()) {
+        assert_eq!(n["method"], "notifications/progress");
+        assert_eq!(n["params"]["progressToken"], "tok-6");
+        assert!(i < answer_at, "a notification after the answer");
+        let progress = n["params"]["progress"].as_f64().unwrap();
+        assert!(progress > last, "progress must grow: {notes:?}");
+        last = progress;
+        assert!(n["params"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    // What the analysis found and the warnings are in the structured result.
+    let structured = &replies[5]["result"]["structuredContent"];
+    assert!(structured["analysis"][0]["findings"].as_array().is_some_and(|f| !f.is_empty()), "{structured}");
+    assert!(structured["warnings"].is_array(), "{structured}");
+}
+
+#[test]
+fn openclaw_reads_the_skill_and_the_plugin_manifest() {
+    let repo = crate::harness::repo();
+    // skill.md: YAML frontmatter with name, description and metadata as
+    // single-line JSON (OpenClaw's fallback parser reads only single lines).
+    let skill = std::fs::read_to_string(repo.join("skill.md")).unwrap();
+    let front = skill.strip_prefix("---\n").and_then(|s| s.split_once("\n---\n")).expect("frontmatter between --- lines").0;
+    let field = |key: &str| front.lines().find_map(|l| l.strip_prefix(&format!("{key}: "))).unwrap_or_else(|| panic!("no {key}"));
+    assert_eq!(field("name"), "bustly-mock-data");
+    assert!(field("description").len() > 80);
+    let metadata: serde_json::Value = serde_json::from_str(field("metadata")).expect("metadata is single-line JSON");
+    assert_eq!(metadata["openclaw"]["requires"]["bins"], serde_json::json!(["host-runner"]));
+    assert!(metadata["openclaw"]["emoji"].as_str().is_some_and(|e| !e.is_empty()));
+    // openclaw.plugin.json: id and configSchema required; the MCP server
+    // started as the MCP test above starts it.
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(repo.join("openclaw.plugin.json")).unwrap()).unwrap();
+    assert_eq!(manifest["id"], "bustly-mock-data");
+    assert_eq!(manifest["configSchema"]["type"], "object");
+    let server = &manifest["mcpServers"]["bustly-mock-data"];
+    assert_eq!((server["transport"].as_str(), server["command"].as_str()), (Some("stdio"), Some("host-runner")));
+    assert_eq!(server["args"], serde_json::json!(["mcp"]));
 }

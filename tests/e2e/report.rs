@@ -182,3 +182,45 @@ fn ads_rates_are_scored_per_campaign_day() {
     assert!((real[0]["real"].as_f64().unwrap() - 1.0).abs() < 1e-9);
     assert!(real[0]["low"].as_f64().unwrap() <= 0.85 && real[0]["high"].as_f64().is_none_or(|h| h >= 0.85), "{}", real[0]);
 }
+
+#[test]
+fn the_report_is_drawn_as_one_self_contained_page() {
+    let mut ws = Workspace::new("report-html");
+    ws.load_demo_store();
+    ws.hr(&["generate", "shopify", "--count", "60", "--seed", "33", "--as-of", AS_OF]).ok();
+    let scores = ws.hr(&["report", "shopify", "--json"]).ok().json();
+    let dir = std::env::temp_dir().join(format!("e2e-html-{}", ws.id));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("fidelity.html");
+    let run = ws.hr(&["report", "shopify", "--html", file.to_str().unwrap()]);
+    // The text report stays on stdout; where the page went is said on stderr.
+    assert!(run.ok().stdout.contains("mean of"), "{}", run.stdout);
+    assert!(run.stderr.contains(file.to_str().unwrap()), "{}", run.stderr);
+    let written: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(written, [std::ffi::OsString::from("fidelity.html")], "one file, nothing beside it");
+    let page = std::fs::read_to_string(&file).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
+    let platform = &scores["report"]["platforms"][0];
+    let aspects = platform["aspects"].as_array().unwrap();
+    let charted = aspects.iter().filter(|a| !a["bins"].as_array().unwrap().is_empty()).count();
+    assert!(charted >= 9, "the demo store gives every aspect but discounts: {platform}");
+    assert_eq!(page.matches("<svg class=\"chart\"").count(), charted, "one chart per aspect with rows on both sides");
+    assert_eq!(page.matches("<article class=\"card\"").count(), aspects.len());
+    for a in aspects {
+        let name = a["aspect"].as_str().unwrap();
+        assert!(page.contains(&format!("<h3>{name} ")), "no card for {name}");
+        if let Some(s) = a["score"].as_f64() {
+            assert!(page.contains(&format!("{} <b>{s:.3}</b>", a["metric"].as_str().unwrap())), "{name}'s score {s:.3} is not shown");
+        }
+    }
+    let mean = platform["mean"].as_f64().unwrap();
+    assert!(page.contains(&format!("mean score <b>{mean:.3}</b>")));
+    // Nothing from elsewhere: no links out, scripts, images, fonts or imports.
+    for outside in ["http://", "https://", "<script", "<img", "<link", "@import", "url(", "src="] {
+        assert!(!page.contains(outside), "the page refers to {outside}");
+    }
+    assert!(page.contains("@media print"), "a print stylesheet");
+    assert!(!page.contains(&crate::harness::warehouse().service_key));
+}
