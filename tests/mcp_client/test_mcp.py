@@ -4,7 +4,7 @@ workspace of its own.
 
 Usage: python test_mcp.py PATH/TO/host-runner  (from tests/mcp_client/run)
 
-Prints one line per check and ends with "mcp client: N passed, M failed";
+Prints one line per check and ends with "mcp-client: N passed, M failed";
 exits 1 if any check failed.
 """
 
@@ -145,5 +145,5 @@ if __name__ == "__main__":
         traceback.print_exc()
         passed, failed = 0, len(CHECKS)
         print(f"the MCP session failed: {type(e).__name__}: {e}")
-    print(f"mcp client: {passed} passed, {failed} failed")
+    print(f"mcp-client: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
