@@ -6,6 +6,7 @@ mod agent;
 mod hardening;
 mod harness;
 mod inputs;
+mod install;
 mod platforms;
 mod report;
 mod sandbox;
