@@ -1,11 +1,12 @@
 //! Embeds the release guest component (wasm32-wasip2) in host-runner, so an
 //! installed binary runs from anywhere.
 //!
-//! In a workspace build the component `scripts/build components` made is
-//! reused when it is at least as new as its sources. Otherwise (`cargo
-//! install --path host-runner` from a fresh checkout, which builds in place
-//! but in a temporary target dir) a nested cargo builds it in a target dir
-//! of its own under OUT_DIR: the outer cargo holds the lock on its own.
+//! In a workspace build (`cargo install --path host-runner` too: it builds
+//! the checkout in place, in the workspace's target dir) the component
+//! `scripts/build components` made is reused when it is at least as new as
+//! its sources. Otherwise (a fresh checkout) a nested cargo builds it in a
+//! target dir of its own under OUT_DIR: the outer cargo holds the lock on
+//! the workspace's.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, exit};
