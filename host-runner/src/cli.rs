@@ -25,10 +25,13 @@ pub struct Global {
     /// MOCK_DATA_ENV, else defaultEnv in config/supabase.json, else staging.
     #[arg(long, global = true, value_name = "ENV")]
     pub env: Option<String>,
-    /// The config/ directory holding supabase.json (and local.json).
-    #[arg(long, global = true, value_name = "DIR", env = "BUSTLY_MOCK_CONFIG_DIR")]
+    /// The folder holding supabase.json (and local.json); also
+    /// BUSTLY_MOCK_CONFIG_DIR. Default: this repository's config/ when run
+    /// inside it, then ~/.config/bustly-mock-data (see `host-runner config`).
+    // Read without clap's `env`, so `config` can tell the flag from the variable.
+    #[arg(long, global = true, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
-    /// The component (.wasm). Default: the one built in this tree.
+    /// The component (.wasm). Default: the one built into this binary.
     #[arg(long, global = true, value_name = "FILE", env = "BUSTLY_MOCK_COMPONENT")]
     pub component: Option<PathBuf>,
     /// Print the JSON result (the agent form) instead of text.
@@ -67,6 +70,15 @@ pub enum Command {
     Tools,
     /// Serve the tools over MCP (stdio JSON-RPC) for agent hosts.
     Mcp,
+    /// Which configuration files are used, and where they are looked up
+    /// (never shows a key).
+    Config,
+    /// Print a shell completion script: e.g. `host-runner completions bash
+    /// > ~/.local/share/bash-completion/completions/host-runner`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Call a tool by name with JSON arguments, as an agent host would.
     Call {
         /// generate_mock_data, get_mock_data_status or clean_mock_data.

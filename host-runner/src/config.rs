@@ -19,7 +19,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::lookup::{LOCAL, Lookup, SUPABASE};
 use crate::policy::Origin;
+
+/// Where the errors about missing files send the user.
+const LOOKUP_HINT: &str = "`host-runner config` shows where configuration is looked up";
 
 /// A credential: usable, never displayed.
 #[derive(Clone, PartialEq, Eq)]
@@ -55,7 +59,8 @@ pub struct Environment {
 /// What configuration is read from; fixed at start-up.
 #[derive(Clone, Debug)]
 pub struct Sources {
-    pub config_dir: PathBuf,
+    /// Where supabase.json and local.json are looked up (see `lookup`).
+    pub lookup: Lookup,
     pub state_dir: PathBuf,
     /// `--env` given on the command line.
     pub cli_env: Option<String>,
@@ -78,11 +83,11 @@ impl Sources {
     }
 
     pub fn supabase_json(&self) -> PathBuf {
-        self.config_dir.join("supabase.json")
+        self.lookup.path(SUPABASE)
     }
 
     pub fn local_json(&self) -> PathBuf {
-        self.config_dir.join("local.json")
+        self.lookup.path(LOCAL)
     }
 
     pub fn oauth_json(&self) -> PathBuf {
@@ -100,8 +105,9 @@ impl Sources {
                 Some(v) => (v, self.local_json()),
                 None => {
                     return Err(format!(
-                        "environment 'local' is not configured: {} does not exist. Run scripts/local-warehouse start, which starts the local warehouse and writes it",
-                        self.local_json().display()
+                        "environment 'local' is not configured: {} does not exist. Run scripts/local-warehouse start in the repository, which starts the local warehouse and writes it, or add a \"local\" section to {} ({LOOKUP_HINT})",
+                        self.local_json().display(),
+                        self.supabase_json().display()
                     ));
                 }
             },
@@ -151,7 +157,7 @@ impl Sources {
         let file = self.supabase_json();
         match supabase.and_then(Value::as_object) {
             None => format!(
-                "environment '{name}' is not configured: {} does not exist. Copy config/supabase.json.example to {} and fill in each environment's SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (or use --env local with scripts/local-warehouse)",
+                "environment '{name}' is not configured: {} does not exist. Copy config/supabase.json.example (in the repository) to {} and fill in each environment's SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (or use --env local with scripts/local-warehouse; {LOOKUP_HINT})",
                 file.display(),
                 file.display()
             ),
@@ -188,7 +194,7 @@ struct OauthConfig {
 
 /// A JSON file, None if it does not exist; an error naming the file if it
 /// cannot be read or parsed.
-fn read_json(path: &Path) -> Result<Option<Value>, String> {
+pub fn read_json(path: &Path) -> Result<Option<Value>, String> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -211,32 +217,6 @@ pub fn state_dir() -> PathBuf {
     }
 }
 
-/// The `config/` directory: `--config-dir`, else the nearest `config/`
-/// holding supabase.json(.example) from the working directory up, else the
-/// one beside the build tree this binary came from.
-pub fn find_config_dir(explicit: Option<PathBuf>) -> PathBuf {
-    if let Some(dir) = explicit {
-        return dir;
-    }
-    let looks_right =
-        |d: &Path| d.join("supabase.json").exists() || d.join("supabase.json.example").exists() || d.join("local.json").exists();
-    if let Ok(cwd) = std::env::current_dir() {
-        for dir in cwd.ancestors() {
-            if looks_right(&dir.join("config")) {
-                return dir.join("config");
-            }
-        }
-    }
-    if let Ok(exe) = std::env::current_exe() {
-        for dir in exe.ancestors().skip(1) {
-            if looks_right(&dir.join("config")) {
-                return dir.join("config");
-            }
-        }
-    }
-    PathBuf::from("config")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,7 +233,7 @@ mod tests {
         }
         (
             Sources {
-                config_dir: dir.join("config"),
+                lookup: Lookup { places: vec![crate::lookup::Place { dir: dir.join("config"), origin: crate::lookup::Origin::Flag }] },
                 state_dir: dir.join("state"),
                 cli_env: None,
                 env_var: None,

@@ -8,10 +8,13 @@
 mod cache;
 mod call;
 mod cli;
+mod component;
 mod config;
+mod config_report;
 mod gate;
 mod html;
 mod limits;
+mod lookup;
 mod mcp;
 mod notify;
 mod output;
@@ -30,14 +33,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use serde_json::json;
 
 use crate::call::{CallPolicy, DEFAULT_TIMEOUT, confirms_production, environment_argument};
 use crate::cli::{Cli, Command, Conflict, Strategy};
-use crate::config::{Sources, find_config_dir, state_dir};
+use crate::component::Component;
+use crate::config::{Sources, state_dir};
+use crate::lookup::Lookup;
 use crate::progress::Progress;
-use crate::runtime::{MockData, Runtime, State, cache_dir, find_component, wit};
+use crate::runtime::{MockData, Runtime, State, cache_dir, wit};
 use crate::stop::{Stop, Watchdog, signal_exit_code};
 
 fn main() -> ExitCode {
@@ -59,14 +64,23 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
         std::io::stdin().read_to_string(arguments).context("reading the arguments from stdin")?;
     }
     let g = &cli.global;
+    // Neither needs the component loaded.
+    if let Command::Completions { shell } = &cli.command {
+        clap_complete::generate(*shell, &mut Cli::command(), "host-runner", &mut std::io::stdout());
+        return Ok(ExitCode::SUCCESS);
+    }
     let sources = Sources {
-        config_dir: find_config_dir(g.config_dir.clone()),
+        lookup: Lookup::from_process(g.config_dir.clone()),
         state_dir: state_dir(),
         cli_env: g.env.clone(),
         env_var: std::env::var("MOCK_DATA_ENV").ok(),
         workspace_override: std::env::var("MOCK_DATA_WORKSPACE_ID").ok(),
     };
-    let component = find_component(g.component.clone())?;
+    let component = Component::choose(g.component.clone())?;
+    if matches!(cli.command, Command::Config) {
+        print!("{}", config_report::report(&sources, &component));
+        return Ok(ExitCode::SUCCESS);
+    }
     let runtime = Runtime::load(&component, cache_dir().as_deref())?;
     if matches!(cli.command, Command::Mcp) {
         let limits = mcp::Options {
@@ -84,7 +98,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     let (mut store, instance) = runtime.instantiate(sources, progress, policy, stop.clone())?;
     store.data_mut().progress.debug(&format!(
         "component {} ({})",
-        component.display(),
+        component,
         if runtime.cached { "compiled earlier, from the cache" } else { "compiled now" }
     ));
     let watchdog = Watchdog::start(runtime.engine().clone(), stop.clone(), deadline);
@@ -288,6 +302,7 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
             Ok(ExitCode::SUCCESS)
         }
         Command::Mcp => unreachable!("served before a store is made"),
+        Command::Config | Command::Completions { .. } => unreachable!("answered before the component loads"),
         Command::Call { tool, arguments } => {
             let mut args = arguments.clone();
             // --env applies to calls too, unless the arguments name one.

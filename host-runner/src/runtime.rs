@@ -9,14 +9,15 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component as WasmComponent, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::call::CallPolicy;
+use crate::component::Component;
 use crate::config::Sources;
 use crate::gate::Gate;
 use crate::limits::Limits;
@@ -112,17 +113,17 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    pub fn load(component: &Path, cache_dir: Option<&Path>) -> Result<Runtime> {
+    pub fn load(component: &Component, cache_dir: Option<&Path>) -> Result<Runtime> {
         // Epoch interruption: a call past its deadline is stopped even in a loop.
         let engine = Engine::new(Config::new().epoch_interruption(true))?;
-        let (compiled, cached) = compiled(&engine, component, cache_dir)?;
+        let (compiled, cached) = compiled(&engine, &component.bytes()?, cache_dir)?;
         let mut linker: Linker<State> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
         MockData::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
         let pre = MockDataPre::new(linker.instantiate_pre(&compiled)?)
             .map_err(anyhow::Error::from)
-            .with_context(|| format!("{} is not a bustly:mock-data component of this version", component.display()))?;
+            .with_context(|| format!("the component {component} is not a bustly:mock-data component of this version"))?;
         Ok(Runtime { engine, pre, cached })
     }
 
@@ -162,14 +163,13 @@ impl Runtime {
 /// The compiled component, from the cache if this exact component was
 /// compiled before by a compatible engine (loading takes about a
 /// millisecond; compiling about 150 ms).
-fn compiled(engine: &Engine, path: &Path, cache_dir: Option<&Path>) -> Result<(Component, bool)> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read the component {}", path.display()))?;
+fn compiled(engine: &Engine, bytes: &[u8], cache_dir: Option<&Path>) -> Result<(WasmComponent, bool)> {
     let Some(dir) = cache_dir else {
-        return Ok((Component::new(engine, &bytes)?, false));
+        return Ok((WasmComponent::new(engine, bytes)?, false));
     };
     let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut engine_hash);
-    let digest = Sha256::digest(&bytes);
+    let digest = Sha256::digest(bytes);
     let name = format!("{}-{:016x}.cwasm", hex(&digest[..16]), engine_hash.finish());
     let file = dir.join(name);
     if file.exists() {
@@ -178,14 +178,14 @@ fn compiled(engine: &Engine, path: &Path, cache_dir: Option<&Path>) -> Result<(C
             // for this engine configuration, named by the component's hash,
             // and only this user could have changed it since.
             Ok(()) => {
-                if let Ok(c) = unsafe { Component::deserialize_file(engine, &file) } {
+                if let Ok(c) = unsafe { WasmComponent::deserialize_file(engine, &file) } {
                     return Ok((c, true));
                 }
             }
             Err(why) => eprintln!("warning: not loading the compiled component {}: {why}; compiling it again", file.display()),
         }
     }
-    let component = Component::new(engine, &bytes)?;
+    let component = WasmComponent::new(engine, bytes)?;
     if crate::cache::make_folder(dir).is_ok() {
         let tmp = file.with_extension(format!("tmp{}", std::process::id()));
         if let Ok(serialised) = component.serialize()
@@ -211,35 +211,4 @@ pub fn cache_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
     Some(base.join("bustly-mock-data"))
-}
-
-pub const COMPONENT_FILE: &str = "bustly_mock_guest.wasm";
-
-/// The component: `--component`, else next to this binary, else in the
-/// build tree this binary belongs to.
-pub fn find_component(explicit: Option<PathBuf>) -> Result<PathBuf> {
-    if let Some(p) = explicit {
-        if p.exists() {
-            return Ok(p);
-        }
-        bail!("the component {} does not exist", p.display());
-    }
-    let mut looked = Vec::new();
-    if let Ok(exe) = std::env::current_exe()
-        && let Some(dir) = exe.parent()
-    {
-        looked.push(dir.join(COMPONENT_FILE));
-        // target/<profile>/host-runner -> target/wasm32-wasip2/release/
-        if let Some(target) = dir.parent() {
-            looked.push(target.join("wasm32-wasip2/release").join(COMPONENT_FILE));
-        }
-    }
-    looked.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release").join(COMPONENT_FILE));
-    if let Some(found) = looked.iter().find(|p| p.exists()) {
-        return Ok(found.clone());
-    }
-    bail!(
-        "the component was not found (looked at {}): build it with `cargo build -p bustly-mock-guest --target wasm32-wasip2 --release`, or pass --component <file>",
-        looked.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-    )
 }

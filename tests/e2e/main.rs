@@ -7,6 +7,7 @@ mod files;
 mod hardening;
 mod harness;
 mod inputs;
+mod install;
 mod platforms;
 mod report;
 mod sandbox;
