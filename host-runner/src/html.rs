@@ -103,15 +103,16 @@ fn summary(h: &mut String, p: &wit::PlatformFidelity, mean: &str, available: usi
     );
 }
 
-/// A score as a small horizontal bar (empty when there is none).
+/// A score as a small horizontal bar: an empty track when there is none,
+/// so every row of the table reads the same way.
 fn meter(score: Option<f64>) -> String {
-    match score {
-        Some(s) => format!(
-            "<svg class=\"meter\" viewBox=\"0 0 100 8\" width=\"100\" height=\"8\" role=\"img\" aria-label=\"{s:.3}\"><rect width=\"100\" height=\"8\" fill=\"#e3e6ea\"/><rect width=\"{:.1}\" height=\"8\" fill=\"#4a5562\"/></svg>",
-            (s.clamp(0.0, 1.0) * 100.0)
-        ),
-        None => String::new(),
-    }
+    let (label, width) = match score {
+        Some(s) => (format!("{s:.3}"), s.clamp(0.0, 1.0) * 100.0),
+        None => ("not available".to_string(), 0.0),
+    };
+    format!(
+        "<svg class=\"meter\" viewBox=\"0 0 100 8\" width=\"100\" height=\"8\" role=\"img\" aria-label=\"{label}\"><rect width=\"100\" height=\"8\" fill=\"#e3e6ea\"/><rect width=\"{width:.1}\" height=\"8\" fill=\"#4a5562\"/></svg>"
+    )
 }
 
 /// One aspect: title, score, rows on each side, the chart and its note.
