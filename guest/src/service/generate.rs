@@ -13,7 +13,7 @@ use crate::model::layout;
 use crate::model::plan::ColumnPlan;
 use crate::model::table::TableSpec;
 use crate::platforms::link::Conversions;
-use crate::platforms::store::analysis::{literal, quote};
+use crate::platforms::store::analysis::{quote, real_rows};
 use crate::platforms::{AnalysisContext, Generation, Platform};
 use crate::service::counts::workspace_rows;
 use crate::service::files::{Encoder, Format, file_name};
@@ -331,8 +331,7 @@ fn fill_unknown_columns<T: Transport>(
     warnings: &mut Vec<String>,
 ) {
     for plan in plans.values_mut().filter(|p| !p.extras.is_empty()) {
-        let marker = format!("x.{}", quote(&plan.marker_column));
-        let real = format!("x.{} = {} and not {}", quote(&plan.tenant_column), literal(ws), plan.marker_kind.sql_is_generated(&marker));
+        let real = real_rows(plan, "x", ws);
         let parts: Vec<String> = plan
             .extras
             .iter()

@@ -26,7 +26,7 @@ use crate::platforms::findings::Analysis;
 use crate::platforms::google_ads::metrics::{Channel, Metrics};
 use crate::platforms::google_ads::plan::{AdsInputs, AdsPlan, Campaign, Measured};
 use crate::platforms::link::{AdsSide, Conversions, StoreFacts};
-use crate::platforms::store::analysis::{literal, quote};
+use crate::platforms::store::analysis::{quote, real_rows};
 use crate::platforms::store::orders::AdSource;
 use crate::platforms::{AnalysisContext, Generation, Platform, Query, Sink};
 
@@ -210,9 +210,7 @@ fn measure(
     analysis: &mut Analysis,
 ) -> Result<()> {
     let col = |f: CampaignRow| plan.column_of(f).map(quote);
-    let marker = format!("c.{}", quote(&plan.marker_column));
-    let real =
-        format!("c.{} = {} and not {}", quote(&plan.tenant_column), literal(cx.workspace), plan.marker_kind.sql_is_generated(&marker));
+    let real = real_rows(plan, "c", cx.workspace);
     if let (Some(channel), Some(impr), Some(clicks), Some(cost), Some(conv)) = (
         col(CampaignRow::Channel),
         col(CampaignRow::Impressions),

@@ -97,9 +97,11 @@ impl Catalogue {
         let mut products: Vec<ProductDraft> = inputs.existing_products.iter().filter_map(|p| existing_product(p, &shop.domain)).collect();
         let existing = products.len();
         let vendors = vendors(inputs);
+        // The workspace's own types, as often as its catalogue has them.
+        let types = (!inputs.type_mix.is_empty()).then(|| Weighted::new(&inputs.type_mix));
         let mut variant_seq = 0u64;
         for p in 0..inputs.new_products {
-            let product = new_product(inputs, shop, p, &vendors, &default_prices, &mut variant_seq);
+            let product = new_product(inputs, shop, p, &vendors, types.as_ref(), &default_prices, &mut variant_seq);
             products.push(product);
         }
         let new = existing..products.len();
@@ -233,6 +235,7 @@ fn new_product(
     shop: &ShopDraft,
     p: u32,
     vendors: &Weighted<String>,
+    types: Option<&Weighted<String>>,
     default_prices: &Percentiles,
     variant_seq: &mut u64,
 ) -> ProductDraft {
@@ -242,11 +245,7 @@ fn new_product(
     let noun = ptype.nouns[rng.random_range(0..ptype.nouns.len())];
     let qualifier = ptype.qualifiers[rng.random_range(0..ptype.qualifiers.len())];
     let title = format!("{qualifier} {noun}");
-    // The workspace's own types, as often as its catalogue has them.
-    let product_type = match inputs.type_mix.is_empty() {
-        true => ptype.name.to_string(),
-        false => Weighted::new(&inputs.type_mix).pick(&mut rng),
-    };
+    let product_type = types.map_or_else(|| ptype.name.to_string(), |t| t.pick(&mut rng));
     let vendor = vendors.pick(&mut rng);
     // Four in five products predate the period; the rest launch during it.
     let period = inputs.period;

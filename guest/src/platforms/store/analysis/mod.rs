@@ -172,13 +172,7 @@ impl Sql<'_> {
 
     /// Rows of the workspace that the tool did not generate.
     pub fn real(&self, table: &TableSpec, alias: &str) -> String {
-        match self.plan(table) {
-            Some(plan) => {
-                let marker = format!("{alias}.{}", quote(&plan.marker_column));
-                format!("{} and not {}", self.workspace(table, alias), plan.marker_kind.sql_is_generated(&marker))
-            }
-            None => "false".into(),
-        }
+        self.plan(table).map_or("false".into(), |plan| real_rows(plan, alias, self.cx.workspace))
     }
 
     pub fn workspace(&self, table: &TableSpec, alias: &str) -> String {
@@ -187,6 +181,13 @@ impl Sql<'_> {
             None => "false".into(),
         }
     }
+}
+
+/// SQL true for rows of `plan`'s table (as `alias`) in `workspace` that the
+/// tool did not generate: what analysis learns from.
+pub fn real_rows(plan: &ColumnPlan, alias: &str, workspace: &str) -> String {
+    let marker = format!("{alias}.{}", quote(&plan.marker_column));
+    format!("{alias}.{} = {} and not {}", quote(&plan.tenant_column), literal(workspace), plan.marker_kind.sql_is_generated(&marker))
 }
 
 pub fn quote(ident: &str) -> String {
