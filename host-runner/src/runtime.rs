@@ -115,7 +115,14 @@ pub struct Runtime {
 impl Runtime {
     pub fn load(component: &Component, cache_dir: Option<&Path>) -> Result<Runtime> {
         // Epoch interruption: a call past its deadline is stopped even in a loop.
-        let engine = Engine::new(Config::new().epoch_interruption(true))?;
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        // For `perf record`: names the component's compiled functions
+        // (/tmp/perf-PID.map). A developer's switch, off by default.
+        if std::env::var_os("BUSTLY_PERFMAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
+        let engine = Engine::new(&config)?;
         let (compiled, cached) = compiled(&engine, &component.bytes()?, cache_dir)?;
         let mut linker: Linker<State> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;

@@ -114,21 +114,20 @@ impl KeyKind {
     fn write_raw(self, run: RunId, seq: u64, out: &mut Vec<u8>) {
         match self {
             KeyKind::Text => {
-                out.extend_from_slice(TEXT_PREFIX.as_bytes());
-                digits(out, u64::from(run.0), 5, 10);
-                out.push(b'-');
-                digits(out, seq, 10, 10);
+                let mut key = *b"mock-00000-0000000000";
+                fixed::<10, 5>(&mut key[5..10], u64::from(run.0));
+                fixed::<10, 10>(&mut key[11..], seq);
+                out.extend_from_slice(&key);
             }
             KeyKind::BigInt => {
                 out.extend_from_slice(itoa::Buffer::new().format(bigint(run, seq)).as_bytes());
             }
             KeyKind::Uuid => {
-                out.extend_from_slice(UUID_PREFIX.as_bytes());
-                digits(out, u64::from(run.0 >> 16), 4, 16);
-                out.push(b'-');
-                digits(out, u64::from(run.0 & 0xffff), 4, 16);
-                out.push(b'-');
-                digits(out, seq, 12, 16);
+                let mut key = *b"6d6f636b-6461-0000-0000-000000000000";
+                fixed::<16, 4>(&mut key[14..18], u64::from(run.0 >> 16));
+                fixed::<16, 4>(&mut key[19..23], u64::from(run.0 & 0xffff));
+                fixed::<16, 12>(&mut key[24..], seq);
+                out.extend_from_slice(&key);
             }
         }
     }
@@ -241,15 +240,13 @@ impl KeyKind {
 }
 
 /// `n` in `base`, zero-padded to `width` digits (wider if it must be).
-fn digits(out: &mut Vec<u8>, mut n: u64, width: usize, base: u64) {
-    let mut buf = [b'0'; 20];
-    let mut i = buf.len();
-    while n > 0 || buf.len() - i < width {
-        i -= 1;
-        buf[i] = b"0123456789abcdef"[(n % base) as usize];
-        n /= base;
+/// `n`'s last WIDTH digits in BASE, zero-padded, into `slot` (WIDTH long):
+/// constant base and width, so no division is by a variable.
+fn fixed<const BASE: u64, const WIDTH: usize>(slot: &mut [u8], mut n: u64) {
+    for i in (0..WIDTH).rev() {
+        slot[i] = b"0123456789abcdef"[(n % BASE) as usize];
+        n /= BASE;
     }
-    out.extend_from_slice(&buf[i..]);
 }
 
 fn bigint(run: RunId, seq: u64) -> u64 {

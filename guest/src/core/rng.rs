@@ -7,11 +7,13 @@
 //! orders' totals without any order being kept.
 
 use rand::SeedableRng;
-use rand_pcg::Pcg64Mcg;
+use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// The generator behind every stream: PCG with a documented, portable
-/// output, so the same seed gives the same rows on every build of the tool.
-pub type Stream = Pcg64Mcg;
+/// The generator behind every stream: xoshiro256++, with a documented,
+/// portable output, so the same seed gives the same rows on every build of
+/// the tool. 64-bit arithmetic only: PCG's 128-bit multiply is a library
+/// call in WebAssembly, and a stream is seeded for every order and session.
+pub type Stream = Xoshiro256PlusPlus;
 
 /// What a stream is for; keeps the streams of different entities apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -29,7 +29,7 @@ pub struct LiveColumn {
 #[derive(Clone, Debug)]
 struct Planned {
     column: String,
-    /// `"column":`, escaped once.
+    /// `,"column":`, escaped once (the first column skips the comma).
     json_name: Vec<u8>,
     field: usize,
     kind: FieldKind,
@@ -96,6 +96,38 @@ impl Extra {
             out.extend_from_slice(b"null");
         }
     }
+}
+
+/// A JSON string. Generated text rarely needs escaping: one scan finds out,
+/// and only text that does goes through serde_json's escaper.
+fn write_json_str(s: &str, out: &mut Vec<u8>) {
+    if plain(s.as_bytes()) {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *out, s).expect("strings serialise");
+    }
+}
+
+/// Whether JSON takes `bytes` between quotes as they are: no control
+/// character, quote or backslash. Eight bytes at a time (SWAR).
+fn plain(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        // Bytes below 0x20, then bytes equal to '"' or '\\'; a byte of 0x80 or
+        // more (UTF-8) never counts as below 0x20.
+        let low = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        if low | has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\'))) != 0 {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
 /// A plain value of a SQL type, for a required column nothing else fills.
@@ -217,7 +249,8 @@ impl ColumnPlan {
             };
             let text_column = KeyKind::from_sql_type(&col.data_type) == Some(KeyKind::Text);
             field_columns[index].get_or_insert_with(|| col.name.clone());
-            let mut json_name = serde_json::to_vec(&col.name).expect("strings serialise");
+            let mut json_name = vec![b','];
+            serde_json::to_writer(&mut json_name, &col.name).expect("strings serialise");
             json_name.push(b':');
             columns.push(Planned {
                 column: col.name.clone(),
@@ -296,10 +329,7 @@ impl ColumnPlan {
     pub fn write_row(&self, row: &Row, tenant: &[u8], run: RunId, out: &mut Vec<u8>) -> Result<()> {
         out.push(b'{');
         for (i, col) in self.columns.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(&col.json_name);
+            out.extend_from_slice(&col.json_name[usize::from(i == 0)..]);
             if col.kind == FieldKind::Tenant {
                 out.extend_from_slice(tenant);
                 continue;
@@ -348,9 +378,9 @@ impl ColumnPlan {
             Value::Decimal(x) => {
                 let _ = write!(out, "{}", (x * 1e6).round() / 1e6);
             }
-            Value::Text(s) => serde_json::to_writer(&mut *out, s).expect("strings serialise"),
-            Value::Static(s) => serde_json::to_writer(&mut *out, s).expect("strings serialise"),
-            Value::Shared(s) => serde_json::to_writer(&mut *out, &**s).expect("strings serialise"),
+            Value::Text(s) => write_json_str(s, out),
+            Value::Static(s) => write_json_str(s, out),
+            Value::Shared(s) => write_json_str(s, out),
             Value::Time(t) if col.date_column => time::write_json_date(*t, out),
             Value::Time(t) => time::write_json_timestamp(*t, out),
             Value::Date(t) => time::write_json_date(*t, out),
@@ -372,7 +402,7 @@ impl ColumnPlan {
                 }
             }
             Value::Existing(raw) => out.extend_from_slice(raw.as_bytes()),
-            Value::Json(raw) if col.text_column => serde_json::to_writer(&mut *out, raw).expect("strings serialise"),
+            Value::Json(raw) if col.text_column => write_json_str(raw, out),
             Value::Json(raw) => out.extend_from_slice(raw.as_bytes()),
         }
         Ok(())
@@ -403,6 +433,23 @@ mod tests {
 
     fn kinds() -> HashMap<&'static str, KeyKind> {
         HashMap::from([("customers", KeyKind::BigInt)])
+    }
+
+    #[test]
+    fn strings_needing_escapes_are_found_at_every_position() {
+        let naive = |b: &[u8]| b.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\');
+        for len in 0..20 {
+            for at in 0..len {
+                for bad in [0u8, 0x1f, b'"', b'\\', 0x20, 0x21, 0x5b, 0x7f, 0x80, 0xff, b'!', b'#'] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = bad;
+                    assert_eq!(plain(&bytes), naive(&bytes), "{bytes:?}");
+                }
+            }
+        }
+        let mut out = Vec::new();
+        write_json_str("tab\there \"q\" ünï", &mut out);
+        assert_eq!(serde_json::from_slice::<String>(&out).unwrap(), "tab\there \"q\" ünï");
     }
 
     #[test]

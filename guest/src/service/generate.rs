@@ -518,6 +518,7 @@ impl<T: Transport> Writer<'_, T> {
         let name = spec.qualified();
         let plan = &self.plans[spec.name];
         let estimate = g.estimate(spec);
+        let started = self.host.millis();
         let tenant = serde_json::to_vec(&self.conn.workspace_id).expect("strings serialise");
         let (run, batch_rows, dry) = (self.run, u64::from(self.batch), self.req.dry_run);
         self.host.progress(&name, 0, estimate);
@@ -603,6 +604,8 @@ impl<T: Transport> Writer<'_, T> {
         drop(inserter);
         // The last batches land after the streaming callbacks: finish the bar.
         self.host.progress(&name, inserted, inserted.max(generated));
+        let took = self.host.millis().saturating_sub(started);
+        self.host.log(LogLevel::Debug, &format!("{name}: {} rows in {took} ms", thousands(generated)));
         for note in self.client.retried.drain(..) {
             self.host.log(LogLevel::Debug, &note);
         }

@@ -12,6 +12,8 @@ use fake::faker::company::en::CompanyName;
 use rand::RngExt;
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
+// Alias tables: a pick in constant time, for the per-line and per-event picks.
+use rand_distr::weighted::WeightedAliasIndex;
 
 use crate::core::money::{Cents, retail_price};
 use crate::core::rng::{Domain, stream};
@@ -82,9 +84,9 @@ pub struct Catalogue {
     pub new: Range<usize>,
     /// Active products, and how often each is picked for an order line.
     sellable: Vec<usize>,
-    picker: WeightedIndex<f64>,
+    picker: WeightedAliasIndex<f64>,
     /// The same, per product type: what a customer loyal to a type buys.
-    by_type: HashMap<String, (Vec<usize>, WeightedIndex<f64>)>,
+    by_type: HashMap<String, (Vec<usize>, WeightedAliasIndex<f64>)>,
     type_share: HashMap<String, f64>,
     favourites: Option<(Vec<String>, WeightedIndex<f64>)>,
     earliest: usize,
@@ -107,7 +109,7 @@ impl Catalogue {
         let new = existing..products.len();
         let sellable: Vec<usize> = (0..products.len()).filter(|&i| products[i].status == ProductStatus::Active).collect();
         let weights = popularity(inputs, &products, &sellable, new.clone());
-        let picker = WeightedIndex::new(&weights).expect("at least one active product");
+        let picker = WeightedAliasIndex::new(weights.clone()).expect("at least one active product");
         let mut grouped: HashMap<String, (Vec<usize>, Vec<f64>)> = HashMap::new();
         for (&i, &w) in sellable.iter().zip(&weights) {
             let entry = grouped.entry(products[i].product_type.clone()).or_default();
@@ -121,7 +123,7 @@ impl Catalogue {
         types.sort_by(|a, b| a.0.cmp(&b.0));
         let favourites = WeightedIndex::new(types.iter().map(|(_, s)| *s)).ok().map(|i| (types.into_iter().map(|(t, _)| t).collect(), i));
         let by_type =
-            grouped.into_iter().filter_map(|(t, (items, w))| WeightedIndex::new(w).ok().map(|index| (t, (items, index)))).collect();
+            grouped.into_iter().filter_map(|(t, (items, w))| WeightedAliasIndex::new(w).ok().map(|index| (t, (items, index)))).collect();
         let earliest = sellable.iter().copied().min_by_key(|&i| products[i].created_at).expect("at least one active product");
         Catalogue { products, new, sellable, picker, by_type, type_share, favourites, earliest }
     }

@@ -234,6 +234,35 @@ pub struct Identity {
 
 impl Identity {
     pub fn new(seed: u64, customer: u64, locale: &Locale) -> Identity {
+        let (contact, mut rng) = Contact::drawn(seed, customer, locale);
+        Identity {
+            phone: CellNumber().fake_with_rng(&mut rng),
+            city: CityName().fake_with_rng(&mut rng),
+            state: StateAbbr().fake_with_rng(&mut rng),
+            zip: ZipCode().fake_with_rng(&mut rng),
+            accepts_marketing: rng.random_bool(0.4),
+            first_name: contact.first_name,
+            last_name: contact.last_name,
+            email: contact.email,
+        }
+    }
+}
+
+/// The part of a new customer's identity an order shows: the same values
+/// as `Identity::new`, without drawing the address an order does not need.
+pub struct Contact {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+}
+
+impl Contact {
+    pub fn new(seed: u64, customer: u64, locale: &Locale) -> Contact {
+        Contact::drawn(seed, customer, locale).0
+    }
+
+    /// The contact and the customer's stream after it (the address comes next).
+    fn drawn(seed: u64, customer: u64, locale: &Locale) -> (Contact, crate::core::rng::Stream) {
         let mut rng = stream(seed, Domain::Customer, customer);
         let (first_name, last_name): (String, String) = if locale.german_names {
             (de_de::FirstName().fake_with_rng(&mut rng), de_de::LastName().fake_with_rng(&mut rng))
@@ -241,23 +270,32 @@ impl Identity {
             (en::FirstName().fake_with_rng(&mut rng), en::LastName().fake_with_rng(&mut rng))
         };
         let provider: String = FreeEmailProvider().fake_with_rng(&mut rng);
-        let local = |s: &str| deunicode(s).to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>();
-        // The customer index keeps addresses unique, as a store requires.
-        let email = match rng.random_range(0..3) {
-            0 => format!("{}.{}{}@{provider}", local(&first_name), local(&last_name), customer),
-            1 => format!("{}{}{}@{provider}", &local(&first_name)[..1], local(&last_name), customer),
-            _ => format!("{}_{}{}@{provider}", local(&last_name), local(&first_name), customer),
+        // Names as an address's local part: ASCII letters and digits, lower case.
+        let local = |out: &mut String, s: &str, limit: usize| {
+            out.extend(deunicode(s).chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).take(limit))
         };
-        Identity {
-            phone: CellNumber().fake_with_rng(&mut rng),
-            city: CityName().fake_with_rng(&mut rng),
-            state: StateAbbr().fake_with_rng(&mut rng),
-            zip: ZipCode().fake_with_rng(&mut rng),
-            accepts_marketing: rng.random_bool(0.4),
-            first_name,
-            last_name,
-            email,
+        // The customer index keeps addresses unique, as a store requires.
+        let mut email = String::with_capacity(first_name.len() + last_name.len() + provider.len() + 24);
+        match rng.random_range(0..3) {
+            0 => {
+                local(&mut email, &first_name, usize::MAX);
+                email.push('.');
+                local(&mut email, &last_name, usize::MAX);
+            }
+            1 => {
+                local(&mut email, &first_name, 1);
+                local(&mut email, &last_name, usize::MAX);
+            }
+            _ => {
+                local(&mut email, &last_name, usize::MAX);
+                email.push('_');
+                local(&mut email, &first_name, usize::MAX);
+            }
         }
+        email.push_str(itoa::Buffer::new().format(customer));
+        email.push('@');
+        email.push_str(&provider);
+        (Contact { first_name, last_name, email }, rng)
     }
 }
 

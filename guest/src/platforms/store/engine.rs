@@ -17,7 +17,7 @@ use crate::platforms::findings::Analysis;
 use crate::platforms::link::{Conversions, StoreFacts, StoreSide};
 use crate::platforms::store::analysis::{StoreFields, analyse};
 use crate::platforms::store::catalogue::{Catalogue, ProductDraft, VariantDraft};
-use crate::platforms::store::customers::{Buyer, CustomerBook, Identity};
+use crate::platforms::store::customers::{Buyer, Contact, CustomerBook, Identity};
 use crate::platforms::store::inputs::StoreInputs;
 use crate::platforms::store::orders::{AdSource, LineDraft, OrderBook, OrderDraft, OrderStatus, Source};
 use crate::platforms::store::sessions::{EventDraft, Storefront};
@@ -220,7 +220,7 @@ impl StoreGeneration {
     fn buyer_view(&self, order: &OrderDraft) -> Option<BuyerView> {
         match &order.buyer {
             Buyer::New { customer, .. } => {
-                let id = Identity::new(self.inputs.seed, *customer, self.shop.locale);
+                let id = Contact::new(self.inputs.seed, *customer, self.shop.locale);
                 Some(BuyerView {
                     key: KeyRef::New(*customer),
                     email: Some(id.email),

@@ -114,7 +114,7 @@ impl Visit {
     fn new<R: RngExt>(rng: &mut R, customer: Option<KeyRef>) -> Visit {
         let a: u128 = rng.random();
         let b: u64 = rng.random();
-        Visit { session: Arc::from(format!("{:032x}", a)), client: Arc::from(format!("{:016x}", b)), customer }
+        Visit { session: hex(a, 32), client: hex(u128::from(b), 16), customer }
     }
 
     /// A page view of a product, or an add-to-cart worth its price.
@@ -133,6 +133,17 @@ impl Visit {
             value: (name == EventName::AddToCart).then(|| catalogue.products[product].variants[variant].price),
         }
     }
+}
+
+/// The last `width` hex digits of `n`, built in place (one allocation: the
+/// Arc's), as `format!("{n:0width$x}")` would write them.
+fn hex(mut n: u128, width: usize) -> Arc<str> {
+    let mut digits = [b'0'; 32];
+    for d in digits[..width].iter_mut().rev() {
+        *d = b"0123456789abcdef"[(n & 15) as usize];
+        n >>= 4;
+    }
+    Arc::from(std::str::from_utf8(&digits[..width]).expect("hex digits are ASCII"))
 }
 
 fn landing<R: RngExt>(rng: &mut R) -> (Option<&'static str>, Option<Utm>) {
