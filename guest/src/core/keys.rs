@@ -92,6 +92,7 @@ impl KeyKind {
     }
 
     /// Writes the key for (run, seq) as a JSON value.
+    #[inline]
     pub fn write_json(self, run: RunId, seq: u64, out: &mut Vec<u8>) {
         match self {
             KeyKind::BigInt => self.write_raw(run, seq, out),
@@ -111,6 +112,7 @@ impl KeyKind {
     }
 
     /// Keys are written for every row: digits by hand, not through fmt.
+    #[inline]
     fn write_raw(self, run: RunId, seq: u64, out: &mut Vec<u8>) {
         match self {
             KeyKind::Text => {

@@ -24,6 +24,7 @@ pub fn retail_price(amount: f64, ending: u8) -> Cents {
 }
 
 /// Writes cents as a JSON number with two decimals (`12.30`).
+#[inline]
 pub fn write_json(cents: Cents, out: &mut Vec<u8>) {
     if cents < 0 {
         out.push(b'-');

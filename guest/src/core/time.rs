@@ -15,58 +15,65 @@ pub const MINUTE: Seconds = 60;
 pub const HOUR: Seconds = 3600;
 pub const DAY: Seconds = 86_400;
 
-thread_local! {
-    /// The last day formatted, as `YYYY-MM-DD`: rows come in time order, so
-    /// most timestamps share it and only the time of day needs writing.
-    static LAST_DAY: std::cell::RefCell<(i64, [u8; 10])> = const { std::cell::RefCell::new((i64::MIN, [0; 10])) };
+/// The civil (proleptic Gregorian) date of a day number since 1970-01-01:
+/// Howard Hinnant's `civil_from_days`, integer arithmetic only, since every
+/// row writes one or two dates.
+fn civil(day: i64) -> (i64, u32, u32) {
+    let z = day + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-fn with_date<R>(secs: Seconds, f: impl FnOnce(&[u8; 10]) -> R) -> R {
-    let day = secs.div_euclid(DAY);
-    LAST_DAY.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.0 != day {
-            let text = timestamp(day * DAY).to_zoned(TimeZone::UTC).date().to_string();
-            match <[u8; 10]>::try_from(text.as_bytes()) {
-                Ok(bytes) => *cache = (day, bytes),
-                // Years beyond 9999 or before 0: no fast path.
-                Err(_) => {
-                    return f(&{
-                        let mut b = [b'0'; 10];
-                        b.copy_from_slice(&text.as_bytes()[..10]);
-                        b
-                    });
-                }
-            }
-        }
-        f(&cache.1)
-    })
-}
-
-fn two(out: &mut Vec<u8>, n: i64) {
-    out.push(b'0' + (n / 10) as u8);
-    out.push(b'0' + (n % 10) as u8);
+/// `"YYYY-MM-DD` (with the opening quote) into `text[..11]`; false for a
+/// year outside 0..=9999, which takes the slow path.
+fn put_date(secs: Seconds, text: &mut [u8]) -> bool {
+    let (y, m, d) = civil(secs.div_euclid(DAY));
+    if !(0..=9999).contains(&y) {
+        return false;
+    }
+    let y = y as u32;
+    text[0] = b'"';
+    text[1..5].copy_from_slice(&[b'0' + (y / 1000) as u8, b'0' + (y / 100 % 10) as u8, b'0' + (y / 10 % 10) as u8, b'0' + (y % 10) as u8]);
+    text[5] = b'-';
+    text[6..8].copy_from_slice(&[b'0' + (m / 10) as u8, b'0' + (m % 10) as u8]);
+    text[8] = b'-';
+    text[9..11].copy_from_slice(&[b'0' + (d / 10) as u8, b'0' + (d % 10) as u8]);
+    true
 }
 
 /// Writes `secs` as an RFC 3339 UTC timestamp in JSON quotes.
 pub fn write_json_timestamp(secs: Seconds, out: &mut Vec<u8>) {
-    out.push(b'"');
-    with_date(secs, |d| out.extend_from_slice(d));
+    let mut text = *b"\"0000-00-00T00:00:00Z\"";
+    if !put_date(secs, &mut text) {
+        out.push(b'"');
+        out.extend_from_slice(timestamp(secs).to_string().as_bytes());
+        out.push(b'"');
+        return;
+    }
     let t = secs.rem_euclid(DAY);
-    out.push(b'T');
-    two(out, t / HOUR);
-    out.push(b':');
-    two(out, t % HOUR / MINUTE);
-    out.push(b':');
-    two(out, t % MINUTE);
-    out.extend_from_slice(b"Z\"");
+    for (at, n) in [(12, t / HOUR), (15, t % HOUR / MINUTE), (18, t % MINUTE)] {
+        text[at] = b'0' + (n / 10) as u8;
+        text[at + 1] = b'0' + (n % 10) as u8;
+    }
+    out.extend_from_slice(&text);
 }
 
 /// Writes the UTC date of `secs` (YYYY-MM-DD) in JSON quotes.
 pub fn write_json_date(secs: Seconds, out: &mut Vec<u8>) {
-    out.push(b'"');
-    with_date(secs, |d| out.extend_from_slice(d));
-    out.push(b'"');
+    let mut text = *b"\"0000-00-00\"";
+    if put_date(secs, &mut text) {
+        out.extend_from_slice(&text);
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(timestamp(secs).to_zoned(TimeZone::UTC).date().to_string().as_bytes());
+        out.push(b'"');
+    }
 }
 
 pub fn format_timestamp(secs: Seconds) -> String {
@@ -330,10 +337,15 @@ mod tests {
 
     #[test]
     fn fast_timestamps_match_jiff() {
-        for secs in [0, 59, 86_399, 86_400, 951_782_400, 1_780_000_123, -1, -86_401] {
+        // Every day of 1600..2500 (leap centuries included), at a varying time.
+        let days = (-135_140..193_000).map(|d: i64| d * DAY + (d * 7_919).rem_euclid(DAY));
+        for secs in [0, 59, 86_399, 86_400, 951_782_400, 1_780_000_123, -1, -86_401, -62_167_219_200].into_iter().chain(days) {
             let mut out = Vec::new();
             write_json_timestamp(secs, &mut out);
             assert_eq!(String::from_utf8(out).unwrap(), format!("\"{}\"", timestamp(secs)), "{secs}");
+            let mut out = Vec::new();
+            write_json_date(secs, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), format!("\"{}\"", timestamp(secs).to_zoned(TimeZone::UTC).date()), "{secs}");
         }
     }
 

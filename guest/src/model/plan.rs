@@ -100,6 +100,7 @@ impl Extra {
 
 /// A JSON string. Generated text rarely needs escaping: one scan finds out,
 /// and only text that does goes through serde_json's escaper.
+#[inline]
 fn write_json_str(s: &str, out: &mut Vec<u8>) {
     if plain(s.as_bytes()) {
         out.reserve(s.len() + 2);

@@ -359,7 +359,7 @@ impl StoreVocabulary for BigCommerce {
         let p = s.product(l);
         let v = s.variant(l);
         let rate = s.shop.locale.tax_rate;
-        let name = if p.has_options { format!("{} ({})", p.title, option_values(v)) } else { p.title.clone() };
+        let name = if p.has_options { Value::from(format!("{} ({})", p.title, option_values(v))) } else { Value::from(&p.title) };
         row.set(Item::LineItemId, Value::NewKey(seq))
             .set(Item::OrderId, Value::NewKey(o.slot))
             .set(Item::ProductId, &p.key)

@@ -275,7 +275,7 @@ impl StoreVocabulary for Magento {
     fn product_row(&self, s: &Scene, p: &ProductDraft, row: &mut Row) {
         let base = &p.variants[0];
         row.set(Product::ProductId, &p.key)
-            .set(Product::Sku, if p.has_options { base.sku.split('-').take(2).collect::<Vec<_>>().join("-") } else { base.sku.clone() })
+            .set(Product::Sku, if p.has_options { Value::from(base.sku.split('-').take(2).collect::<Vec<_>>().join("-")) } else { Value::from(&base.sku) })
             .set(Product::Name, p.title.clone())
             .set(Product::TypeId, type_id(p))
             .set(Product::AttributeSet, Value::Int(if p.has_options { 9 } else { 4 }))
@@ -354,7 +354,7 @@ impl StoreVocabulary for Magento {
             .set(Item::ProductId, &p.key)
             .set(Item::VariantId, variant_key.map(Value::from))
             .set(Item::Sku, v.sku.clone())
-            .set(Item::Name, if p.has_options { child_name(p, v) } else { p.title.clone() })
+            .set(Item::Name, if p.has_options { Value::from(child_name(p, v)) } else { Value::from(&p.title) })
             .set(Item::ProductType, type_id(p))
             .set(Item::Qty, Value::Int(i64::from(l.quantity)))
             .set(Item::Price, Value::Money(l.unit_price))

@@ -401,13 +401,13 @@ impl StoreVocabulary for Shopify {
         let l = &o.lines[line];
         let p = s.product(l);
         let v = s.variant(l);
-        let variant_title = (v.title != "Default Title").then(|| v.title.clone());
+        let variant_title = (&*v.title != "Default Title").then(|| v.title.clone());
         row.set(Item::LineItemId, Value::NewKey(seq))
             .set(Item::OrderId, Value::NewKey(o.slot))
             .set(Item::OrderNumber, Value::Int(o.number as i64))
             .set(Item::ProductId, &p.key)
             .set(Item::VariantId, variant_key.map(Value::from))
-            .set(Item::Name, variant_title.as_ref().map_or_else(|| p.title.clone(), |vt| format!("{} - {vt}", p.title)))
+            .set(Item::Name, variant_title.as_ref().map_or_else(|| Value::from(&p.title), |vt| Value::from(format!("{} - {vt}", p.title))))
             .set(Item::ProductTitle, p.title.clone())
             .set(Item::VariantTitle, variant_title)
             .set(Item::Sku, v.sku.clone())

@@ -15,12 +15,13 @@ use crate::model::table::TableSpec;
 use crate::platforms::link::Conversions;
 use crate::platforms::store::analysis::{quote, real_rows};
 use crate::platforms::{AnalysisContext, Generation, Platform};
-use crate::service::counts::workspace_rows;
+use crate::service::counts::{parse_workspace_rows, workspace_rows_sql};
 use crate::service::files::{Encoder, Format, file_name};
 use crate::service::runs;
 use crate::service::{Connection, Host, LogLevel, Purpose, check_production, label, platforms_for, read_plans, thousands};
 use crate::supabase::client::{Client, Filter};
-use crate::supabase::inserter::{Conflict, Inserter};
+use crate::model::row::Value;
+use crate::supabase::inserter::{Conflict, Inserter, Needs};
 use crate::supabase::transport::Transport;
 use crate::supabase::window::{DEFAULT_CAP, Window};
 
@@ -96,12 +97,25 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         fill_unknown_columns(&mut client, &mut plans, &ws, &mut warnings);
     }
 
-    let (seed, run, earlier_rows) = match files {
+    // The run's seed and the workspace's size: one round trip together.
+    let (seed, run, earlier_rows, mut counts) = match files {
         Some(_) => {
             let seed = req.seed.unwrap_or_else(|| host.fresh_seed());
-            (seed, RunId::from_seed(seed), 0)
+            (seed, RunId::from_seed(seed), 0, HashMap::new())
         }
-        None => choose_run(host, &mut client, &tables, &plans, &ws, req, &mut warnings)?,
+        None => {
+            let seed = req.seed.unwrap_or_else(|| host.fresh_seed());
+            let queries = run_count_queries(&tables, &plans, &ws, RunId::from_seed(seed));
+            let (taken, counts) = match workspace_rows_sql(&tables, &plans, &ws) {
+                Some(sql) => {
+                    let (taken, answer) = client.counts_and_select(&queries, &ws, &sql)?;
+                    (taken.iter().sum(), parse_workspace_rows(&tables, &answer))
+                }
+                None => (client.counts(&queries)?.iter().sum(), HashMap::new()),
+            };
+            let (seed, run, earlier) = choose_run(host, &mut client, &tables, &plans, &ws, req, (seed, taken), &mut warnings)?;
+            (seed, run, earlier, counts)
+        }
     };
     // Named before anything is written, so that a run stopped half-way (a
     // kill, a lost host) can still be found and cleaned.
@@ -111,14 +125,10 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
             &format!("run {run} (seed {seed}) in workspace {ws}; to remove it: clean {} --confirm --run {run}", req.platform),
         );
     }
-    let mut counts = match files {
-        Some(_) => HashMap::new(),
-        None => workspace_rows(&mut client, &tables, &plans, &ws)?,
-    };
     if earlier_rows > 0 {
         // The run's own earlier rows are not what the workspace holds.
-        for t in &tables {
-            let own = runs::count(&mut client, &plans[t.name], &ws, Scope::Run(run))?;
+        let own = client.counts(&run_count_queries(&tables, &plans, &ws, run))?;
+        for (t, own) in tables.iter().zip(own) {
             counts.entry(t.name).and_modify(|n| *n = n.saturating_sub(own));
         }
     }
@@ -139,18 +149,11 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     for (i, p) in platforms.iter().enumerate() {
         // Each platform draws from its own streams of the run's seed.
         let cx = AnalysisContext { seed: crate::core::rng::mix(seed ^ i as u64), ..cx };
-        let g = p.analyse(&cx, &mut |sql| {
-            if files.is_some() {
-                // No workspace to read: every aspect keeps its defaults.
-                return Ok(serde_json::json!([]));
-            }
-            let started = host.millis();
-            let answer = client.select(&ws, sql);
-            let head: String = sql.chars().take(100).collect();
-            let took = host.millis().saturating_sub(started);
-            host.log(LogLevel::Debug, &format!("analysis query, {took} ms: {head}..."));
-            answer
-        })?;
+        let g = match files {
+            // No workspace to read: every aspect keeps its defaults.
+            Some(_) => p.analyse(&cx, &mut |_| Ok(serde_json::json!([])))?,
+            None => analyse_in_rounds(*p, &cx, &mut client, host)?,
+        };
         let a = g.analysis();
         warnings.extend(a.warnings.iter().map(|w| format!("{}: {w}", p.name())));
         analysis.push(a);
@@ -162,8 +165,9 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         check_capacity(*platform, g.as_ref(), &plans)?;
     }
 
+    let writes = !req.dry_run && files.is_none();
     let mut writer = Writer {
-        client: &mut client,
+        inserter: writes.then(|| Inserter::new(&mut client, req.conflict, Window::new(req.max_in_flight.map_or(DEFAULT_CAP, |n| n as usize)))),
         host,
         conn: &conn,
         plans: &plans,
@@ -172,37 +176,46 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         req,
         files,
         files_written: 0,
-        window: Window::new(req.max_in_flight.map_or(DEFAULT_CAP, |n| n as usize)),
         samples: Vec::new(),
         written: Vec::new(),
+        tables: HashMap::new(),
     };
-    let mut results = Vec::new();
     let mut failure = None;
+    let mut attempted: Vec<(&'static dyn Platform, Vec<&'static TableSpec>)> = Vec::new();
     'platforms: for (platform, g) in &generations {
-        let mut tables_out = Vec::new();
+        attempted.push((*platform, Vec::new()));
         for spec in platform.tables().iter().copied().filter(|t| plans.contains_key(t.name)) {
-            match writer.table(g.as_ref(), spec) {
-                Ok(t) => tables_out.push(t),
-                Err((t, e)) => {
-                    tables_out.push(t);
-                    results.push(platform_result(platform.name(), tables_out, "failed"));
-                    failure = Some((spec.qualified(), e));
-                    break 'platforms;
-                }
+            attempted.last_mut().expect("pushed above").1.push(spec);
+            if let Err(e) = writer.table(g.as_ref(), spec) {
+                failure = Some(e);
+                break 'platforms;
             }
         }
-        let outcome = match (req.dry_run, files) {
-            (true, _) => "dry-run",
-            (false, Some(_)) => "written",
-            (false, None) => "success",
-        };
-        results.push(platform_result(platform.name(), tables_out, outcome));
     }
+    if failure.is_none() {
+        // Batches of the last tables may still be in flight.
+        failure = writer.finish().err();
+    }
+    let results: Vec<PlatformResult> = attempted
+        .iter()
+        .enumerate()
+        .map(|(i, (platform, specs))| {
+            let tables_out = specs.iter().map(|spec| writer.result(spec)).collect();
+            let last = i + 1 == attempted.len();
+            let outcome = match (&failure, req.dry_run, files) {
+                (Some(_), ..) if last => "failed",
+                (_, true, _) => "dry-run",
+                (_, false, Some(_)) => "written",
+                (_, false, None) => "success",
+            };
+            platform_result(platform.name(), tables_out, outcome)
+        })
+        .collect();
     let samples = std::mem::take(&mut writer.samples);
     let written = std::mem::take(&mut writer.written);
-    let window = writer.window.clone();
+    let window = writer.inserter.as_ref().map(|ins| ins.window.clone());
     drop(writer);
-    if !req.dry_run && files.is_none() {
+    if let Some(window) = window {
         host.log(LogLevel::Info, &format!("writes: up to {} requests in flight", window.peak));
         if window.shrinks > 0 {
             warnings.push(format!(
@@ -277,9 +290,69 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     Ok(result)
 }
 
-/// The run's seed and id, and how many rows the run already had. A given
-/// seed is used as it is; if its run already has rows, the conflict policy
-/// decides. An unseeded run draws seeds until it finds a free run.
+/// Analyses the workspace for `platform` in rounds of concurrent queries
+/// instead of one query after another: each round runs the analysis with the
+/// answers known so far (an unknown one reads as an empty result) and sends
+/// every query it asked for and did not have, together. The last round has
+/// every answer it needs and decides. Rounds follow the analyzers' chain of
+/// dependencies (the shop's time zone, then the history's span, then the
+/// rest): about four round trips, where one query at a time took fifteen.
+fn analyse_in_rounds<T: Transport>(
+    platform: &'static dyn Platform,
+    cx: &AnalysisContext,
+    client: &mut Client<T>,
+    host: &mut dyn Host,
+) -> Result<Box<dyn Generation>> {
+    /// Past this, the analyzers keep asking new questions: stop guessing.
+    const MAX_ROUNDS: usize = 12;
+    let mut answers: HashMap<String, Result<serde_json::Value>> = HashMap::new();
+    for round in 1..=MAX_ROUNDS {
+        let mut missing: Vec<String> = Vec::new();
+        let analysed = platform.analyse(cx, &mut |sql| match answers.get(sql) {
+            Some(answer) => answer.clone(),
+            None => {
+                if !missing.iter().any(|m| m == sql) {
+                    missing.push(sql.to_string());
+                }
+                Ok(serde_json::json!([]))
+            }
+        });
+        // A round that guessed may fail where the real answers would not.
+        if missing.is_empty() {
+            return analysed;
+        }
+        let started = host.millis();
+        let got = client.selects(cx.workspace, &missing);
+        let took = host.millis().saturating_sub(started);
+        host.log(LogLevel::Debug, &format!("analysis round {round}: {} queries together, {took} ms", missing.len()));
+        for sql in &missing {
+            let head: String = sql.chars().take(100).collect();
+            host.log(LogLevel::Debug, &format!("  {head}..."));
+        }
+        answers.extend(missing.into_iter().zip(got));
+    }
+    // Never expected: ask the remaining questions one at a time.
+    platform.analyse(cx, &mut |sql| match answers.get(sql) {
+        Some(answer) => answer.clone(),
+        None => client.select(cx.workspace, sql),
+    })
+}
+
+/// Count requests for the rows of `run` in every table.
+fn run_count_queries(
+    tables: &[&'static TableSpec],
+    plans: &HashMap<&'static str, ColumnPlan>,
+    ws: &str,
+    run: RunId,
+) -> Vec<(&'static str, Vec<Filter>)> {
+    tables.iter().map(|t| (t.name, runs::filters(&plans[t.name], ws, Scope::Run(run), None))).collect()
+}
+
+/// The run's seed and id, and how many rows the run already had, from the
+/// first seed and its rows (`first`). A given seed is used as it is; if its
+/// run already has rows, the conflict policy decides. An unseeded run draws
+/// seeds until it finds a free run.
+#[allow(clippy::too_many_arguments)]
 fn choose_run<T: Transport>(
     host: &mut dyn Host,
     client: &mut Client<T>,
@@ -287,19 +360,18 @@ fn choose_run<T: Transport>(
     plans: &HashMap<&'static str, ColumnPlan>,
     ws: &str,
     req: &GenerateRequest,
+    first: (u64, u64),
     warnings: &mut Vec<String>,
 ) -> Result<(u64, RunId, u64)> {
-    let mut seed = req.seed.unwrap_or_else(|| host.fresh_seed());
+    let (mut seed, mut taken) = first;
     for _ in 0..8 {
         let run = RunId::from_seed(seed);
-        let queries: Vec<(&str, Vec<Filter>)> =
-            tables.iter().map(|t| (t.name, runs::filters(&plans[t.name], ws, Scope::Run(run), None))).collect();
-        let taken: u64 = client.counts(&queries)?.iter().sum();
         if taken == 0 {
             return Ok((seed, run, 0));
         }
         if req.seed.is_none() {
             seed = host.fresh_seed();
+            taken = client.counts(&run_count_queries(tables, plans, ws, RunId::from_seed(seed)))?.iter().sum();
             continue;
         }
         return match req.conflict {
@@ -323,29 +395,40 @@ fn choose_run<T: Transport>(
 
 /// Values for the live columns the generator does not know: what those
 /// columns hold in the workspace, most frequent first (one bounded aggregate
-/// per table). A failed read leaves plain values of the column's type.
+/// per table, all tables' together). A failed read leaves plain values of
+/// the column's type.
 fn fill_unknown_columns<T: Transport>(
     client: &mut Client<T>,
     plans: &mut HashMap<&'static str, ColumnPlan>,
     ws: &str,
     warnings: &mut Vec<String>,
 ) {
-    for plan in plans.values_mut().filter(|p| !p.extras.is_empty()) {
-        let real = real_rows(plan, "x", ws);
-        let parts: Vec<String> = plan
-            .extras
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                format!(
-                    "(select {i} as c, to_jsonb(x.{col}) as v, count(*) as n from semantic.{t} x where {real} and x.{col} is not null group by 2 order by 3 desc limit {UNKNOWN_VALUES})",
-                    col = quote(&e.column),
-                    t = quote(plan.spec.name),
-                )
-            })
-            .collect();
-        // run_select_ws takes only queries that begin with SELECT or WITH.
-        match client.select(ws, &format!("select c, v, n from ({}) u", parts.join(" union all "))) {
+    let mut tables: Vec<&'static str> = plans.values().filter(|p| !p.extras.is_empty()).map(|p| p.spec.name).collect();
+    tables.sort_unstable();
+    let queries: Vec<String> = tables
+        .iter()
+        .map(|t| {
+            let plan = &plans[t];
+            let real = real_rows(plan, "x", ws);
+            let parts: Vec<String> = plan
+                .extras
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    format!(
+                        "(select {i} as c, to_jsonb(x.{col}) as v, count(*) as n from semantic.{t} x where {real} and x.{col} is not null group by 2 order by 3 desc limit {UNKNOWN_VALUES})",
+                        col = quote(&e.column),
+                        t = quote(plan.spec.name),
+                    )
+                })
+                .collect();
+            // run_select_ws takes only queries that begin with SELECT or WITH.
+            format!("select c, v, n from ({}) u", parts.join(" union all "))
+        })
+        .collect();
+    for (t, answer) in tables.iter().zip(client.selects(ws, &queries)) {
+        let plan = plans.get_mut(t).expect("listed from the plans");
+        match answer {
             Ok(answer) => {
                 for (i, extra) in plan.extras.iter_mut().enumerate() {
                     let seen = answer.as_array().into_iter().flatten().filter(|r| r["c"].as_u64() == Some(i as u64));
@@ -493,8 +576,11 @@ fn layout_plans(platforms: &[&'static dyn Platform]) -> Result<HashMap<&'static 
 }
 
 /// Streams tables into batches and batches into the warehouse (or files).
-struct Writer<'a, T: Transport> {
-    client: &'a mut Client<T>,
+/// Tables follow one another without a pause: a batch waits only for the
+/// parent rows it references (see `Inserter`).
+struct Writer<'a, 'c, T: Transport> {
+    /// None for a dry run or files.
+    inserter: Option<Inserter<'c, T>>,
     host: &'a mut dyn Host,
     conn: &'a Connection,
     plans: &'a HashMap<&'static str, ColumnPlan>,
@@ -505,22 +591,38 @@ struct Writer<'a, T: Transport> {
     /// (their names count in load order).
     files: Option<Format>,
     files_written: usize,
-    /// Insert requests in flight, carried from table to table.
-    window: Window,
     samples: Vec<Sample>,
     /// Tables this run may have written to, in order.
     written: Vec<&'static TableSpec>,
+    /// Rows generated and the estimate, by table.
+    tables: HashMap<&'static str, Progress>,
 }
 
-impl<T: Transport> Writer<'_, T> {
-    /// Writes one table; on failure returns what was written and the error.
-    fn table(&mut self, g: &dyn Generation, spec: &'static TableSpec) -> std::result::Result<TableResult, (TableResult, ToolError)> {
+#[derive(Clone, Copy, Default)]
+struct Progress {
+    generated: u64,
+    estimate: u64,
+    landed: u64,
+}
+
+/// Tells the host how far `table` has landed.
+fn report(host: &mut dyn Host, tables: &mut HashMap<&'static str, Progress>, table: &'static str, rows: u64) {
+    let p = tables.entry(table).or_default();
+    p.landed += rows;
+    host.progress(&format!("semantic.{table}"), p.landed, p.estimate.max(p.generated).max(p.landed));
+}
+
+impl<T: Transport> Writer<'_, '_, T> {
+    /// Streams one table. Its last batches may still be in flight when it
+    /// returns; on failure, returns the table whose write failed.
+    fn table(&mut self, g: &dyn Generation, spec: &'static TableSpec) -> std::result::Result<(), (String, ToolError)> {
         let name = spec.qualified();
         let plan = &self.plans[spec.name];
         let estimate = g.estimate(spec);
         let started = self.host.millis();
         let tenant = serde_json::to_vec(&self.conn.workspace_id).expect("strings serialise");
         let (run, batch_rows, dry) = (self.run, u64::from(self.batch), self.req.dry_run);
+        self.tables.insert(spec.name, Progress { estimate, ..Progress::default() });
         self.host.progress(&name, 0, estimate);
         let mut file = self.files.map(|format| {
             self.files_written += 1;
@@ -529,17 +631,31 @@ impl<T: Transport> Writer<'_, T> {
                 Encoder::new(format, spec.name, plan.column_names().map(String::from).collect()),
             )
         });
-        if !dry && file.is_none() {
+        if self.inserter.is_some() {
             self.written.push(spec);
         }
+        // Which fields hold the run's own keys, and which reference other tables'.
+        let marker = spec.field(spec.marker).map(|(i, _)| i);
+        let references: Vec<(usize, &'static str)> = spec
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| match f.kind {
+                crate::model::table::FieldKind::Ref { owner } => Some((i, owner)),
+                _ => None,
+            })
+            .collect();
         let mut buffer: Vec<u8> = Vec::with_capacity(64 * 1024);
         buffer.push(b'[');
-        let (mut in_batch, mut generated, mut done) = (0u64, 0u64, 0u64);
+        let (mut in_batch, mut generated) = (0u64, 0u64);
+        let mut lowest = u64::MAX;
+        let mut needs: Vec<Needs> = Vec::new();
         let mut samples: Vec<String> = Vec::new();
         let host = &mut *self.host;
-        let mut inserter = (!dry && file.is_none()).then(|| Inserter::new(self.client, spec.name, self.req.conflict, self.window.clone()));
+        let tables = &mut self.tables;
+        let inserter = &mut self.inserter;
         let mut encoded = Vec::new();
-        let mut flush = |buffer: &mut Vec<u8>, rows: u64, inserter: &mut Option<Inserter<T>>, host: &mut dyn Host| -> Result<()> {
+        let mut flush = |buffer: &mut Vec<u8>, rows: u64, lowest: &mut u64, needs: &mut Vec<Needs>, host: &mut dyn Host| -> Result<()> {
             if rows == 0 {
                 return Ok(());
             }
@@ -551,17 +667,16 @@ impl<T: Transport> Writer<'_, T> {
                 encoder.batch(&body, &mut encoded)?;
                 host.write_output(path, &encoded)?;
             }
-            match inserter {
-                Some(ins) => ins.submit(body, rows, &mut |n| {
-                    done += n;
-                    host.progress(&name, done, estimate.max(done));
-                }),
+            let low = std::mem::replace(lowest, u64::MAX);
+            let result = match inserter {
+                Some(ins) => ins.submit(spec.name, body, rows, if low == u64::MAX { 0 } else { low }, needs, &mut |t, n| report(host, tables, t, n)),
                 None => {
-                    done += rows;
-                    host.progress(&name, done, estimate.max(done));
+                    report(host, tables, spec.name, rows);
                     Ok(())
                 }
-            }
+            };
+            needs.clear();
+            result
         };
         let streamed = g.stream(spec, &mut |row| {
             if in_batch > 0 {
@@ -572,50 +687,63 @@ impl<T: Transport> Writer<'_, T> {
             if dry && samples.len() < SAMPLE_ROWS {
                 samples.push(String::from_utf8_lossy(&buffer[start..]).into_owned());
             }
+            if let Some(Value::NewKey(seq)) = marker.map(|i| row.get(i)) {
+                lowest = lowest.min(*seq);
+            }
+            for &(field, owner) in &references {
+                if let Value::NewKey(seq) = row.get(field) {
+                    match needs.iter_mut().find(|n| n.table == owner) {
+                        Some(n) => n.up_to = n.up_to.max(*seq),
+                        None => needs.push(Needs { table: owner, up_to: *seq }),
+                    }
+                }
+            }
             in_batch += 1;
             generated += 1;
             if in_batch == batch_rows {
-                flush(&mut buffer, in_batch, &mut inserter, host)?;
+                flush(&mut buffer, in_batch, &mut lowest, &mut needs, host)?;
                 in_batch = 0;
             }
             Ok(())
         });
-        let outcome = streamed
-            .and_then(|()| flush(&mut buffer, in_batch, &mut inserter, host))
-            .and_then(|()| inserter.as_mut().map_or(Ok(0), |ins| ins.finish(&mut |_| {})).map(|_| ()))
-            .and_then(|()| match file.as_mut() {
-                Some((path, encoder)) => {
-                    let mut tail = Vec::new();
-                    encoder.finish(&mut tail);
-                    if tail.is_empty() { Ok(()) } else { host.write_output(path, &tail) }
-                }
-                None => Ok(()),
-            });
-        let inserted = match &inserter {
-            Some(ins) => ins.inserted,
-            None => generated,
-        };
-        if let Some(ins) = inserter.as_mut() {
-            // Whatever the outcome, nothing may still be in flight.
-            let _ = ins.finish(&mut |_| {});
-            // The next table starts where this one's window ended.
-            self.window = ins.window.clone();
-        }
-        drop(inserter);
-        // The last batches land after the streaming callbacks: finish the bar.
-        self.host.progress(&name, inserted, inserted.max(generated));
+        let outcome = streamed.and_then(|()| flush(&mut buffer, in_batch, &mut lowest, &mut needs, host)).and_then(|()| match file.as_mut() {
+            Some((path, encoder)) => {
+                let mut tail = Vec::new();
+                encoder.finish(&mut tail);
+                if tail.is_empty() { Ok(()) } else { host.write_output(path, &tail) }
+            }
+            None => Ok(()),
+        });
+        self.tables.entry(spec.name).or_default().generated = generated;
         let took = self.host.millis().saturating_sub(started);
         self.host.log(LogLevel::Debug, &format!("{name}: {} rows in {took} ms", thousands(generated)));
-        for note in self.client.retried.drain(..) {
-            self.host.log(LogLevel::Debug, &note);
-        }
-        let result = TableResult { table: name.clone(), inserted, failed: generated.saturating_sub(inserted) };
         if dry && !samples.is_empty() {
             self.samples.push(Sample { table: name.clone(), rows_json: format!("[{}]", samples.join(",")) });
         }
-        match outcome {
-            Ok(()) => Ok(result),
-            Err(e) => Err((result, e)),
+        outcome.map_err(|e| {
+            // A batch of an earlier table may be the one that failed.
+            let failed = self.inserter.as_ref().and_then(|ins| ins.failed).map_or(name, |t| format!("semantic.{t}"));
+            (failed, e)
+        })
+    }
+
+    /// Waits for the batches still in flight.
+    fn finish(&mut self) -> std::result::Result<(), (String, ToolError)> {
+        let (host, tables) = (&mut *self.host, &mut self.tables);
+        let Some(ins) = self.inserter.as_mut() else { return Ok(()) };
+        let result = ins.finish(&mut |t, n| report(host, tables, t, n));
+        for note in ins.client_notes() {
+            host.log(LogLevel::Debug, &note);
         }
+        result.map_err(|e| (ins.failed.map_or_else(String::new, |t| format!("semantic.{t}")), e))
+    }
+
+    /// What landed of `spec` (everything generated, for a dry run or files).
+    fn result(&mut self, spec: &TableSpec) -> TableResult {
+        let p = self.tables.get(spec.name).copied().unwrap_or_default();
+        let inserted = self.inserter.as_ref().map_or(p.generated, |ins| ins.inserted(spec.name));
+        // The last batches land after streaming: finish the bar.
+        self.host.progress(&spec.qualified(), inserted, inserted.max(p.generated));
+        TableResult { table: spec.qualified(), inserted, failed: p.generated.saturating_sub(inserted) }
     }
 }

@@ -196,6 +196,38 @@ impl<T: Transport> Client<T> {
         self.execute_all(&requests).into_iter().zip(queries).map(|(answer, (table, _))| content_range(table, &answer?)).collect()
     }
 
+    /// Several run_select_ws queries together (see `execute_all`).
+    pub fn selects(&mut self, workspace: &str, queries: &[String]) -> Vec<Result<Json>> {
+        let requests: Vec<(String, Request)> = queries
+            .iter()
+            .map(|sql| {
+                let args = serde_json::json!({ "p_query": sql, "p_workspace_id": workspace });
+                ("calling run_select_ws".to_string(), self.rpc_request("run_select_ws", &args))
+            })
+            .collect();
+        self.execute_all(&requests)
+            .into_iter()
+            .map(|answer| {
+                serde_json::from_slice(&answer?.body)
+                    .map_err(|e| ToolError::internal(format!("run_select_ws answered with something that is not JSON: {e}")))
+            })
+            .collect()
+    }
+
+    /// Counts and one run_select_ws query together: one round trip.
+    pub fn counts_and_select(&mut self, queries: &[(&str, Vec<Filter>)], workspace: &str, sql: &str) -> Result<(Vec<u64>, Json)> {
+        let mut requests: Vec<(String, Request)> =
+            queries.iter().map(|(table, filters)| (format!("counting semantic.{table}"), self.count_request(table, filters))).collect();
+        let args = serde_json::json!({ "p_query": sql, "p_workspace_id": workspace });
+        requests.push(("calling run_select_ws".into(), self.rpc_request("run_select_ws", &args)));
+        let mut answers = self.execute_all(&requests);
+        let selected = answers.pop().expect("the query was sent")?;
+        let selected = serde_json::from_slice(&selected.body)
+            .map_err(|e| ToolError::internal(format!("run_select_ws answered with something that is not JSON: {e}")))?;
+        let counts = answers.into_iter().zip(queries).map(|(answer, (table, _))| content_range(table, &answer?)).collect::<Result<_>>()?;
+        Ok((counts, selected))
+    }
+
     fn count_request(&self, table: &str, filters: &[Filter]) -> Request {
         Request::new(Method::Head, self.url(table, &[("limit", "0".into())], filters))
             .header("accept-profile", "semantic")

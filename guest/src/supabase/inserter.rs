@@ -38,50 +38,85 @@ impl Conflict {
 }
 
 struct Batch {
+    table: &'static str,
     request: Request,
     rows: u64,
+    /// The lowest sequence number of the run's keys among its rows (0 when
+    /// unknown): rows that reference a key at or above it wait for it.
+    lowest: u64,
     attempt: u32,
 }
 
+/// A key of the run in `table` (its sequence number) that a batch's rows
+/// reference: the batch waits until every batch of `table` that may hold it
+/// has landed, so a foreign key never meets a row that is still in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Needs {
+    pub table: &'static str,
+    pub up_to: u64,
+}
+
+/// The run's insert requests, across tables: a child table's batches start
+/// while its parents' last batches are still in flight, as soon as the rows
+/// they reference have landed (pipelining instead of a pause per table).
 pub struct Inserter<'c, T: Transport> {
     client: &'c mut Client<T>,
-    table: &'static str,
     conflict: Conflict,
-    /// How many may be in flight (see `window`); handed back with the table.
+    /// How many may be in flight (see `window`).
     pub window: Window,
     in_flight: HashMap<Ticket, Batch>,
-    /// Rows confirmed inserted (or already present, under skip).
-    pub inserted: u64,
+    /// Rows confirmed inserted (or already present, under skip), by table.
+    inserted: HashMap<&'static str, u64>,
+    /// The table whose batch failed for good, once one has.
+    pub failed: Option<&'static str>,
 }
 
 impl<'c, T: Transport> Inserter<'c, T> {
-    pub fn new(client: &'c mut Client<T>, table: &'static str, conflict: Conflict, window: Window) -> Self {
-        Inserter { client, table, conflict, window, in_flight: HashMap::new(), inserted: 0 }
+    pub fn new(client: &'c mut Client<T>, conflict: Conflict, window: Window) -> Self {
+        Inserter { client, conflict, window, in_flight: HashMap::new(), inserted: HashMap::new(), failed: None }
     }
 
-    fn doing(&self) -> String {
-        format!("insert into semantic.{}", self.table)
+    /// The retries noted since last asked (for the debug log).
+    pub fn client_notes(&mut self) -> Vec<String> {
+        self.client.retried.drain(..).collect()
     }
 
-    /// Sends one batch (a JSON array of `rows` rows), waiting first if the
-    /// pipeline is full. `progress` hears of every batch that lands.
-    pub fn submit(&mut self, body: Vec<u8>, rows: u64, progress: &mut dyn FnMut(u64)) -> Result<()> {
+    /// Rows of `table` confirmed so far.
+    pub fn inserted(&self, table: &str) -> u64 {
+        self.inserted.get(table).copied().unwrap_or(0)
+    }
+
+    /// Sends one batch of `table` (a JSON array of `rows` rows), after the
+    /// parent rows it `needs` have landed and once the window has room.
+    /// `progress` hears of every batch that lands.
+    pub fn submit(
+        &mut self,
+        table: &'static str,
+        body: Vec<u8>,
+        rows: u64,
+        lowest: u64,
+        needs: &[Needs],
+        progress: &mut dyn FnMut(&'static str, u64),
+    ) -> Result<()> {
+        while self.in_flight.values().any(|b| needs.iter().any(|n| n.table == b.table && b.lowest <= n.up_to)) {
+            self.collect_one(progress)?;
+        }
         while self.in_flight.len() >= self.window.limit() {
             self.collect_one(progress)?;
         }
-        let request = self.client.insert_request(self.table, body, self.conflict.resolution(false));
-        self.start(Batch { request, rows, attempt: 0 }, progress)
+        let request = self.client.insert_request(table, body, self.conflict.resolution(false));
+        self.start(Batch { table, request, rows, lowest, attempt: 0 }, progress)
     }
 
     /// Waits for every batch in flight.
-    pub fn finish(&mut self, progress: &mut dyn FnMut(u64)) -> Result<u64> {
+    pub fn finish(&mut self, progress: &mut dyn FnMut(&'static str, u64)) -> Result<()> {
         while !self.in_flight.is_empty() {
             self.collect_one(progress)?;
         }
-        Ok(self.inserted)
+        Ok(())
     }
 
-    fn start(&mut self, mut batch: Batch, progress: &mut dyn FnMut(u64)) -> Result<()> {
+    fn start(&mut self, mut batch: Batch, progress: &mut dyn FnMut(&'static str, u64)) -> Result<()> {
         loop {
             match self.client.transport.start(&batch.request) {
                 Ok(ticket) => {
@@ -91,7 +126,7 @@ impl<'c, T: Transport> Inserter<'c, T> {
                 Err(TransportError::Connection(why)) if batch.attempt < MAX_RETRIES => {
                     batch = self.retry(batch, None, &why);
                 }
-                Err(e) => return Err(self.fail(from_transport(&self.doing(), &e), progress)),
+                Err(e) => return Err(self.fail(batch.table, from_transport(&doing(batch.table), &e), progress)),
             }
         }
     }
@@ -99,23 +134,22 @@ impl<'c, T: Transport> Inserter<'c, T> {
     fn retry(&mut self, mut batch: Batch, response: Option<&crate::supabase::transport::Response>, why: &str) -> Batch {
         batch.attempt += 1;
         let wait = backoff_ms(batch.attempt, response);
-        let doing = self.doing();
-        self.client.note_retry(&doing, wait, why);
+        self.client.note_retry(&doing(batch.table), wait, why);
         let body = std::mem::take(&mut batch.request.body);
-        batch.request = self.client.insert_request(self.table, body, self.conflict.resolution(true));
+        batch.request = self.client.insert_request(batch.table, body, self.conflict.resolution(true));
         batch
     }
 
-    fn collect_one(&mut self, progress: &mut dyn FnMut(u64)) -> Result<()> {
+    fn collect_one(&mut self, progress: &mut dyn FnMut(&'static str, u64)) -> Result<()> {
         let (ticket, result) = self.client.transport.wait_any();
         let Some(batch) = self.in_flight.remove(&ticket) else {
             return Err(ToolError::internal("a response arrived for a request that was not sent"));
         };
         match result {
             Ok(r) if r.ok() => {
-                self.inserted += batch.rows;
+                *self.inserted.entry(batch.table).or_default() += batch.rows;
                 self.window.landed();
-                progress(batch.rows);
+                progress(batch.table, batch.rows);
                 Ok(())
             }
             Ok(r) if retryable_status(r.status) && batch.attempt < MAX_RETRIES => {
@@ -125,36 +159,41 @@ impl<'c, T: Transport> Inserter<'c, T> {
                 self.start(batch, progress)
             }
             Ok(r) => {
-                let mut e = from_response(&self.doing(), self.client.environment(), &r);
+                let mut e = from_response(&doing(batch.table), self.client.environment(), &r);
                 if let Some(target) = batch.request.url.split("on_conflict=").nth(1).filter(|_| e.message.contains("42P10")) {
                     let columns = target.split('&').next().unwrap_or_default().replace("%2C", ", ");
                     e.message.push_str(&format!(" (the conflict target: {columns})"));
                 }
-                Err(self.fail(e, progress))
+                Err(self.fail(batch.table, e, progress))
             }
             Err(TransportError::Connection(why)) if batch.attempt < MAX_RETRIES => {
                 self.window.pushed_back();
                 let batch = self.retry(batch, None, &why);
                 self.start(batch, progress)
             }
-            Err(e) => Err(self.fail(from_transport(&self.doing(), &e), progress)),
+            Err(e) => Err(self.fail(batch.table, from_transport(&doing(batch.table), &e), progress)),
         }
     }
 
     /// Waits out the batches still in flight (counting those that land),
-    /// then hands back the error.
-    fn fail(&mut self, error: ToolError, progress: &mut dyn FnMut(u64)) -> ToolError {
+    /// then hands back the error of `table`'s batch.
+    fn fail(&mut self, table: &'static str, error: ToolError, progress: &mut dyn FnMut(&'static str, u64)) -> ToolError {
+        self.failed.get_or_insert(table);
         while !self.in_flight.is_empty() {
             let (ticket, result) = self.client.transport.wait_any();
             if let (Some(batch), Ok(r)) = (self.in_flight.remove(&ticket), result)
                 && r.ok()
             {
-                self.inserted += batch.rows;
-                progress(batch.rows);
+                *self.inserted.entry(batch.table).or_default() += batch.rows;
+                progress(batch.table, batch.rows);
             }
         }
         error
     }
+}
+
+fn doing(table: &str) -> String {
+    format!("insert into semantic.{table}")
 }
 
 #[cfg(test)]
@@ -167,11 +206,12 @@ mod tests {
         let mut c = Client::new(FakeTransport::new(|_| Ok(response(201, ""))), "http://h", "local");
         let mut seen = 0;
         {
-            let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, Window::new(3));
+            let mut ins = Inserter::new(&mut c, Conflict::Fail, Window::new(3));
             for _ in 0..10 {
-                ins.submit(b"[]".to_vec(), 100, &mut |n| seen += n).unwrap();
+                ins.submit("t", b"[]".to_vec(), 100, 0, &[], &mut |_, n| seen += n).unwrap();
             }
-            assert_eq!(ins.finish(&mut |n| seen += n).unwrap(), 1000);
+            ins.finish(&mut |_, n| seen += n).unwrap();
+            assert_eq!(ins.inserted("t"), 1000);
         }
         assert_eq!(seen, 1000);
         assert_eq!(c.transport.seen.len(), 10);
@@ -189,11 +229,12 @@ mod tests {
             "http://h",
             "local",
         );
-        let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, Window::new(2));
+        let mut ins = Inserter::new(&mut c, Conflict::Fail, Window::new(2));
         for _ in 0..3 {
-            ins.submit(b"[{}]".to_vec(), 1, &mut |_| {}).unwrap();
+            ins.submit("t", b"[{}]".to_vec(), 1, 0, &[], &mut |_, _| {}).unwrap();
         }
-        assert_eq!(ins.finish(&mut |_| {}).unwrap(), 3);
+        ins.finish(&mut |_, _| {}).unwrap();
+        assert_eq!(ins.inserted("t"), 3);
         let prefers: Vec<_> = c.transport.seen.iter().map(|r| r.header_value("prefer").unwrap().to_string()).collect();
         assert_eq!(prefers.iter().filter(|p| p.contains("ignore-duplicates")).count(), 1, "{prefers:?}");
         assert_eq!(c.transport.seen[3].body, b"[{}]");
@@ -212,11 +253,12 @@ mod tests {
             "http://h",
             "local",
         );
-        let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, Window::new(16));
+        let mut ins = Inserter::new(&mut c, Conflict::Fail, Window::new(16));
         for _ in 0..100 {
-            ins.submit(b"[{}]".to_vec(), 10, &mut |_| {}).unwrap();
+            ins.submit("t", b"[{}]".to_vec(), 10, 0, &[], &mut |_, _| {}).unwrap();
         }
-        assert_eq!(ins.finish(&mut |_| {}).unwrap(), 1000);
+        ins.finish(&mut |_, _| {}).unwrap();
+        assert_eq!(ins.inserted("t"), 1000);
         assert!(ins.window.shrinks >= 10, "{:?}", ins.window);
         assert!(ins.window.limit() < 16, "{:?}", ins.window);
     }
@@ -232,12 +274,13 @@ mod tests {
             "http://h",
             "local",
         );
-        let mut ins = Inserter::new(&mut c, "t", Conflict::Fail, Window::new(4));
-        ins.submit(b"[]".to_vec(), 5, &mut |_| {}).unwrap();
-        ins.submit(b"[]".to_vec(), 5, &mut |_| {}).unwrap();
-        let err = ins.finish(&mut |_| {}).unwrap_err();
+        let mut ins = Inserter::new(&mut c, Conflict::Fail, Window::new(4));
+        ins.submit("t", b"[]".to_vec(), 5, 0, &[], &mut |_, _| {}).unwrap();
+        ins.submit("u", b"[]".to_vec(), 5, 0, &[], &mut |_, _| {}).unwrap();
+        let err = ins.finish(&mut |_, _| {}).unwrap_err();
         assert!(err.message.contains("23505"));
-        assert_eq!(ins.inserted, 5, "the batch in flight was waited for and counted");
+        assert_eq!(ins.failed, Some("t"), "the failure names the table of the refused batch");
+        assert_eq!(ins.inserted("u"), 5, "the batch in flight was waited for and counted");
     }
 
     #[test]
@@ -253,12 +296,37 @@ mod tests {
             "local",
         );
         c.set_conflict_target("t", &["tenant_id".into(), "order_id".into()]);
-        let mut ins = Inserter::new(&mut c, "t", Conflict::Skip, Window::new(1));
-        ins.submit(b"[]".to_vec(), 1, &mut |_| {}).unwrap();
-        let e = ins.finish(&mut |_| {}).unwrap_err();
+        let mut ins = Inserter::new(&mut c, Conflict::Skip, Window::new(1));
+        ins.submit("t", b"[]".to_vec(), 1, 0, &[], &mut |_, _| {}).unwrap();
+        let e = ins.finish(&mut |_, _| {}).unwrap_err();
         assert!(e.message.contains("semantic.t") && e.message.contains("unique constraint"), "{}", e.message);
         assert!(e.message.contains("tenant_id, order_id"), "{}", e.message);
         assert!(c.transport.seen[0].url.ends_with("/t?on_conflict=tenant_id%2Corder_id"), "{}", c.transport.seen[0].url);
+    }
+
+    #[test]
+    fn a_child_batch_waits_only_for_the_parent_batches_holding_its_keys() {
+        let mut c = Client::new(FakeTransport::new(|_| Ok(response(201, ""))), "http://h", "local");
+        let mut ins = Inserter::new(&mut c, Conflict::Fail, Window::new(16));
+        for _ in 0..14 {
+            ins.window.landed(); // past slow start: the window is not what holds batches back here
+        }
+        let none = &mut |_: &'static str, _: u64| {};
+        // Parent batches holding keys 0.., 1000.., 2000.., all in flight.
+        for lowest in [0, 1000, 2000] {
+            ins.submit("orders", b"[]".to_vec(), 1000, lowest, &[], none).unwrap();
+        }
+        // Rows of another table wait for nothing.
+        ins.submit("customers", b"[]".to_vec(), 10, 0, &[], none).unwrap();
+        assert_eq!(ins.in_flight.len(), 4);
+        // Lines of orders up to 1500: the first two order batches must land first.
+        ins.submit("lines", b"[]".to_vec(), 10, 0, &[Needs { table: "orders", up_to: 1500 }], none).unwrap();
+        let waiting: Vec<u64> = ins.in_flight.values().filter(|b| b.table == "orders").map(|b| b.lowest).collect();
+        assert_eq!(waiting, vec![2000], "only the batch with keys from 2000 may still be in flight");
+        ins.submit("lines", b"[]".to_vec(), 10, 10, &[Needs { table: "orders", up_to: 2999 }], none).unwrap();
+        assert!(ins.in_flight.values().all(|b| b.table != "orders"));
+        ins.finish(none).unwrap();
+        assert_eq!((ins.inserted("orders"), ins.inserted("lines"), ins.inserted("customers")), (3000, 20, 10));
     }
 
     #[test]

@@ -45,9 +45,9 @@ pub struct VariantDraft {
     /// Sequence number of a new variant.
     pub seq: Option<u64>,
     /// `M / Black`, or `Default Title` for a product without options.
-    pub title: String,
+    pub title: Arc<str>,
     pub options: Vec<(&'static str, String)>,
-    pub sku: String,
+    pub sku: Arc<str>,
     pub price: Cents,
     pub compare_at: Option<Cents>,
     pub inventory: i64,
@@ -59,12 +59,12 @@ pub struct ProductDraft {
     pub key: KeyRef,
     pub generated: bool,
     pub seq: Option<u64>,
-    pub title: String,
+    pub title: Arc<str>,
     pub handle: String,
     /// Its page on the storefront.
     pub page: Arc<str>,
     pub product_type: String,
-    pub vendor: String,
+    pub vendor: Arc<str>,
     pub tags: String,
     pub created_at: Seconds,
     pub status: ProductStatus,
@@ -189,11 +189,11 @@ fn existing_product(p: &ExistingProduct, domain: &str) -> Option<ProductDraft> {
         key: KeyRef::Existing(p.key.clone()),
         generated: false,
         seq: None,
-        title: p.title.clone(),
+        title: Arc::from(p.title.as_str()),
         handle: slug(&p.title),
         page: Arc::from(format!("https://{domain}/products/{}", slug(&p.title))),
         product_type: p.product_type.clone().unwrap_or_default(),
-        vendor: p.vendor.clone().unwrap_or_default(),
+        vendor: Arc::from(p.vendor.as_deref().unwrap_or_default()),
         tags: String::new(),
         created_at: p.created_at.unwrap_or(i64::MIN / 2),
         status: ProductStatus::Active,
@@ -208,9 +208,9 @@ fn existing_product(p: &ExistingProduct, domain: &str) -> Option<ProductDraft> {
             .map(|(i, v)| VariantDraft {
                 key: v.key.clone().map(KeyRef::Existing),
                 seq: None,
-                title: v.title.clone().unwrap_or_else(|| "Default Title".into()),
+                title: Arc::from(v.title.as_deref().unwrap_or("Default Title")),
                 options: Vec::new(),
-                sku: v.sku.clone().unwrap_or_default(),
+                sku: Arc::from(v.sku.as_deref().unwrap_or_default()),
                 price: v.price,
                 compare_at: None,
                 inventory: 0,
@@ -289,9 +289,9 @@ fn new_product(
             VariantDraft {
                 key: Some(KeyRef::New(seq)),
                 seq: Some(seq),
-                title,
+                title: Arc::from(title),
                 options: options.iter().map(|(a, v, _)| (*a, v.to_string())).collect(),
-                sku,
+                sku: Arc::from(sku),
                 price,
                 compare_at: compare.map(|f| retail_price(price as f64 / 100.0 * f, ending)),
                 inventory: if rng.random_bool(0.08) { 0 } else { rng.random_range(1..=250) },
@@ -312,9 +312,9 @@ fn new_product(
         seq: Some(u64::from(p)),
         page: Arc::from(format!("https://{}/products/{handle}", shop.domain)),
         handle,
-        title,
+        title: Arc::from(title),
         product_type,
-        vendor,
+        vendor: Arc::from(vendor),
         tags,
         created_at,
         status,
@@ -446,7 +446,7 @@ mod tests {
         let mut seqs = Vec::new();
         for p in c.new_products() {
             assert!(!p.variants.is_empty() && p.variants.len() <= 12);
-            assert_eq!(p.has_options, p.variants[0].title != "Default Title");
+            assert_eq!(p.has_options, &*p.variants[0].title != "Default Title");
             for v in &p.variants {
                 assert!(v.price >= 95, "{} costs {}", p.title, v.price);
                 assert!(v.compare_at.is_none_or(|c| c > v.price));

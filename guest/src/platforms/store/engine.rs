@@ -242,6 +242,14 @@ impl StoreGeneration {
         }
     }
 
+    /// The buyer's key alone: events need no name or address.
+    fn buyer_key(&self, order: &OrderDraft) -> KeyRef {
+        match &order.buyer {
+            Buyer::New { customer, .. } => KeyRef::New(*customer),
+            Buyer::Existing(i) => KeyRef::Existing(self.customers.existing(*i).key.clone()),
+        }
+    }
+
     fn variant_key(&self, line: &LineDraft) -> Option<KeyRef> {
         let product = &self.catalogue.products[line.product];
         if product.generated && !self.vocabulary.variant_rows(product) {
@@ -350,7 +358,7 @@ impl Generation for StoreGeneration {
             let mut after = self.inputs.period.start;
             for slot in 0..self.inputs.orders {
                 let order = book.draft(slot);
-                let buyer = self.buyer_view(&order).map(|b| b.key);
+                let buyer = Some(self.buyer_key(&order));
                 events.clear();
                 storefront.sessions(&order, buyer, after, &mut events);
                 for e in &events {
@@ -384,7 +392,7 @@ impl StoreSide for StoreGeneration {
             .products
             .iter()
             .filter(|p| p.status == crate::platforms::store::catalogue::ProductStatus::Active)
-            .flat_map(|p| p.variants.iter().map(move |v| (v.sku.clone(), p.title.clone(), p.vendor.clone(), p.product_type.clone())))
+            .flat_map(|p| p.variants.iter().map(move |v| (v.sku.to_string(), p.title.to_string(), p.vendor.to_string(), p.product_type.clone())))
             .filter(|(sku, ..)| !sku.is_empty())
             .take(200)
             .collect();
