@@ -30,10 +30,18 @@ pub fn write_json(cents: Cents, out: &mut Vec<u8>) {
         out.push(b'-');
     }
     let c = cents.unsigned_abs();
-    out.extend_from_slice(itoa::Buffer::new().format(c / 100).as_bytes());
+    // Amounts below $42.9M fit 32 bits: WebAssembly divides those fast.
+    let (units, hundredths) = match u32::try_from(c) {
+        Ok(c) => (u64::from(c / 100), c % 100),
+        Err(_) => (c / 100, (c % 100) as u32),
+    };
+    match u32::try_from(units) {
+        Ok(u) => out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes()),
+        Err(_) => out.extend_from_slice(itoa::Buffer::new().format(units).as_bytes()),
+    }
     out.push(b'.');
-    out.push(b'0' + (c % 100 / 10) as u8);
-    out.push(b'0' + (c % 10) as u8);
+    out.push(b'0' + (hundredths / 10) as u8);
+    out.push(b'0' + (hundredths % 10) as u8);
 }
 
 pub fn format(cents: Cents) -> String {

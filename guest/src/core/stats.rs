@@ -154,8 +154,22 @@ pub fn one_plus_poisson<R: RngExt + ?Sized>(rng: &mut R, mean: f64, cap: u32) ->
     if extra < 1e-9 {
         return 1;
     }
-    let k: f64 = rand_distr::Poisson::new(extra).expect("positive mean").sample(rng);
+    // Means repeat from call to call (a store's basket size, a funnel's
+    // page views): the distribution, with its exp(-mean), is kept.
+    let poisson = LAST_POISSON.with(|last| match last.get() {
+        Some((mean, p)) if mean == extra => p,
+        _ => {
+            let p = rand_distr::Poisson::new(extra).expect("positive mean");
+            last.set(Some((extra, p)));
+            p
+        }
+    });
+    let k: f64 = poisson.sample(rng);
     (1 + k as u32).min(cap)
+}
+
+thread_local! {
+    static LAST_POISSON: std::cell::Cell<Option<(f64, rand_distr::Poisson<f64>)>> = const { std::cell::Cell::new(None) };
 }
 
 #[cfg(test)]

@@ -15,29 +15,30 @@ pub const MINUTE: Seconds = 60;
 pub const HOUR: Seconds = 3600;
 pub const DAY: Seconds = 86_400;
 
-/// The civil (proleptic Gregorian) date of a day number since 1970-01-01:
-/// Howard Hinnant's `civil_from_days`, integer arithmetic only, since every
-/// row writes one or two dates.
-fn civil(day: i64) -> (i64, u32, u32) {
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
+/// The civil (proleptic Gregorian) date of a day number since 1970-01-01,
+/// for years 0..=9999 (None outside): Howard Hinnant's `civil_from_days`, in
+/// 32-bit arithmetic, since every row writes a date or two and WebAssembly
+/// divides 64-bit numbers slowly.
+fn civil(day: i64) -> Option<(u32, u32, u32)> {
+    // Days since 0000-03-01; year 10000 starts at 3,652,425 + 60.
+    let z = u32::try_from(day + 719_468).ok().filter(|z| *z < 3_652_485)?;
+    let era = z / 146_097;
+    let doe = z % 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    Some((yoe + era * 400 + u32::from(m <= 2), m, d))
 }
 
 /// `"YYYY-MM-DD` (with the opening quote) into `text[..11]`; false for a
 /// year outside 0..=9999, which takes the slow path.
 fn put_date(secs: Seconds, text: &mut [u8]) -> bool {
-    let (y, m, d) = civil(secs.div_euclid(DAY));
-    if !(0..=9999).contains(&y) {
+    let Some((y, m, d)) = civil(secs.div_euclid(DAY)) else { return false };
+    if y > 9999 {
         return false;
     }
-    let y = y as u32;
     text[0] = b'"';
     text[1..5].copy_from_slice(&[b'0' + (y / 1000) as u8, b'0' + (y / 100 % 10) as u8, b'0' + (y / 10 % 10) as u8, b'0' + (y % 10) as u8]);
     text[5] = b'-';
@@ -56,8 +57,8 @@ pub fn write_json_timestamp(secs: Seconds, out: &mut Vec<u8>) {
         out.push(b'"');
         return;
     }
-    let t = secs.rem_euclid(DAY);
-    for (at, n) in [(12, t / HOUR), (15, t % HOUR / MINUTE), (18, t % MINUTE)] {
+    let t = secs.rem_euclid(DAY) as u32;
+    for (at, n) in [(12, t / 3600), (15, t % 3600 / 60), (18, t % 60)] {
         text[at] = b'0' + (n / 10) as u8;
         text[at + 1] = b'0' + (n % 10) as u8;
     }

@@ -636,26 +636,34 @@ impl<T: Transport> Writer<'_, '_, T> {
         }
         // Which fields hold the run's own keys, and which reference other tables'.
         let marker = spec.field(spec.marker).map(|(i, _)| i);
-        let references: Vec<(usize, &'static str)> = spec
+        let mut owners: Vec<&'static str> = Vec::new();
+        let references: Vec<(usize, usize)> = spec
             .fields
             .iter()
             .enumerate()
             .filter_map(|(i, f)| match f.kind {
-                crate::model::table::FieldKind::Ref { owner } => Some((i, owner)),
+                crate::model::table::FieldKind::Ref { owner } => {
+                    let at = owners.iter().position(|o| *o == owner).unwrap_or_else(|| {
+                        owners.push(owner);
+                        owners.len() - 1
+                    });
+                    Some((i, at))
+                }
                 _ => None,
             })
             .collect();
+        // The highest key of the run each owner's rows are referenced by, in this batch.
+        let mut reach: Vec<Option<u64>> = vec![None; owners.len()];
         let mut buffer: Vec<u8> = Vec::with_capacity(64 * 1024);
         buffer.push(b'[');
         let (mut in_batch, mut generated) = (0u64, 0u64);
         let mut lowest = u64::MAX;
-        let mut needs: Vec<Needs> = Vec::new();
         let mut samples: Vec<String> = Vec::new();
         let host = &mut *self.host;
         let tables = &mut self.tables;
         let inserter = &mut self.inserter;
         let mut encoded = Vec::new();
-        let mut flush = |buffer: &mut Vec<u8>, rows: u64, lowest: &mut u64, needs: &mut Vec<Needs>, host: &mut dyn Host| -> Result<()> {
+        let mut flush = |buffer: &mut Vec<u8>, rows: u64, lowest: &mut u64, reach: &mut [Option<u64>], host: &mut dyn Host| -> Result<()> {
             if rows == 0 {
                 return Ok(());
             }
@@ -668,15 +676,15 @@ impl<T: Transport> Writer<'_, '_, T> {
                 host.write_output(path, &encoded)?;
             }
             let low = std::mem::replace(lowest, u64::MAX);
-            let result = match inserter {
-                Some(ins) => ins.submit(spec.name, body, rows, if low == u64::MAX { 0 } else { low }, needs, &mut |t, n| report(host, tables, t, n)),
+            let needs: Vec<Needs> =
+                owners.iter().zip(reach.iter_mut()).filter_map(|(table, up_to)| up_to.take().map(|up_to| Needs { table, up_to })).collect();
+            match inserter {
+                Some(ins) => ins.submit(spec.name, body, rows, if low == u64::MAX { 0 } else { low }, &needs, &mut |t, n| report(host, tables, t, n)),
                 None => {
                     report(host, tables, spec.name, rows);
                     Ok(())
                 }
-            };
-            needs.clear();
-            result
+            }
         };
         let streamed = g.stream(spec, &mut |row| {
             if in_batch > 0 {
@@ -692,21 +700,18 @@ impl<T: Transport> Writer<'_, '_, T> {
             }
             for &(field, owner) in &references {
                 if let Value::NewKey(seq) = row.get(field) {
-                    match needs.iter_mut().find(|n| n.table == owner) {
-                        Some(n) => n.up_to = n.up_to.max(*seq),
-                        None => needs.push(Needs { table: owner, up_to: *seq }),
-                    }
+                    reach[owner] = Some(reach[owner].map_or(*seq, |r| r.max(*seq)));
                 }
             }
             in_batch += 1;
             generated += 1;
             if in_batch == batch_rows {
-                flush(&mut buffer, in_batch, &mut lowest, &mut needs, host)?;
+                flush(&mut buffer, in_batch, &mut lowest, &mut reach, host)?;
                 in_batch = 0;
             }
             Ok(())
         });
-        let outcome = streamed.and_then(|()| flush(&mut buffer, in_batch, &mut lowest, &mut needs, host)).and_then(|()| match file.as_mut() {
+        let outcome = streamed.and_then(|()| flush(&mut buffer, in_batch, &mut lowest, &mut reach, host)).and_then(|()| match file.as_mut() {
             Some((path, encoder)) => {
                 let mut tail = Vec::new();
                 encoder.finish(&mut tail);
