@@ -329,13 +329,28 @@ impl ColumnPlan {
     /// Appends `row` as a JSON object. `tenant` is the workspace id as JSON.
     pub fn write_row(&self, row: &Row, tenant: &[u8], run: RunId, out: &mut Vec<u8>) -> Result<()> {
         out.push(b'{');
+        // A row's times often repeat (an event's time and creation time):
+        // the last one written is copied rather than formatted again.
+        let mut last_time: Option<(crate::core::time::Seconds, std::ops::Range<usize>)> = None;
         for (i, col) in self.columns.iter().enumerate() {
             out.extend_from_slice(&col.json_name[usize::from(i == 0)..]);
             if col.kind == FieldKind::Tenant {
                 out.extend_from_slice(tenant);
                 continue;
             }
-            self.write_value(col, &row.values()[col.field], row, run, out)?;
+            let value = &row.values()[col.field];
+            if let (Value::Time(t), false) = (value, col.date_column) {
+                match &last_time {
+                    Some((seen, at)) if seen == t => out.extend_from_within(at.clone()),
+                    _ => {
+                        let start = out.len();
+                        time::write_json_timestamp(*t, out);
+                        last_time = Some((*t, start..out.len()));
+                    }
+                }
+                continue;
+            }
+            self.write_value(col, value, row, run, out)?;
         }
         if !self.extras.is_empty() {
             let seq = match row.values()[self.marker_field] {

@@ -195,9 +195,10 @@ impl CustomerBook {
             .expect("every position belongs to a class");
         let offset = p - class.first_position;
         let customer = class.first_customer + offset / class.orders;
-        // The customer's orders in time order: rank this slot among them.
-        let slots = self.slots_of(customer);
-        let nth = slots.iter().position(|s| *s == slot).expect("a customer owns its slots") as u32;
+        // The customer's orders in time order: rank this slot among them
+        // (counted, not sorted: every order of every table asks).
+        let first = class.first_position + (customer - class.first_customer) * class.orders;
+        let nth = (first..first + class.orders).filter(|&p| self.perm.inverse(p) < slot).count() as u32;
         Buyer::New { customer, nth, orders: class.orders as u32 }
     }
 
