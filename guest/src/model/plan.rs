@@ -31,6 +31,8 @@ struct Planned {
     column: String,
     /// `,"column":`, escaped once (the first column skips the comma).
     json_name: Vec<u8>,
+    /// `,"column":null`: an empty value in one copy.
+    json_null: Vec<u8>,
     field: usize,
     kind: FieldKind,
     not_null: bool,
@@ -253,8 +255,10 @@ impl ColumnPlan {
             let mut json_name = vec![b','];
             serde_json::to_writer(&mut json_name, &col.name).expect("strings serialise");
             json_name.push(b':');
+            let json_null = [json_name.as_slice(), b"null"].concat();
             columns.push(Planned {
                 column: col.name.clone(),
+                json_null,
                 json_name,
                 field: index,
                 kind: field.kind,
@@ -333,12 +337,16 @@ impl ColumnPlan {
         // the last one written is copied rather than formatted again.
         let mut last_time: Option<(crate::core::time::Seconds, std::ops::Range<usize>)> = None;
         for (i, col) in self.columns.iter().enumerate() {
+            let value = &row.values()[col.field];
+            if matches!(value, Value::Null) && !col.not_null && col.kind != FieldKind::Tenant {
+                out.extend_from_slice(&col.json_null[usize::from(i == 0)..]);
+                continue;
+            }
             out.extend_from_slice(&col.json_name[usize::from(i == 0)..]);
             if col.kind == FieldKind::Tenant {
                 out.extend_from_slice(tenant);
                 continue;
             }
-            let value = &row.values()[col.field];
             if let (Value::Time(t), false) = (value, col.date_column) {
                 match &last_time {
                     Some((seen, at)) if seen == t => out.extend_from_within(at.clone()),
