@@ -241,6 +241,45 @@ impl KeyKind {
     }
 }
 
+/// One run's keys as JSON values, the run's digits filled in once: a row
+/// writes up to five keys, and every one of them carries the run.
+pub struct RunKeys {
+    pub run: RunId,
+    /// `"mock-RRRRR-0000000000"`, quotes included.
+    text: [u8; 23],
+    /// `"6d6f636b-6461-RRRR-RRRR-000000000000"`, quotes included.
+    uuid: [u8; 38],
+}
+
+impl RunKeys {
+    pub fn new(run: RunId) -> RunKeys {
+        let mut text = *b"\"mock-00000-0000000000\"";
+        fixed::<10, 5>(&mut text[6..11], u64::from(run.0));
+        let mut uuid = *b"\"6d6f636b-6461-0000-0000-000000000000\"";
+        fixed::<16, 4>(&mut uuid[15..19], u64::from(run.0 >> 16));
+        fixed::<16, 4>(&mut uuid[20..24], u64::from(run.0 & 0xffff));
+        RunKeys { run, text, uuid }
+    }
+
+    /// Writes the key of `kind` for `seq` as a JSON value (`write_json`).
+    #[inline]
+    pub fn write_json(&self, kind: KeyKind, seq: u64, out: &mut Vec<u8>) {
+        match kind {
+            KeyKind::Text => {
+                let mut key = self.text;
+                fixed::<10, 10>(&mut key[12..22], seq);
+                out.extend_from_slice(&key);
+            }
+            KeyKind::Uuid => {
+                let mut key = self.uuid;
+                fixed::<16, 12>(&mut key[25..37], seq);
+                out.extend_from_slice(&key);
+            }
+            KeyKind::BigInt => kind.write_json(self.run, seq, out),
+        }
+    }
+}
+
 /// `n`'s last WIDTH digits in BASE, zero-padded, into `slot` (WIDTH long):
 /// constant base and width, so no division is by a variable.
 fn fixed<const BASE: u64, const WIDTH: usize>(slot: &mut [u8], mut n: u64) {
@@ -252,9 +291,16 @@ fn fixed<const BASE: u64, const WIDTH: usize>(slot: &mut [u8], mut n: u64) {
             let start = end.saturating_sub(5);
             let mut word = (n % 100_000) as u32;
             n /= 100_000;
-            for d in slot[start..end].iter_mut().rev() {
-                *d = b'0' + (word % 10) as u8;
-                word /= 10;
+            // Two digits at a time from a table, then the odd one.
+            let mut at = end;
+            while at >= start + 2 {
+                let pair = (word % 100) as usize * 2;
+                slot[at - 2..at].copy_from_slice(&PAIRS[pair..pair + 2]);
+                word /= 100;
+                at -= 2;
+            }
+            if at > start {
+                slot[at - 1] = b'0' + (word % 10) as u8;
             }
             end = start;
         }
@@ -265,6 +311,9 @@ fn fixed<const BASE: u64, const WIDTH: usize>(slot: &mut [u8], mut n: u64) {
         n /= BASE;
     }
 }
+
+/// "00" to "99", for writing decimal digits two at a time.
+const PAIRS: &[u8; 200] = b"00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
 
 fn bigint(run: RunId, seq: u64) -> u64 {
     BIGINT_BASE + u64::from(run.0) * BIGINT_RUN_SPAN + seq
@@ -293,6 +342,22 @@ mod tests {
         assert_eq!(KeyKind::Text.format(run, 42), "mock-04213-0000000042");
         assert_eq!(KeyKind::Text.format(RunId::new(71_991).unwrap(), 9_876_543_210), "mock-71991-9876543210");
         assert_eq!(KeyKind::Uuid.format(run, 42), "6d6f636b-6461-0000-1075-00000000002a");
+    }
+
+    #[test]
+    fn a_runs_templates_write_the_same_keys() {
+        for run in [1, 4213, RUN_LIMIT - 1] {
+            let run = RunId::new(run).unwrap();
+            let keys = RunKeys::new(run);
+            for kind in [KeyKind::Text, KeyKind::BigInt, KeyKind::Uuid] {
+                for seq in (0..2000).chain([99_999, 100_000, 123_456_789, kind.seq_limit() - 1]) {
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    keys.write_json(kind, seq, &mut a);
+                    kind.write_json(run, seq, &mut b);
+                    assert_eq!(a, b, "{kind:?} {seq}");
+                }
+            }
+        }
     }
 
     #[test]

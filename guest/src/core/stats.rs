@@ -156,12 +156,18 @@ pub fn one_plus_poisson<R: RngExt + ?Sized>(rng: &mut R, mean: f64, cap: u32) ->
     }
     // Means repeat from call to call (a store's basket size, a funnel's
     // page views): the distribution, with its exp(-mean), is kept.
-    let poisson = LAST_POISSON.with(|last| match last.get() {
-        Some((mean, p)) if mean == extra => p,
-        _ => {
-            let p = rand_distr::Poisson::new(extra).expect("positive mean");
-            last.set(Some((extra, p)));
-            p
+    let poisson = POISSONS.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        match kept.iter().find(|(mean, _)| *mean == extra) {
+            Some((_, p)) => *p,
+            None => {
+                let p = rand_distr::Poisson::new(extra).expect("positive mean");
+                if kept.len() == 8 {
+                    kept.remove(0);
+                }
+                kept.push((extra, p));
+                p
+            }
         }
     });
     let k: f64 = poisson.sample(rng);
@@ -169,7 +175,8 @@ pub fn one_plus_poisson<R: RngExt + ?Sized>(rng: &mut R, mean: f64, cap: u32) ->
 }
 
 thread_local! {
-    static LAST_POISSON: std::cell::Cell<Option<(f64, rand_distr::Poisson<f64>)>> = const { std::cell::Cell::new(None) };
+    /// The last few means asked for (a run alternates between a handful).
+    static POISSONS: std::cell::RefCell<Vec<(f64, rand_distr::Poisson<f64>)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 #[cfg(test)]

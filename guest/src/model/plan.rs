@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::core::keys::{KeyKind, RunId};
+use crate::core::keys::{KeyKind, RunId, RunKeys};
 use crate::core::money;
 use crate::core::time;
 use crate::error::{Result, ToolError};
@@ -332,6 +332,7 @@ impl ColumnPlan {
 
     /// Appends `row` as a JSON object. `tenant` is the workspace id as JSON.
     pub fn write_row(&self, row: &Row, tenant: &[u8], run: RunId, out: &mut Vec<u8>) -> Result<()> {
+        let keys = RunKeys::new(run);
         out.push(b'{');
         // A row's times often repeat (an event's time and creation time):
         // the last one written is copied rather than formatted again.
@@ -358,7 +359,7 @@ impl ColumnPlan {
                 }
                 continue;
             }
-            self.write_value(col, value, row, run, out)?;
+            self.write_value(col, value, row, &keys, out)?;
         }
         if !self.extras.is_empty() {
             let seq = match row.values()[self.marker_field] {
@@ -383,7 +384,7 @@ impl ColumnPlan {
         }
     }
 
-    fn write_value(&self, col: &Planned, value: &Value, row: &Row, run: RunId, out: &mut Vec<u8>) -> Result<()> {
+    fn write_value(&self, col: &Planned, value: &Value, row: &Row, keys: &RunKeys, out: &mut Vec<u8>) -> Result<()> {
         match value {
             // A reference cannot be made up: it must name a real row.
             Value::Null if col.not_null && col.key_kind.is_some() => {
@@ -420,9 +421,9 @@ impl ColumnPlan {
                     )));
                 }
                 if col.quote_key {
-                    let _ = write!(out, "\"{}\"", kind.format(run, *seq));
+                    let _ = write!(out, "\"{}\"", kind.format(keys.run, *seq));
                 } else {
-                    kind.write_json(run, *seq, out);
+                    keys.write_json(kind, *seq, out);
                 }
             }
             Value::Existing(raw) => out.extend_from_slice(raw.as_bytes()),
