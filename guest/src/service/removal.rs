@@ -1,7 +1,9 @@
 //! Removing runs' rows (clean, rollback) with several deletes in flight.
 //!
-//! Each table's rows go in chunks of key ranges (`DELETE_ROWS` rows each,
-//! well inside a statement timeout); the chunks of one table go together. A
+//! Each table's rows go in chunks of key ranges (at most `MAX_CHUNK` rows,
+//! well inside a statement timeout; a large table in at least `SPLIT`
+//! chunks, so that it is not one long statement); the chunks of one table
+//! go together. A
 //! table starts only once every table referencing it is empty (the tool's
 //! own references and the warehouse's foreign keys), so children always go
 //! before parents, while tables that do not depend on each other (order
@@ -23,8 +25,14 @@ use crate::supabase::client::{Client, deleted_rows};
 use crate::supabase::errors::{from_response, retryable_status};
 use crate::supabase::transport::{Request, Ticket, Transport};
 
-/// Rows per delete request: well inside Supabase's 8 s statement timeout.
-const DELETE_ROWS: u64 = 20_000;
+/// Rows per delete request at most: well inside Supabase's 8 s statement
+/// timeout.
+const MAX_CHUNK: u64 = 20_000;
+/// A table of more than `SPLIT` x `MIN_CHUNK` rows goes in at least `SPLIT`
+/// chunks (the database works on them side by side); none is smaller than
+/// `MIN_CHUNK` rows (each request costs a round trip).
+const SPLIT: u64 = 4;
+const MIN_CHUNK: u64 = 5_000;
 /// Deletes in flight at most: enough to hide a distant link's round trips,
 /// few enough not to crowd the database.
 const IN_FLIGHT: usize = 8;
@@ -214,7 +222,7 @@ fn referencing(tables: &[&'static TableSpec], i: usize, keys: Option<&[ForeignKe
         .collect()
 }
 
-/// One table's deletes: per run, key ranges of about `DELETE_ROWS` rows;
+/// One table's deletes: per run, key ranges of `chunk_rows` rows or so;
 /// the last range is open above, so rows written with higher keys while
 /// deleting go too.
 fn chunks<T: Transport>(client: &Client<T>, table: usize, plan: &ColumnPlan, ws: &str, runs: &[(RunId, RunRows)]) -> Result<Vec<Chunk>> {
@@ -228,7 +236,7 @@ fn chunks<T: Transport>(client: &Client<T>, table: usize, plan: &ColumnPlan, ws:
         };
         // Several rows can share a marker (a keyword's daily rows): size chunks by rows.
         let keys = max_seq + 1;
-        let step = (DELETE_ROWS * keys / r.rows).max(1);
+        let step = (chunk_rows(r.rows) * keys / r.rows).max(1);
         let mut lo = 0;
         while lo <= max_seq {
             let last = lo.saturating_add(step) > max_seq;
@@ -240,6 +248,11 @@ fn chunks<T: Transport>(client: &Client<T>, table: usize, plan: &ColumnPlan, ws:
         }
     }
     Ok(out)
+}
+
+/// Rows per delete for a run of `rows` rows in one table.
+fn chunk_rows(rows: u64) -> u64 {
+    rows.div_ceil(SPLIT).clamp(MIN_CHUNK, MAX_CHUNK)
 }
 
 /// A chunk's answer: the rows it removed (the server's figure, else the
@@ -335,19 +348,27 @@ mod tests {
         let removed = remove(&mut c, &mut host, &tables, &plans, &cen, Some(&[]), only, "ws").unwrap();
         assert_eq!(removed.iter().map(|(_, n)| n).sum::<u64>(), 45_000, "only run 3, counted from the census");
         let urls = deletes(&c, &c.transport.seen);
-        assert_eq!(urls.len(), 3, "{urls:?}");
+        assert_eq!(urls.len(), 4, "{urls:?}");
         for url in &urls {
             assert!(url.contains("/dm_orders_shopify?tenant_id=eq.ws&"), "{url}");
             assert!(url.contains("order_id=match.%5Emock-00003-%5B0-9%5D%7B10%7D%24"), "{url}");
         }
-        assert!(urls[0].contains("gte.mock-00003-0000000000") && urls[0].contains("lt.mock-00003-0000020000"), "{}", urls[0]);
+        assert!(urls[0].contains("gte.mock-00003-0000000000") && urls[0].contains("lt.mock-00003-0000011250"), "{}", urls[0]);
         assert!(
-            urls[2].contains("gte.mock-00003-0000040000") && urls[2].contains("lte.mock-00003-9999999999"),
+            urls[3].contains("gte.mock-00003-0000033750") && urls[3].contains("lte.mock-00003-9999999999"),
             "the last range is open above: {}",
-            urls[2]
+            urls[3]
         );
         assert_eq!(host.progress.last(), Some(&("semantic.dm_orders_shopify".to_string(), 45_000, 45_000)));
         assert!(c.transport.seen.iter().all(|r| r.header_value("prefer") == Some("return=minimal,count=exact")));
+    }
+
+    #[test]
+    fn large_tables_split_small_ones_do_not_and_no_chunk_is_too_large() {
+        assert_eq!(chunk_rows(3_000), 5_000, "one request");
+        assert_eq!(chunk_rows(20_000), 5_000, "four at once");
+        assert_eq!(chunk_rows(44_000), 11_000);
+        assert_eq!(chunk_rows(2_400_000), 20_000);
     }
 
     #[test]
