@@ -19,7 +19,8 @@ struct Proxy {
 }
 
 impl Proxy {
-    fn start(tag: &str, extra: &[&str]) -> Proxy {
+    /// Holding each request and each answer `delay_ms`.
+    fn start(tag: &str, delay_ms: u32, extra: &[&str]) -> Proxy {
         let local: Value = serde_json::from_str(&std::fs::read_to_string(repo().join("config/local.json")).unwrap()).unwrap();
         let upstream = local["SUPABASE_REST_URL"].as_str().unwrap().trim_end_matches('/').rsplit(':').next().unwrap().to_string();
         let log = std::env::temp_dir().join(format!("e2e-proxy-{tag}-{}.log", std::process::id()));
@@ -27,7 +28,7 @@ impl Proxy {
         let script = repo().join("benches/fixtures/latency.py");
         let mut child = Command::new("python3")
             .arg(&script)
-            .args(["proxy", "0", &upstream, "0", "--log", log.to_str().unwrap()])
+            .args(["proxy", "0", &upstream, &delay_ms.to_string(), "--log", log.to_str().unwrap()])
             .args(extra)
             .stdout(Stdio::piped())
             .spawn()
@@ -70,7 +71,7 @@ impl Drop for Proxy {
 #[test]
 fn a_429_storm_slows_writes_down_and_every_row_lands_once() {
     let mut ws = Workspace::new("storm");
-    let proxy = Proxy::start("storm", &["--refuse-writes", "0.2", "--retry-after", "1"]);
+    let proxy = Proxy::start("storm", 0, &["--refuse-writes", "0.2", "--retry-after", "1"]);
     let dir = proxy.config(&ws);
     let far = ["--config-dir", dir.to_str().unwrap(), "--env", "far"];
     let run = ws.hr(&[&far[..], &["generate", "shopify", "--count", "1500", "--seed", "15", "--as-of", AS_OF, "--json"]].concat());
@@ -111,27 +112,35 @@ fn a_429_storm_slows_writes_down_and_every_row_lands_once() {
 }
 
 /// status and clean read everything they need in one round trip after the
-/// host's probe when the warehouse has the expected layout; clean then
-/// needs one more per level of parents (shopify: three).
+/// host's probe when the warehouse has the expected layout (a census query
+/// per table, with the schema reads); clean then needs one more per level of
+/// parents (shopify: three).
 #[test]
 fn status_and_clean_need_few_requests() {
     let ws = Workspace::new("admin");
     ws.hr(&["generate", "shopify", "--count", "300", "--seed", "16", "--as-of", AS_OF]).ok();
-    let proxy = Proxy::start("admin", &[]);
+    // Far enough that requests sent together are all in flight together.
+    let proxy = Proxy::start("admin", 25, &[]);
     let dir = proxy.config(&ws);
     let far = ["--config-dir", dir.to_str().unwrap(), "--env", "far"];
     let status = ws.hr(&[&far[..], &["status", "shopify", "--json"]].concat()).ok().json();
     let tables = status["report"]["tables"].as_array().unwrap();
     assert_eq!(tables.iter().find(|t| t["table"] == "semantic.dm_orders_shopify").unwrap()["generated_rows"], 300);
     let log = std::fs::read_to_string(&proxy.log).unwrap();
-    // The probe, seven schema reads and one query.
-    assert_eq!(log.lines().count(), 9, "{log}");
-    assert_eq!(log.lines().filter(|l| l.starts_with("POST /rpc/run_select_ws")).count(), 2, "{log}");
+    // The probe, then seven schema reads and seven census queries together.
+    assert_eq!(log.lines().count(), 15, "{log}");
+    assert_eq!(log.lines().filter(|l| l.starts_with("POST /rpc/run_select_ws")).count(), 8, "{log}");
+    let arrived: Vec<f64> = log.lines().skip(1).map(|l| l.split(' ').nth(3).unwrap().parse().unwrap()).collect();
+    let answered: Vec<f64> = log.lines().skip(1).map(|l| l.split(' ').nth(4).unwrap().parse().unwrap()).collect();
+    assert!(
+        arrived.iter().fold(0.0, |a: f64, b| a.max(*b)) < answered.iter().fold(f64::MAX, |a: f64, b| a.min(*b)),
+        "all in flight together: {log}"
+    );
     let clean = ws.hr(&[&far[..], &["clean", "shopify", "--confirm", "--json"]].concat()).ok().json();
     assert_eq!(clean["warnings"], json!([]), "every foreign key of the local warehouse has its index");
     let log = std::fs::read_to_string(&proxy.log).unwrap();
-    let clean_lines: Vec<&str> = log.lines().skip(9).collect();
-    assert_eq!(clean_lines.iter().filter(|l| !l.starts_with("DELETE")).count(), 1 + 7 + 2, "probe, schemas, census, keys: {log}");
+    let clean_lines: Vec<&str> = log.lines().skip(15).collect();
+    assert_eq!(clean_lines.iter().filter(|l| !l.starts_with("DELETE")).count(), 1 + 7 + 7 + 1, "probe, schemas, census, keys: {log}");
     // Children first: no table's delete began before the last delete of a
     // table referencing it was answered.
     let span = |table: &str, first: bool| -> f64 {

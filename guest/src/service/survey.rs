@@ -16,7 +16,7 @@ use crate::platforms::Platform;
 use crate::service::census::{self, Census, Want};
 use crate::service::foreign_keys::{self, ForeignKey};
 use crate::service::{Purpose, plans_from_columns};
-use crate::supabase::client::{Client, columns_of, json_of};
+use crate::supabase::client::{Client, MAX_TOGETHER, columns_of, json_of};
 use crate::supabase::transport::{Request, Transport};
 
 pub struct Survey {
@@ -44,8 +44,15 @@ pub fn survey<T: Transport>(
 ) -> Result<Survey> {
     let specs: Vec<&'static TableSpec> = platforms.iter().flat_map(|p| p.tables().iter().copied()).collect();
     let mut requests: Vec<(String, Request)> = specs.iter().map(|s| client.schema_request(s.name)).collect();
+    // A query per table when they all fit in one round trip with the schema
+    // reads (the database works on them side by side), else one per platform.
+    let groups: Vec<Vec<&'static TableSpec>> = if 2 * specs.len() + usize::from(ask.keys) <= MAX_TOGETHER {
+        specs.iter().map(|s| vec![*s]).collect()
+    } else {
+        platforms.iter().map(|p| p.tables().to_vec()).collect()
+    };
     let guessed = layout_plans(&specs);
-    let guesses: Vec<Option<String>> = platforms.iter().map(|p| platform_sql(*p, &guessed, ws, ask)).collect();
+    let guesses: Vec<Option<String>> = groups.iter().map(|g| census::sql(&plans_of(g, &guessed), ws, ask.census)).collect();
     requests.extend(guesses.iter().flatten().map(|sql| client.select_request(ws, sql)));
     if ask.keys {
         requests.push(client.select_request(ws, foreign_keys::SQL));
@@ -56,13 +63,13 @@ pub fn survey<T: Transport>(
     let mut guess_answers: std::vec::IntoIter<_> = answers.by_ref().take(guesses.iter().flatten().count()).collect::<Vec<_>>().into_iter();
     let keys_answer = answers.next();
 
-    // Each platform's census: the guess's answer if the live plans ask the
-    // same, else asked again (all such platforms together).
+    // Each group's census: the guess's answer if the live plans ask the
+    // same, else asked again (all such groups together).
     let mut census = HashMap::new();
     let mut again: Vec<(Vec<&ColumnPlan>, String)> = Vec::new();
-    for (platform, guess) in platforms.iter().zip(&guesses) {
+    for (group, guess) in groups.iter().zip(&guesses) {
         let guess_answer = guess.as_ref().map(|_| guess_answers.next().expect("one answer per guess"));
-        let live = platform_plans(*platform, &plans);
+        let live = plans_of(group, &plans);
         let Some(sql) = census::sql(&live, ws, ask.census) else { continue };
         match guess_answer {
             Some(Ok(answer)) if guess.as_deref() == Some(sql.as_str()) => {
@@ -119,12 +126,8 @@ fn layout_plans(specs: &[&'static TableSpec]) -> HashMap<&'static str, ColumnPla
     plans
 }
 
-fn platform_plans<'a>(platform: &dyn Platform, plans: &'a HashMap<&'static str, ColumnPlan>) -> Vec<&'a ColumnPlan> {
-    platform.tables().iter().filter_map(|t| plans.get(t.name)).collect()
-}
-
-fn platform_sql(platform: &dyn Platform, plans: &HashMap<&'static str, ColumnPlan>, ws: &str, ask: Ask) -> Option<String> {
-    census::sql(&platform_plans(platform, plans), ws, ask.census)
+fn plans_of<'a>(tables: &[&'static TableSpec], plans: &'a HashMap<&'static str, ColumnPlan>) -> Vec<&'a ColumnPlan> {
+    tables.iter().filter_map(|t| plans.get(t.name)).collect()
 }
 
 #[cfg(test)]
@@ -171,7 +174,7 @@ mod tests {
     fn a_warehouse_with_the_expected_layout_answers_everything_in_one_round_trip() {
         let mut c = Client::new(FakeTransport::new(warehouse(None)), "http://h", "local");
         let s = survey(&mut c, &[&SHOPIFY], "ws", ask(), &mut Vec::new()).unwrap();
-        assert_eq!(c.transport.seen.len(), 7 + 2, "the schemas, the census and the foreign keys, together");
+        assert_eq!(c.transport.seen.len(), 7 + 7 + 1, "the schemas, a census per table and the foreign keys, together");
         assert_eq!((s.census["dm_orders_shopify"].total, s.census["dm_orders_shopify"].generated), (Some(12), 5));
         assert_eq!(s.keys, Some(Vec::new()));
     }
@@ -180,7 +183,7 @@ mod tests {
     fn another_layout_asks_the_census_again_from_the_live_columns() {
         let mut c = Client::new(FakeTransport::new(warehouse(Some("dm_orders_shopify"))), "http://h", "local");
         let s = survey(&mut c, &[&SHOPIFY], "ws", ask(), &mut Vec::new()).unwrap();
-        assert_eq!(c.transport.seen.len(), 7 + 2 + 1, "one more query");
+        assert_eq!(c.transport.seen.len(), 7 + 7 + 1 + 1, "one more query, for the orders");
         let last: Json = serde_json::from_slice(&c.transport.seen.last().unwrap().body).unwrap();
         assert!(last["p_query"].as_str().unwrap().contains("x.\"id\""), "built from the live key column: {last}");
         assert_eq!(s.plans["dm_orders_shopify"].marker_column, "id");

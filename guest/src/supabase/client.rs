@@ -16,7 +16,7 @@ use crate::supabase::transport::{Method, Request, Response, Transport, Transport
 /// Retries after the first try (the design: "retry 3x, then fail").
 pub const MAX_RETRIES: u32 = 3;
 /// Independent reads sent together at most (see `Client::execute_all`).
-const MAX_TOGETHER: usize = 16;
+pub const MAX_TOGETHER: usize = 16;
 
 /// Characters PostgREST filter values may keep as they are.
 const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'*').remove(b':');
