@@ -16,6 +16,8 @@ struct Proxy {
     child: Child,
     port: u16,
     log: PathBuf,
+    /// Config folders made for it (they hold the local key): removed with it.
+    configs: std::cell::RefCell<Vec<PathBuf>>,
 }
 
 impl Proxy {
@@ -36,7 +38,7 @@ impl Proxy {
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let port = line.trim().parse().unwrap_or_else(|_| panic!("the proxy printed its port, not {line:?}"));
-        Proxy { child, port, log }
+        Proxy { child, port, log, configs: Default::default() }
     }
 
     /// A config folder whose environment `far` is the local warehouse
@@ -50,6 +52,7 @@ impl Proxy {
         let dir = std::env::temp_dir().join(format!("e2e-config-{}", ws.id));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("supabase.json"), json!({ "far": section }).to_string()).unwrap();
+        self.configs.borrow_mut().push(dir.clone());
         dir
     }
 
@@ -65,6 +68,9 @@ impl Drop for Proxy {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
+        for dir in self.configs.borrow().iter() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
