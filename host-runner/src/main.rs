@@ -81,6 +81,9 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
         print!("{}", config_report::report(&sources, &component));
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(env) = probe_ahead(&cli, &sources) {
+        crate::probe::ahead(env);
+    }
     let runtime = Runtime::load(&component, cache_dir().as_deref())?;
     if matches!(cli.command, Command::Mcp) {
         let limits = mcp::Options {
@@ -172,6 +175,20 @@ fn call_policy(cli: &Cli, sources: &Sources) -> CallPolicy {
         allow_production: g.allow_production,
         deadline: g.timeout.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
     }
+}
+
+/// The environment whose key probe (`probe`) can start before the component
+/// is loaded: commands that certainly connect to it (not files, not a clean
+/// that is not confirmed, not agent calls, whose environment the arguments
+/// choose and whose production access the host may refuse first).
+fn probe_ahead(cli: &Cli, sources: &Sources) -> Option<config::Environment> {
+    let connects = match &cli.command {
+        Command::Generate(a) => a.out.is_none(),
+        Command::Clean(a) => a.confirm,
+        Command::Status { .. } | Command::Report(_) => true,
+        _ => false,
+    };
+    connects.then(|| sources.resolve(Some(&call_policy(cli, sources).environment)).ok()).flatten()
 }
 
 /// Whether this call carries the confirmation to write to production: the

@@ -20,10 +20,36 @@ static CHECKED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
 const QUERY: &str = "select current_setting('request.headers', true) as h, current_setting('request.header.apikey', true) as a, current_setting('request.header.authorization', true) as b";
 
+/// A probe started ahead of the call (`ahead`), by REST URL.
+type Ahead = (String, std::thread::JoinHandle<Result<(), String>>);
+static AHEAD: Mutex<Option<Ahead>> = Mutex::new(None);
+
+/// Starts the probe of `env` now, on a thread of its own, so that its round
+/// trip overlaps loading the component; `check` then waits for its answer.
+/// It sends only what `check` would send; the component still gets no
+/// connection before the answer is in.
+pub fn ahead(env: Environment) {
+    let url = env.rest_url.clone();
+    let Ok(handle) = std::thread::Builder::new().name("probe".into()).spawn(move || check_now(&env)) else { return };
+    if let Ok(mut a) = AHEAD.lock() {
+        *a = Some((url, handle));
+    }
+}
+
 /// Refuses a warehouse whose `run_select_ws` shows the key to queries. A
 /// probe that fails for another reason (no such function, network) proves
 /// nothing and lets the call go on: the component meets that failure itself.
 pub fn check(env: &Environment) -> Result<(), String> {
+    let started = AHEAD.lock().ok().and_then(|mut a| a.take_if(|(url, _)| *url == env.rest_url));
+    if let Some((_, handle)) = started
+        && let Ok(outcome) = handle.join()
+    {
+        return outcome;
+    }
+    check_now(env)
+}
+
+fn check_now(env: &Environment) -> Result<(), String> {
     if CHECKED.lock().ok().and_then(|c| c.as_ref().map(|c| c.contains(&env.rest_url))).unwrap_or(false) {
         return Ok(());
     }

@@ -181,9 +181,13 @@ impl KeyKind {
             ],
             (KeyKind::Text, Scope::Run(run)) => {
                 let mut f = vec![("match", format!("^{TEXT_PREFIX}{run}-[0-9]{{10}}$"))];
-                let (lo, hi) = seqs.map_or((0, TEXT_SEQ_LIMIT - 1), |(lo, hi)| (lo, hi.min(TEXT_SEQ_LIMIT - 1)));
-                f.push(("gte", self.format(run, lo)));
-                f.push((if seqs.is_some() { "lt" } else { "lte" }, self.format(run, hi)));
+                // A range up to the limit (or none) ends at the last key, inclusive.
+                match seqs.filter(|(_, hi)| *hi < TEXT_SEQ_LIMIT) {
+                    Some((lo, hi)) => f.extend([("gte", self.format(run, lo)), ("lt", self.format(run, hi))]),
+                    None => {
+                        f.extend([("gte", self.format(run, seqs.map_or(0, |(lo, _)| lo))), ("lte", self.format(run, TEXT_SEQ_LIMIT - 1))])
+                    }
+                }
                 f
             }
             (KeyKind::BigInt, Scope::AllRuns) => {
@@ -236,7 +240,8 @@ impl KeyKind {
             KeyKind::Text => format!("substr({column}, {}, 5)::int", TEXT_PREFIX.len() + 1),
             // div() truncates for numeric columns too (plain division would round).
             KeyKind::BigInt => format!("div(({column} - {BIGINT_BASE})::numeric, {BIGINT_RUN_SPAN})::int"),
-            KeyKind::Uuid => format!("('x' || substr(replace({column}::text, '-', ''), 13, 8))::bit(32)::bigint"),
+            // From the uuid's bytes 7-10: no text form of the uuid per row.
+            KeyKind::Uuid => format!("('x' || encode(substring(uuid_send({column}) from 7 for 4), 'hex'))::bit(32)::bigint"),
         }
     }
 }

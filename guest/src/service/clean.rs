@@ -1,11 +1,17 @@
 //! clean_mock_data: removes rows this tool created, children before
-//! parents, never anything else. Without confirmation it deletes nothing.
+//! parents, never anything else (`removal`). Without confirmation it
+//! deletes nothing. Warns about foreign keys without an index, which make
+//! removing parent rows slow (`foreign_keys`).
 
 use crate::api::types::{CleanRequest, CleanResult, TableCount};
-use crate::core::keys::RunId;
+use crate::core::keys::{RunId, Scope};
 use crate::error::{Result, ToolError};
-use crate::service::runs::{delete_run, runs_in};
-use crate::service::{Host, LogLevel, Purpose, check_production, platforms_for, read_plans, thousands};
+use crate::model::table::TableSpec;
+use crate::service::census::Want;
+use crate::service::foreign_keys::unindexed_warnings;
+use crate::service::removal::remove;
+use crate::service::survey::{Ask, survey};
+use crate::service::{Host, LogLevel, check_production, platforms_for, thousands};
 use crate::supabase::client::Client;
 use crate::supabase::transport::Transport;
 
@@ -23,28 +29,21 @@ pub fn clean<T: Transport>(host: &mut dyn Host, transport: T, req: &CleanRequest
     check_production(&conn, true, req.confirm_production, "deleting data")?;
     let mut client = Client::new(transport, &conn.rest_url, &conn.environment);
     let mut warnings = Vec::new();
-    let plans = read_plans(&mut client, &platforms, Purpose::Read, &mut warnings)?;
     let ws = &conn.workspace_id;
-    let mut tables = Vec::new();
-    // Children before parents: the reverse of the generation order.
-    for spec in platforms.iter().flat_map(|p| p.tables().iter()).rev() {
-        let Some(plan) = plans.get(spec.name) else { continue };
-        let name = spec.qualified();
-        let runs: Vec<RunId> = match run {
-            Some(r) => vec![r],
-            None => runs_in(&mut client, plan, ws)?.into_keys().collect(),
-        };
-        let mut deleted = 0;
-        for r in runs {
-            let before = deleted;
-            deleted += delete_run(&mut client, plan, ws, r, &mut |d, t| host.progress(&name, before + d, before + t))?;
-        }
-        if deleted > 0 {
-            host.log(LogLevel::Info, &format!("removed {} rows from {name}", thousands(deleted)));
-        }
-        tables.push(TableCount { table: name, rows: deleted });
+    // Schemas, the runs of every table and the foreign keys: one round trip
+    // when the warehouse has the expected layout.
+    let scope = run.map_or(Scope::AllRuns, Scope::Run);
+    let ask = Ask { census: Want { scope, totals: false, times: false, tops: true }, keys: true };
+    let survey = survey(&mut client, &platforms, ws, ask, &mut warnings)?;
+    if let Some(why) = &survey.keys_error {
+        host.log(LogLevel::Info, &format!("could not read the warehouse's foreign keys ({why}): tables are emptied one at a time"));
     }
-    tables.reverse();
+    let specs: Vec<&'static TableSpec> =
+        platforms.iter().flat_map(|p| p.tables().iter().copied()).filter(|t| survey.plans.contains_key(t.name)).collect();
+    let removed = remove(&mut client, host, &specs, &survey.plans, &survey.census, survey.keys.as_deref(), run, ws)?;
+    let tables: Vec<TableCount> = removed.iter().map(|(spec, rows)| TableCount { table: spec.qualified(), rows: *rows }).collect();
+    let emptied: Vec<(&str, u64)> = removed.iter().map(|(spec, rows)| (spec.name, *rows)).collect();
+    warnings.extend(unindexed_warnings(survey.keys.as_deref().unwrap_or_default(), &emptied));
     let deleted: u64 = tables.iter().map(|t| t.rows).sum();
     let parts: Vec<String> = tables.iter().filter(|t| t.rows > 0).map(|t| format!("{} from {}", thousands(t.rows), t.table)).collect();
     let summary = match (deleted, run) {

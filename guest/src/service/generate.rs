@@ -269,7 +269,7 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         }
         Some((table, error)) => {
             result.warnings.push(error.message.clone());
-            let removed = rollback(&mut client, host, &plans, &written, &ws, run);
+            let removed = rollback(&mut client, host, &plans, &written, &ws, run, &mut result.warnings);
             for p in &mut result.platforms {
                 p.outcome = if removed.is_ok() { "rolled-back".into() } else { "failed".into() };
             }
@@ -544,7 +544,8 @@ fn summary(result: &MockResult, generations: &[(&'static dyn Platform, Box<dyn G
     }
 }
 
-/// Removes the rows this run wrote, children before parents.
+/// Removes the rows this run wrote, children before parents (`removal`);
+/// warns about unindexed foreign keys that made it slow.
 fn rollback<T: Transport>(
     client: &mut Client<T>,
     host: &mut dyn Host,
@@ -552,14 +553,10 @@ fn rollback<T: Transport>(
     written: &[&'static TableSpec],
     ws: &str,
     run: RunId,
+    warnings: &mut Vec<String>,
 ) -> Result<u64> {
-    let mut removed = 0;
-    for spec in written.iter().rev() {
-        let name = spec.qualified();
-        host.log(LogLevel::Warn, &format!("rolling back {name}"));
-        removed += runs::delete_run(client, &plans[spec.name], ws, run, &mut |d, t| host.progress(&name, d, t))?;
-    }
-    Ok(removed)
+    host.log(LogLevel::Warn, &format!("rolling back run {run}: removing its rows, children first"));
+    crate::service::removal::roll_back(client, host, plans, written, ws, run, warnings)
 }
 
 /// Plans for files without a database: the tables as the tool expects them

@@ -3,13 +3,17 @@
 //! `Transport` (HTTP). The component plugs in the WIT imports and
 //! wasi-http; native tests plug in fakes.
 
+pub mod census;
 pub mod clean;
 pub mod counts;
 pub mod files;
+pub mod foreign_keys;
 pub mod generate;
+pub mod removal;
 pub mod report;
 pub mod runs;
 pub mod status;
+pub mod survey;
 
 use std::collections::HashMap;
 
@@ -99,13 +103,26 @@ pub fn read_plans<T: Transport>(
     purpose: Purpose,
     warnings: &mut Vec<String>,
 ) -> Result<HashMap<&'static str, ColumnPlan>> {
-    let mut kinds: HashMap<&'static str, KeyKind> = HashMap::new();
-    let mut plans = HashMap::new();
-    let mut skipped: Vec<&'static str> = Vec::new();
     // Every table's live schema at once: one round trip, not one a table.
     let specs: Vec<&'static TableSpec> = platforms.iter().flat_map(|p| p.tables().iter().copied()).collect();
     let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
-    let mut all_columns = client.tables_columns(&names)?.into_iter();
+    let columns = client.tables_columns(&names)?;
+    plans_from_columns(client, platforms, purpose, columns, warnings)
+}
+
+/// `read_plans` from live columns already read, one list per table of
+/// `platforms` in order.
+pub fn plans_from_columns<T: Transport>(
+    client: &mut Client<T>,
+    platforms: &[&'static dyn Platform],
+    purpose: Purpose,
+    columns: Vec<Vec<LiveColumn>>,
+    warnings: &mut Vec<String>,
+) -> Result<HashMap<&'static str, ColumnPlan>> {
+    let mut kinds: HashMap<&'static str, KeyKind> = HashMap::new();
+    let mut plans = HashMap::new();
+    let mut skipped: Vec<&'static str> = Vec::new();
+    let mut all_columns = columns.into_iter();
     for platform in platforms {
         for spec in platform.tables() {
             let columns = all_columns.next().unwrap_or_default();

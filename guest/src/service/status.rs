@@ -7,9 +7,10 @@ use crate::api::types::{RunSummary, StatusReport, TableStatus};
 use crate::core::keys::{RunId, Scope};
 use crate::core::time::{Seconds, format_timestamp};
 use crate::error::Result;
-use crate::service::runs::{filters, runs_in};
-use crate::service::{Host, Purpose, platforms_for, read_plans};
-use crate::supabase::client::{Client, Filter};
+use crate::service::census::Want;
+use crate::service::survey::{Ask, survey};
+use crate::service::{Host, platforms_for};
+use crate::supabase::client::Client;
 use crate::supabase::transport::Transport;
 
 #[derive(Default)]
@@ -25,33 +26,30 @@ pub fn status<T: Transport>(host: &mut dyn Host, transport: T, platform: Option<
     let conn = host.connection(environment)?;
     let mut client = Client::new(transport, &conn.rest_url, &conn.environment);
     let mut warnings = Vec::new();
-    let plans = read_plans(&mut client, &platforms, Purpose::Read, &mut warnings)?;
     let ws = &conn.workspace_id;
+    // Schemas and every table's rows, generated rows and runs: one round
+    // trip when the warehouse has the expected layout, two otherwise.
+    let ask = Ask { census: Want { scope: Scope::AllRuns, totals: true, times: true, tops: false }, keys: false };
+    let survey = survey(&mut client, &platforms, ws, ask, &mut warnings)?;
     let mut tables = Vec::new();
     let mut runs: BTreeMap<RunId, RunTotals> = BTreeMap::new();
-    // Every table's rows and generated rows at once: one round trip each.
-    let planned: Vec<(&'static dyn crate::platforms::Platform, &crate::model::plan::ColumnPlan)> =
-        platforms.iter().flat_map(|p| p.tables().iter().filter_map(|t| plans.get(t.name)).map(move |plan| (*p, plan))).collect();
-    let totals =
-        client.counts(&planned.iter().map(|(_, plan)| (plan.spec.name, vec![Filter::eq(&plan.tenant_column, ws)])).collect::<Vec<_>>())?;
-    let generated_counts =
-        client.counts(&planned.iter().map(|(_, plan)| (plan.spec.name, filters(plan, ws, Scope::AllRuns, None))).collect::<Vec<_>>())?;
-    for (((p, plan), total), generated) in planned.into_iter().zip(totals).zip(generated_counts) {
-        if generated > 0 {
-            for (run, rows) in runs_in(&mut client, plan, ws)? {
+    for p in &platforms {
+        for spec in p.tables().iter().filter(|t| survey.plans.contains_key(t.name)) {
+            let census = survey.census.get(spec.name).cloned().unwrap_or_default();
+            for (run, rows) in census.runs {
                 let r = runs.entry(run).or_default();
                 r.platforms.insert(p.name());
                 r.rows += rows.rows;
                 r.first = [r.first, rows.first].into_iter().flatten().min();
                 r.last = [r.last, rows.last].into_iter().flatten().max();
             }
+            tables.push(TableStatus {
+                table: spec.qualified(),
+                platform: p.name().to_string(),
+                total_rows: census.total.unwrap_or(0),
+                generated_rows: census.generated,
+            });
         }
-        tables.push(TableStatus {
-            table: plan.spec.qualified(),
-            platform: p.name().to_string(),
-            total_rows: total,
-            generated_rows: generated,
-        });
     }
     Ok(StatusReport {
         environment: conn.environment.clone(),

@@ -16,7 +16,7 @@ use crate::supabase::transport::{Method, Request, Response, Transport, Transport
 /// Retries after the first try (the design: "retry 3x, then fail").
 pub const MAX_RETRIES: u32 = 3;
 /// Independent reads sent together at most (see `Client::execute_all`).
-const MAX_TOGETHER: usize = 16;
+pub const MAX_TOGETHER: usize = 16;
 
 /// Characters PostgREST filter values may keep as they are.
 const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'*').remove(b':');
@@ -163,23 +163,24 @@ impl<T: Transport> Client<T> {
             .json_body(serde_json::to_vec(args).expect("JSON serialises"))
     }
 
+    /// The request for a table's live columns, to send with others
+    /// (`execute_all`); `columns_of` reads its answer.
+    pub fn schema_request(&self, table: &str) -> (String, Request) {
+        let args = serde_json::json!({ "p_table_name": format!("semantic.{table}") });
+        ("calling get_agent_table_schema".to_string(), self.rpc_request("get_agent_table_schema", &args))
+    }
+
+    /// The request for one read-only query (`run_select_ws`), to send with
+    /// others (`execute_all`); `json_of` reads its answer.
+    pub fn select_request(&self, workspace: &str, sql: &str) -> (String, Request) {
+        let args = serde_json::json!({ "p_query": sql, "p_workspace_id": workspace });
+        ("calling run_select_ws".to_string(), self.rpc_request("run_select_ws", &args))
+    }
+
     /// Several tables' live columns at once (see `execute_all`).
     pub fn tables_columns(&mut self, tables: &[&str]) -> Result<Vec<Vec<LiveColumn>>> {
-        let requests: Vec<(String, Request)> = tables
-            .iter()
-            .map(|t| {
-                let args = serde_json::json!({ "p_table_name": format!("semantic.{t}") });
-                ("calling get_agent_table_schema".to_string(), self.rpc_request("get_agent_table_schema", &args))
-            })
-            .collect();
-        self.execute_all(&requests)
-            .into_iter()
-            .map(|answer| {
-                let body: Json = serde_json::from_slice(&answer?.body)
-                    .map_err(|e| ToolError::internal(format!("get_agent_table_schema answered with something that is not JSON: {e}")))?;
-                Ok(live_columns(&body))
-            })
-            .collect()
+        let requests: Vec<(String, Request)> = tables.iter().map(|t| self.schema_request(t)).collect();
+        self.execute_all(&requests).into_iter().map(columns_of).collect()
     }
 
     /// A table's live columns (`get_agent_table_schema`); empty if it does not exist.
@@ -235,6 +236,12 @@ impl<T: Transport> Client<T> {
     }
 }
 
+/// Rows a delete removed, when the server says (PostgREST's Content-Range
+/// `*/N`; some servers answer `*/*`).
+pub fn deleted_rows(response: &Response) -> Option<u64> {
+    response.header("content-range")?.rsplit('/').next()?.trim().parse().ok()
+}
+
 /// The total after the `/` of a counting answer's Content-Range.
 fn content_range(table: &str, response: &Response) -> Result<u64> {
     response
@@ -242,6 +249,16 @@ fn content_range(table: &str, response: &Response) -> Result<u64> {
         .and_then(|r| r.rsplit('/').next())
         .and_then(|n| n.trim().parse().ok())
         .ok_or_else(|| ToolError::internal(format!("counting semantic.{table}: the answer had no row count (Content-Range)")))
+}
+
+/// An RPC's answer as JSON.
+pub fn json_of(name: &str, answer: Result<Response>) -> Result<Json> {
+    serde_json::from_slice(&answer?.body).map_err(|e| ToolError::internal(format!("{name} answered with something that is not JSON: {e}")))
+}
+
+/// The live columns in an answer of `get_agent_table_schema`.
+pub fn columns_of(answer: Result<Response>) -> Result<Vec<LiveColumn>> {
+    Ok(live_columns(&json_of("get_agent_table_schema", answer)?))
 }
 
 /// Live columns from `get_agent_table_schema`'s rows.
@@ -285,13 +302,22 @@ impl<T: Transport> Client<T> {
     /// delete: Supabase refuses one too, and it could reach rows the tool did
     /// not create.
     pub fn delete(&mut self, table: &str, filters: &[Filter]) -> Result<()> {
+        let (doing, request) = self.delete_request(table, filters)?;
+        self.execute(&doing, &request).map(|_| ())
+    }
+
+    /// The request deleting the rows of `table` matching `filters` (refused
+    /// as `delete` refuses), to send with others. It asks for the number of
+    /// rows deleted (`deleted_rows`), which PostgREST gives without
+    /// returning a row.
+    pub fn delete_request(&self, table: &str, filters: &[Filter]) -> Result<(String, Request)> {
         if filters.len() < 2 {
             return Err(ToolError::internal(format!("refusing to delete from semantic.{table} without a workspace and key filter")));
         }
         let request = Request::new(Method::Delete, self.url(table, &[], filters))
             .header("content-profile", "semantic")
-            .header("prefer", "return=minimal");
-        self.execute(&format!("deleting from semantic.{table}"), &request).map(|_| ())
+            .header("prefer", "return=minimal,count=exact");
+        Ok((format!("deleting from semantic.{table}"), request))
     }
 
     /// The highest value of `column` among rows matching `filters`.
