@@ -19,6 +19,9 @@ pub enum Value {
     Static(&'static str),
     /// Text shared by many rows (a session id, a page URL).
     Shared(Arc<str>),
+    /// Shared text made of characters JSON takes as they are (hex ids):
+    /// written without the scan for characters to escape.
+    Plain(Arc<str>),
     Time(Seconds),
     Date(Seconds),
     /// The sequence number of a row this run generates (this table's key,
@@ -72,7 +75,7 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 fn put(slot: &mut Value, value: Value) {
     let old = std::mem::replace(slot, value);
     match old {
-        Value::Text(_) | Value::Shared(_) | Value::Existing(_) | Value::Json(_) => drop(old),
+        Value::Text(_) | Value::Shared(_) | Value::Plain(_) | Value::Existing(_) | Value::Json(_) => drop(old),
         // Plain data: nothing to free.
         _ => std::mem::forget(old),
     }

@@ -424,8 +424,9 @@ impl StoreVocabulary for Shopify {
         let product = e.product.map(|(p, v)| (&s.catalogue.products[p], p, v));
         row.set(Event::EventId, Value::NewKey(seq))
             .set(Event::Name, e.name.as_str())
-            .set(Event::Session, &e.session)
-            .set(Event::Client, &e.client)
+            // Hex ids (see sessions::Visit): nothing to escape.
+            .set(Event::Session, Value::Plain(e.session.clone()))
+            .set(Event::Client, Value::Plain(e.client.clone()))
             .set(Event::Time, Value::Time(e.at))
             .set(Event::CustomerId, e.customer.as_ref().map(Value::from))
             .set(Event::OrderId, e.order.then_some(Value::NewKey(o.slot)))
@@ -437,7 +438,8 @@ impl StoreVocabulary for Shopify {
                     variant_key.as_ref().map(Value::from)
                 }),
             )
-            .set(Event::PageUrl, &e.page)
+            // Built by shop::storefront_page: nothing to escape.
+            .set(Event::PageUrl, Value::Plain(e.page.clone()))
             .set(Event::Referrer, e.referrer)
             .set(Event::UtmSource, e.utm.as_ref().map(|u| u.source))
             .set(Event::UtmMedium, e.utm.as_ref().map(|u| u.medium))

@@ -21,7 +21,7 @@ use crate::core::stats::{Percentiles, Weighted, log_normal_percentiles};
 use crate::core::time::{DAY, Seconds};
 use crate::model::row::KeyRef;
 use crate::platforms::store::inputs::{ExistingProduct, StoreInputs};
-use crate::platforms::store::shop::{ShopDraft, slug};
+use crate::platforms::store::shop::{ShopDraft, slug, storefront_page};
 use crate::platforms::store::taxonomy::{ProductType, VERTICALS};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,7 +191,7 @@ fn existing_product(p: &ExistingProduct, domain: &str) -> Option<ProductDraft> {
         seq: None,
         title: Arc::from(p.title.as_str()),
         handle: slug(&p.title),
-        page: Arc::from(format!("https://{domain}/products/{}", slug(&p.title))),
+        page: storefront_page(domain, &format!("products/{}", slug(&p.title))),
         product_type: p.product_type.clone().unwrap_or_default(),
         vendor: Arc::from(p.vendor.as_deref().unwrap_or_default()),
         tags: String::new(),
@@ -310,7 +310,7 @@ fn new_product(
         key: KeyRef::New(u64::from(p)),
         generated: true,
         seq: Some(u64::from(p)),
-        page: Arc::from(format!("https://{}/products/{handle}", shop.domain)),
+        page: storefront_page(&shop.domain, &format!("products/{handle}")),
         handle,
         title: Arc::from(title),
         product_type,

@@ -21,6 +21,7 @@ use crate::model::row::KeyRef;
 use crate::platforms::store::catalogue::Catalogue;
 use crate::platforms::store::inputs::Funnel;
 use crate::platforms::store::orders::{OrderDraft, Source};
+use crate::platforms::store::shop::storefront_page;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventName {
@@ -82,8 +83,8 @@ impl<'a> Storefront<'a> {
             seed,
             funnel,
             catalogue,
-            home: Arc::from(format!("https://{domain}/")),
-            thanks: Arc::from(format!("https://{domain}/checkouts/thank_you")),
+            home: storefront_page(domain, ""),
+            thanks: storefront_page(domain, "checkouts/thank_you"),
         }
     }
 

@@ -78,6 +78,15 @@ fn founded<R: RngExt>(period: Period, rng: &mut R) -> Seconds {
 }
 
 /// Lowercase letters, digits and single dashes.
+/// A page of the shop's storefront. Slugs are plain already; a domain read
+/// from the workspace loses what no domain can hold (quotes, backslashes,
+/// control characters), so every page is text JSON takes as it is and is
+/// written as `Value::Plain`, without a scan, on every pixel event.
+pub fn storefront_page(domain: &str, path: &str) -> std::sync::Arc<str> {
+    let host: String = domain.chars().filter(|c| !c.is_control() && *c != '"' && *c != '\\').collect();
+    std::sync::Arc::from(format!("https://{host}/{path}"))
+}
+
 pub fn slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -92,6 +101,12 @@ pub fn slug(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn storefront_pages_need_no_escaping() {
+        assert_eq!(&*storefront_page("shop.example", "products/a-1"), "https://shop.example/products/a-1");
+        assert_eq!(&*storefront_page("bad\"host\\\n.com", ""), "https://badhost.com/");
+    }
+
     use super::*;
 
     fn inputs() -> StoreInputs {
