@@ -76,8 +76,17 @@ fn put(slot: &mut Value, value: Value) {
     let old = std::mem::replace(slot, value);
     match old {
         Value::Text(_) | Value::Shared(_) | Value::Plain(_) | Value::Existing(_) | Value::Json(_) => drop(old),
-        // Plain data: nothing to free.
-        _ => std::mem::forget(old),
+        // Plain data: nothing to free. Listed in full, so that a new variant
+        // must be placed on one side or the other.
+        Value::Null
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::Money(_)
+        | Value::Decimal(_)
+        | Value::Static(_)
+        | Value::Time(_)
+        | Value::Date(_)
+        | Value::NewKey(_) => std::mem::forget(old),
     }
 }
 

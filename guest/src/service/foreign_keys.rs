@@ -154,6 +154,31 @@ fn ident(name: &str) -> String {
         "where",
         "window",
         "with",
+        // Reserved where a column name could stand (PostgreSQL's
+        // type_func_name keywords).
+        "authorization",
+        "binary",
+        "collation",
+        "concurrently",
+        "cross",
+        "current_schema",
+        "freeze",
+        "full",
+        "ilike",
+        "inner",
+        "is",
+        "isnull",
+        "join",
+        "left",
+        "like",
+        "natural",
+        "notnull",
+        "outer",
+        "overlaps",
+        "right",
+        "similar",
+        "tablesample",
+        "verbose",
     ];
     let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -180,6 +205,7 @@ mod tests {
         assert!(w[0].contains("items_order_fkey") && w[0].contains("once per row removed (here 2,000 rows)"), "{}", w[0]);
         assert!(w[0].ends_with("create index on semantic.dm_order_items_shopify (tenant_id, order_id);"), "the exact statement: {}", w[0]);
         assert_eq!(ident("order"), "\"order\"");
+        assert_eq!(ident("left"), "\"left\"");
         assert_eq!(ident("Order_ID"), "\"Order_ID\"");
         assert_eq!(ident("variant_id2"), "variant_id2");
     }

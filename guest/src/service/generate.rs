@@ -16,6 +16,7 @@ use crate::platforms::link::Conversions;
 use crate::platforms::store::analysis::{quote, real_rows};
 use crate::platforms::{AnalysisContext, Generation, Platform};
 use crate::service::counts::{parse_workspace_rows, workspace_rows_sql};
+use crate::service::foreign_keys;
 use crate::service::files::{Encoder, Format, file_name};
 use crate::service::runs;
 use crate::service::{Connection, Host, LogLevel, Purpose, check_production, label, platforms_for, read_plans, thousands};
@@ -97,7 +98,9 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         fill_unknown_columns(&mut client, &mut plans, &ws, &mut warnings);
     }
 
-    // The run's seed and the workspace's size: one round trip together.
+    // The run's seed, the workspace's size and the warehouse's foreign keys:
+    // one round trip together.
+    let mut barriers = HashMap::new();
     let (seed, run, earlier_rows, mut counts) = match files {
         Some(_) => {
             let seed = req.seed.unwrap_or_else(|| host.fresh_seed());
@@ -106,14 +109,12 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         None => {
             let seed = req.seed.unwrap_or_else(|| host.fresh_seed());
             let queries = run_count_queries(&tables, &plans, &ws, RunId::from_seed(seed));
-            let (taken, counts) = match workspace_rows_sql(&tables, &plans, &ws) {
-                Some(sql) => {
-                    let (taken, answer) = client.counts_and_select(&queries, &ws, &sql)?;
-                    (taken.iter().sum(), parse_workspace_rows(&tables, &answer))
-                }
-                None => (client.counts(&queries)?.iter().sum(), HashMap::new()),
-            };
-            let (seed, run, earlier) = choose_run(host, &mut client, &tables, &plans, &ws, req, (seed, taken), &mut warnings)?;
+            let sizes = workspace_rows_sql(&tables, &plans, &ws).unwrap_or_else(|| "select 1 as none".into());
+            let (taken, mut answers) = client.counts_and_selects(&queries, &ws, &[&sizes, foreign_keys::SQL])?;
+            let keys = answers.pop().expect("asked for");
+            barriers = waits_beyond_references(&tables, &plans, keys.ok().map(|k| foreign_keys::parse(&k)).as_deref());
+            let counts = parse_workspace_rows(&tables, &answers.pop().expect("asked for")?);
+            let (seed, run, earlier) = choose_run(host, &mut client, &tables, &plans, &ws, req, (seed, taken.iter().sum()), &mut warnings)?;
             (seed, run, earlier, counts)
         }
     };
@@ -179,6 +180,7 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         samples: Vec::new(),
         written: Vec::new(),
         tables: HashMap::new(),
+        barriers,
     };
     let mut failure = None;
     let mut attempted: Vec<(&'static dyn Platform, Vec<&'static TableSpec>)> = Vec::new();
@@ -192,18 +194,25 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
             }
         }
     }
+    // Batches of the last tables may still be in flight; after a failure
+    // too, so that nothing lands once the rollback has begun.
+    let finished = writer.finish();
     if failure.is_none() {
-        // Batches of the last tables may still be in flight.
-        failure = writer.finish().err();
+        failure = finished.err();
     }
+    // The platform whose table failed (a batch of an earlier platform may
+    // fail while a later one streams); the last one tried if none says.
+    let failed_table = failure.as_ref().map(|(table, _)| table.clone());
+    let owns = |specs: &[&'static TableSpec]| failed_table.as_ref().is_some_and(|t| specs.iter().any(|s| s.qualified() == *t));
+    let failed_platform = attempted.iter().position(|(_, specs)| owns(specs)).or_else(|| failure.as_ref().map(|_| attempted.len().saturating_sub(1)));
     let results: Vec<PlatformResult> = attempted
         .iter()
         .enumerate()
         .map(|(i, (platform, specs))| {
             let tables_out = specs.iter().map(|spec| writer.result(spec)).collect();
-            let last = i + 1 == attempted.len();
+            let failed_here = failed_platform == Some(i);
             let outcome = match (&failure, req.dry_run, files) {
-                (Some(_), ..) if last => "failed",
+                (Some(_), ..) if failed_here => "failed",
                 (_, true, _) => "dry-run",
                 (_, false, Some(_)) => "written",
                 (_, false, None) => "success",
@@ -296,7 +305,7 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
 /// every query it asked for and did not have, together. The last round has
 /// every answer it needs and decides. Rounds follow the analyzers' chain of
 /// dependencies (the shop's time zone, then the history's span, then the
-/// rest): about four round trips, where one query at a time took fifteen.
+/// rest): three or four round trips, where one query at a time took fifteen.
 fn analyse_in_rounds<T: Transport>(
     platform: &'static dyn Platform,
     cx: &AnalysisContext,
@@ -336,6 +345,42 @@ fn analyse_in_rounds<T: Transport>(
         Some(answer) => answer.clone(),
         None => client.select(cx.workspace, sql),
     })
+}
+
+/// For each table, the tables its batches must wait for entirely (not just
+/// for the keys they reference): the parents of the warehouse's foreign
+/// keys the generator's references do not cover (a key on other columns),
+/// or, when the foreign keys could not be read, every table before it.
+fn waits_beyond_references(
+    tables: &[&'static TableSpec],
+    plans: &HashMap<&'static str, ColumnPlan>,
+    keys: Option<&[foreign_keys::ForeignKey]>,
+) -> HashMap<&'static str, Vec<&'static str>> {
+    let mut out: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    for (i, child) in tables.iter().enumerate() {
+        let earlier = &tables[..i];
+        let parents: Vec<&'static str> = match keys {
+            None => earlier.iter().map(|t| t.name).collect(),
+            Some(keys) => earlier
+                .iter()
+                .filter(|parent| {
+                    keys.iter().any(|k| {
+                        k.child == child.name
+                            && k.parent == parent.name
+                            && !child.fields.iter().enumerate().any(|(f, field)| {
+                                matches!(field.kind, crate::model::table::FieldKind::Ref { owner } if owner == parent.name)
+                                    && plans.get(child.name).and_then(|p| p.column_of(f)).is_some_and(|c| k.columns.iter().any(|kc| kc == c))
+                            })
+                    })
+                })
+                .map(|t| t.name)
+                .collect(),
+        };
+        if !parents.is_empty() {
+            out.insert(child.name, parents);
+        }
+    }
+    out
 }
 
 /// Count requests for the rows of `run` in every table.
@@ -593,6 +638,8 @@ struct Writer<'a, 'c, T: Transport> {
     written: Vec<&'static TableSpec>,
     /// Rows generated and the estimate, by table.
     tables: HashMap<&'static str, Progress>,
+    /// Tables whose batches wait for whole parent tables (`waits_beyond_references`).
+    barriers: HashMap<&'static str, Vec<&'static str>>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -631,8 +678,9 @@ impl<T: Transport> Writer<'_, '_, T> {
         if self.inserter.is_some() {
             self.written.push(spec);
         }
-        // Which fields hold the run's own keys, and which reference other tables'.
-        let marker = spec.field(spec.marker).map(|(i, _)| i);
+        // Which field holds the run's own keys, and which reference other tables'.
+        let own_key = spec.fields.iter().position(|f| f.kind == crate::model::table::FieldKind::Key);
+        let whole_tables: Vec<&'static str> = self.barriers.get(spec.name).cloned().unwrap_or_default();
         let mut owners: Vec<&'static str> = Vec::new();
         let references: Vec<(usize, usize)> = spec
             .fields
@@ -673,8 +721,12 @@ impl<T: Transport> Writer<'_, '_, T> {
                 host.write_output(path, &encoded)?;
             }
             let low = std::mem::replace(lowest, u64::MAX);
-            let needs: Vec<Needs> =
-                owners.iter().zip(reach.iter_mut()).filter_map(|(table, up_to)| up_to.take().map(|up_to| Needs { table, up_to })).collect();
+            let needs: Vec<Needs> = owners
+                .iter()
+                .zip(reach.iter_mut())
+                .filter_map(|(table, up_to)| up_to.take().map(|up_to| Needs { table, up_to }))
+                .chain(whole_tables.iter().map(|table| Needs { table, up_to: u64::MAX }))
+                .collect();
             match inserter {
                 Some(ins) => ins.submit(spec.name, body, rows, if low == u64::MAX { 0 } else { low }, &needs, &mut |t, n| report(host, tables, t, n)),
                 None => {
@@ -692,7 +744,7 @@ impl<T: Transport> Writer<'_, '_, T> {
             if dry && samples.len() < SAMPLE_ROWS {
                 samples.push(String::from_utf8_lossy(&buffer[start..]).into_owned());
             }
-            if let Some(Value::NewKey(seq)) = marker.map(|i| row.get(i)) {
+            if let Some(Value::NewKey(seq)) = own_key.map(|i| row.get(i)) {
                 lowest = lowest.min(*seq);
             }
             for &(field, owner) in &references {

@@ -215,16 +215,24 @@ impl<T: Transport> Client<T> {
             .collect()
     }
 
-    /// Counts and one run_select_ws query together: one round trip.
-    pub fn counts_and_select(&mut self, queries: &[(&str, Vec<Filter>)], workspace: &str, sql: &str) -> Result<(Vec<u64>, Json)> {
+    /// Counts and run_select_ws queries together: one round trip. A failed
+    /// count fails the call; each query's answer is the caller's to judge.
+    pub fn counts_and_selects(&mut self, queries: &[(&str, Vec<Filter>)], workspace: &str, sqls: &[&str]) -> Result<(Vec<u64>, Vec<Result<Json>>)> {
         let mut requests: Vec<(String, Request)> =
             queries.iter().map(|(table, filters)| (format!("counting semantic.{table}"), self.count_request(table, filters))).collect();
-        let args = serde_json::json!({ "p_query": sql, "p_workspace_id": workspace });
-        requests.push(("calling run_select_ws".into(), self.rpc_request("run_select_ws", &args)));
+        for sql in sqls {
+            let args = serde_json::json!({ "p_query": sql, "p_workspace_id": workspace });
+            requests.push(("calling run_select_ws".into(), self.rpc_request("run_select_ws", &args)));
+        }
         let mut answers = self.execute_all(&requests);
-        let selected = answers.pop().expect("the query was sent")?;
-        let selected = serde_json::from_slice(&selected.body)
-            .map_err(|e| ToolError::internal(format!("run_select_ws answered with something that is not JSON: {e}")))?;
+        let selected = answers
+            .split_off(queries.len())
+            .into_iter()
+            .map(|answer| {
+                serde_json::from_slice(&answer?.body)
+                    .map_err(|e| ToolError::internal(format!("run_select_ws answered with something that is not JSON: {e}")))
+            })
+            .collect();
         let counts = answers.into_iter().zip(queries).map(|(answer, (table, _))| content_range(table, &answer?)).collect::<Result<_>>()?;
         Ok((counts, selected))
     }
@@ -298,16 +306,9 @@ impl<T: Transport> Client<T> {
         content_range(table, &response)
     }
 
-    /// Deletes the rows of `table` matching `filters`. Refuses an unfiltered
-    /// delete: Supabase refuses one too, and it could reach rows the tool did
-    /// not create.
-    pub fn delete(&mut self, table: &str, filters: &[Filter]) -> Result<()> {
-        let (doing, request) = self.delete_request(table, filters)?;
-        self.execute(&doing, &request).map(|_| ())
-    }
-
-    /// The request deleting the rows of `table` matching `filters` (refused
-    /// as `delete` refuses), to send with others. It asks for the number of
+    /// The request deleting the rows of `table` matching `filters`, to send
+    /// with others. Refuses an unfiltered delete: Supabase refuses one too,
+    /// and it could reach rows the tool did not create. It asks for the number of
     /// rows deleted (`deleted_rows`), which PostgREST gives without
     /// returning a row.
     pub fn delete_request(&self, table: &str, filters: &[Filter]) -> Result<(String, Request)> {
@@ -318,18 +319,6 @@ impl<T: Transport> Client<T> {
             .header("content-profile", "semantic")
             .header("prefer", "return=minimal,count=exact");
         Ok((format!("deleting from semantic.{table}"), request))
-    }
-
-    /// The highest value of `column` among rows matching `filters`.
-    pub fn max_value(&mut self, table: &str, column: &str, filters: &[Filter]) -> Result<Option<String>> {
-        let query = [("select", column.to_string()), ("order", format!("{column}.desc")), ("limit", "1".to_string())];
-        let request = Request::new(Method::Get, self.url(table, &query, filters)).header("accept-profile", "semantic");
-        let response = self.execute(&format!("reading semantic.{table}"), &request)?;
-        let rows: Json = serde_json::from_slice(&response.body).unwrap_or(Json::Null);
-        Ok(rows.get(0).and_then(|r| r.get(column)).map(|v| match v {
-            Json::String(s) => s.clone(),
-            other => other.to_string(),
-        }))
     }
 
     /// A bulk insert of a JSON array into `table`. `resolution` is PostgREST's
@@ -426,8 +415,8 @@ mod tests {
 
     #[test]
     fn unfiltered_deletes_are_refused() {
-        let mut c = Client::new(FakeTransport::new(|_| Ok(response(204, ""))), "http://h", "local");
-        assert!(c.delete("t", &[Filter::eq("tenant_id", "w")]).is_err());
+        let c = Client::new(FakeTransport::new(|_| Ok(response(204, ""))), "http://h", "local");
+        assert!(c.delete_request("t", &[Filter::eq("tenant_id", "w")]).is_err());
         assert!(c.transport.seen.is_empty());
     }
 }

@@ -77,7 +77,6 @@ fn founded<R: RngExt>(period: Period, rng: &mut R) -> Seconds {
     period.start - rng.random_range(365..4 * 365) * DAY - rng.random_range(0..DAY)
 }
 
-/// Lowercase letters, digits and single dashes.
 /// A page of the shop's storefront. Slugs are plain already; a domain read
 /// from the workspace loses what no domain can hold (quotes, backslashes,
 /// control characters), so every page is text JSON takes as it is and is
@@ -87,6 +86,7 @@ pub fn storefront_page(domain: &str, path: &str) -> std::sync::Arc<str> {
     std::sync::Arc::from(format!("https://{host}/{path}"))
 }
 
+/// Lowercase letters, digits and single dashes.
 pub fn slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
