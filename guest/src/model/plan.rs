@@ -105,10 +105,7 @@ impl Extra {
 #[inline]
 fn write_json_str(s: &str, out: &mut Vec<u8>) {
     if plain(s.as_bytes()) {
-        out.reserve(s.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
+        write_plain_str(s, out);
     } else {
         serde_json::to_writer(&mut *out, s).expect("strings serialise");
     }

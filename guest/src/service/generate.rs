@@ -278,7 +278,7 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         }
         Some((table, error)) => {
             result.warnings.push(error.message.clone());
-            let removed = rollback(&mut client, host, &plans, &written, &ws, run, &mut result.warnings);
+            let removed = crate::service::removal::roll_back(&mut client, host, &plans, &written, &ws, run, &mut result.warnings);
             for p in &mut result.platforms {
                 p.outcome = if removed.is_ok() { "rolled-back".into() } else { "failed".into() };
             }
@@ -587,21 +587,6 @@ fn summary(result: &MockResult, generations: &[(&'static dyn Platform, Box<dyn G
             parts.join("; ")
         )
     }
-}
-
-/// Removes the rows this run wrote, children before parents (`removal`);
-/// warns about unindexed foreign keys that made it slow.
-fn rollback<T: Transport>(
-    client: &mut Client<T>,
-    host: &mut dyn Host,
-    plans: &HashMap<&'static str, ColumnPlan>,
-    written: &[&'static TableSpec],
-    ws: &str,
-    run: RunId,
-    warnings: &mut Vec<String>,
-) -> Result<u64> {
-    host.log(LogLevel::Warn, &format!("rolling back run {run}: removing its rows, children first"));
-    crate::service::removal::roll_back(client, host, plans, written, ws, run, warnings)
 }
 
 /// Plans for files without a database: the tables as the tool expects them

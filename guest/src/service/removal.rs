@@ -188,6 +188,7 @@ pub fn roll_back<T: Transport>(
     run: RunId,
     warnings: &mut Vec<String>,
 ) -> Result<u64> {
+    host.log(LogLevel::Warn, &format!("rolling back run {run}: removing its rows, children first"));
     let (census, keys) = census_and_keys(client, plans, written, ws, Scope::Run(run))?;
     let removed = remove(client, host, written, plans, &census, keys.as_deref(), Some(run), ws)?;
     let emptied: Vec<(&str, u64)> = removed.iter().map(|(spec, rows)| (spec.name, *rows)).collect();

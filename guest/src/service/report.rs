@@ -295,6 +295,16 @@ pub fn store_fidelity(
             Ok(format!("select {} as v from {} where {}", expr()?, Sides::from(t.items, "i", sample), s.filter(t.items, "i", side)?))
         })
     };
+    // How many rows share each value of `field` (lines per order, orders
+    // per customer); `skip_null` leaves out rows without one.
+    let group_sizes = |table: &'static TableSpec, alias: &'static str, field: &'static str, skip_null: bool| {
+        let s = &s;
+        s.both(None, move |side, _| {
+            let key = s.col(table, alias, field)?;
+            let present = if skip_null { format!(" and {key} is not null") } else { String::new() };
+            Ok(format!("select count(*) as v from {} where {}{present} group by {key}", Sides::from(table, alias, None), s.filter(table, alias, side)?))
+        })
+    };
     let created = || s.col(t.orders, "o", f.order_created).map(|c| format!("{c}::timestamptz at time zone {tz}"));
     let aspect = |name, column, unit, shape, sql, volume, sampled: Option<&(String, String)>| Aspect {
         name,
@@ -320,14 +330,7 @@ pub fn store_fidelity(
             s.name(t.items, &[f.item_order]),
             "orders",
             Shape::Counts,
-            s.both(None, |side, _| {
-                let order = s.col(t.items, "i", f.item_order)?;
-                Ok(format!(
-                    "select count(*) as v from {} where {} group by {order}",
-                    Sides::from(t.items, "i", None),
-                    s.filter(t.items, "i", side)?
-                ))
-            }),
+            group_sizes(t.items, "i", f.item_order, false),
             items,
             None,
         ),
@@ -372,14 +375,7 @@ pub fn store_fidelity(
             s.name(t.orders, &[f.order_customer]),
             "customers",
             Shape::Counts,
-            s.both(None, |side, _| {
-                let customer = s.col(t.orders, "o", f.order_customer)?;
-                Ok(format!(
-                    "select count(*) as v from {} where {} and {customer} is not null group by {customer}",
-                    Sides::from(t.orders, "o", None),
-                    s.filter(t.orders, "o", side)?
-                ))
-            }),
+            group_sizes(t.orders, "o", f.order_customer, true),
             orders,
             None,
         ),

@@ -119,9 +119,7 @@ impl<T: Transport> Client<T> {
     /// Calls a database function (in the default schema, as the agent RPCs are).
     pub fn rpc(&mut self, name: &str, args: &Json) -> Result<Json> {
         let request = self.rpc_request(name, args);
-        let response = self.execute(&format!("calling {name}"), &request)?;
-        serde_json::from_slice(&response.body)
-            .map_err(|e| ToolError::internal(format!("{name} answered with something that is not JSON: {e}")))
+        json_of(name, self.execute(&format!("calling {name}"), &request))
     }
 
     /// Sends `requests` together (at most `MAX_TOGETHER` in flight), for
@@ -185,56 +183,35 @@ impl<T: Transport> Client<T> {
 
     /// A table's live columns (`get_agent_table_schema`); empty if it does not exist.
     pub fn table_columns(&mut self, table: &str) -> Result<Vec<LiveColumn>> {
-        let answer = self.rpc("get_agent_table_schema", &serde_json::json!({ "p_table_name": format!("semantic.{table}") }))?;
-        Ok(live_columns(&answer))
+        let (doing, request) = self.schema_request(table);
+        columns_of(self.execute(&doing, &request))
     }
 
     /// Rows of several tables matching their filters, counted at once (see
     /// `execute_all`).
     pub fn counts(&mut self, queries: &[(&str, Vec<Filter>)]) -> Result<Vec<u64>> {
-        let requests: Vec<(String, Request)> =
-            queries.iter().map(|(table, filters)| (format!("counting semantic.{table}"), self.count_request(table, filters))).collect();
-        self.execute_all(&requests).into_iter().zip(queries).map(|(answer, (table, _))| content_range(table, &answer?)).collect()
+        let requests = self.count_requests(queries);
+        read_counts(self.execute_all(&requests), queries)
     }
 
     /// Several run_select_ws queries together (see `execute_all`).
     pub fn selects(&mut self, workspace: &str, queries: &[String]) -> Vec<Result<Json>> {
-        let requests: Vec<(String, Request)> = queries
-            .iter()
-            .map(|sql| {
-                let args = serde_json::json!({ "p_query": sql, "p_workspace_id": workspace });
-                ("calling run_select_ws".to_string(), self.rpc_request("run_select_ws", &args))
-            })
-            .collect();
-        self.execute_all(&requests)
-            .into_iter()
-            .map(|answer| {
-                serde_json::from_slice(&answer?.body)
-                    .map_err(|e| ToolError::internal(format!("run_select_ws answered with something that is not JSON: {e}")))
-            })
-            .collect()
+        let requests: Vec<(String, Request)> = queries.iter().map(|sql| self.select_request(workspace, sql)).collect();
+        self.execute_all(&requests).into_iter().map(|answer| json_of("run_select_ws", answer)).collect()
     }
 
     /// Counts and run_select_ws queries together: one round trip. A failed
     /// count fails the call; each query's answer is the caller's to judge.
     pub fn counts_and_selects(&mut self, queries: &[(&str, Vec<Filter>)], workspace: &str, sqls: &[&str]) -> Result<(Vec<u64>, Vec<Result<Json>>)> {
-        let mut requests: Vec<(String, Request)> =
-            queries.iter().map(|(table, filters)| (format!("counting semantic.{table}"), self.count_request(table, filters))).collect();
-        for sql in sqls {
-            let args = serde_json::json!({ "p_query": sql, "p_workspace_id": workspace });
-            requests.push(("calling run_select_ws".into(), self.rpc_request("run_select_ws", &args)));
-        }
+        let mut requests = self.count_requests(queries);
+        requests.extend(sqls.iter().map(|sql| self.select_request(workspace, sql)));
         let mut answers = self.execute_all(&requests);
-        let selected = answers
-            .split_off(queries.len())
-            .into_iter()
-            .map(|answer| {
-                serde_json::from_slice(&answer?.body)
-                    .map_err(|e| ToolError::internal(format!("run_select_ws answered with something that is not JSON: {e}")))
-            })
-            .collect();
-        let counts = answers.into_iter().zip(queries).map(|(answer, (table, _))| content_range(table, &answer?)).collect::<Result<_>>()?;
-        Ok((counts, selected))
+        let selected = answers.split_off(queries.len()).into_iter().map(|answer| json_of("run_select_ws", answer)).collect();
+        Ok((read_counts(answers, queries)?, selected))
+    }
+
+    fn count_requests(&self, queries: &[(&str, Vec<Filter>)]) -> Vec<(String, Request)> {
+        queries.iter().map(|(table, filters)| (format!("counting semantic.{table}"), self.count_request(table, filters))).collect()
     }
 
     fn count_request(&self, table: &str, filters: &[Filter]) -> Request {
@@ -248,6 +225,11 @@ impl<T: Transport> Client<T> {
 /// `*/N`; some servers answer `*/*`).
 pub fn deleted_rows(response: &Response) -> Option<u64> {
     response.header("content-range")?.rsplit('/').next()?.trim().parse().ok()
+}
+
+/// The totals of counting answers, in the order of `queries`.
+fn read_counts(answers: Vec<Result<Response>>, queries: &[(&str, Vec<Filter>)]) -> Result<Vec<u64>> {
+    answers.into_iter().zip(queries).map(|(answer, (table, _))| content_range(table, &answer?)).collect()
 }
 
 /// The total after the `/` of a counting answer's Content-Range.
@@ -294,7 +276,8 @@ fn live_columns(answer: &Json) -> Vec<LiveColumn> {
 impl<T: Transport> Client<T> {
     /// Rows of one read-only query, scoped to the workspace (`run_select_ws`).
     pub fn select(&mut self, workspace: &str, sql: &str) -> Result<Json> {
-        self.rpc("run_select_ws", &serde_json::json!({ "p_query": sql, "p_workspace_id": workspace }))
+        let (doing, request) = self.select_request(workspace, sql);
+        json_of("run_select_ws", self.execute(&doing, &request))
     }
 
     /// Rows of `table` matching `filters`. `limit=0`: the server counts
