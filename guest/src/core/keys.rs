@@ -255,7 +255,7 @@ impl RunKeys {
                 fixed::<16, 12>(&mut key[25..37], seq);
                 out.extend_from_slice(&key);
             }
-            KeyKind::BigInt => out.extend_from_slice(itoa::Buffer::new().format(bigint(self.run, seq)).as_bytes()),
+            KeyKind::BigInt => crate::core::bytes::append(out, itoa::Buffer::new().format(bigint(self.run, seq)).as_bytes()),
         }
     }
 }

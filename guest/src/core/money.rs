@@ -36,7 +36,7 @@ pub fn write_json(cents: Cents, out: &mut Vec<u8>) {
         Err(_) => (c / 100, (c % 100) as u32),
     };
     match u32::try_from(units) {
-        Ok(u) => out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes()),
+        Ok(u) => crate::core::bytes::append(out, itoa::Buffer::new().format(u).as_bytes()),
         Err(_) => out.extend_from_slice(itoa::Buffer::new().format(units).as_bytes()),
     }
     out.push(b'.');

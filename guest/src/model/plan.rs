@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
+use crate::core::bytes;
 use crate::core::keys::{KeyKind, RunId, RunKeys};
 use crate::core::money;
 use crate::core::time;
@@ -117,7 +118,7 @@ fn write_plain_str(s: &str, out: &mut Vec<u8>) {
     debug_assert!(plain(s.as_bytes()), "{s}");
     out.reserve(s.len() + 2);
     out.push(b'"');
-    out.extend_from_slice(s.as_bytes());
+    bytes::append(out, s.as_bytes());
     out.push(b'"');
 }
 
@@ -347,17 +348,17 @@ impl ColumnPlan {
         for (i, col) in self.columns.iter().enumerate() {
             let value = &row.values()[col.field];
             if matches!(value, Value::Null) && !col.not_null && col.kind != FieldKind::Tenant {
-                out.extend_from_slice(&col.json_null[usize::from(i == 0)..]);
+                bytes::append(out, &col.json_null[usize::from(i == 0)..]);
                 continue;
             }
-            out.extend_from_slice(&col.json_name[usize::from(i == 0)..]);
+            bytes::append(out, &col.json_name[usize::from(i == 0)..]);
             if col.kind == FieldKind::Tenant {
-                out.extend_from_slice(tenant);
+                bytes::append(out, tenant);
                 continue;
             }
             if let (Value::Time(t), false) = (value, col.date_column) {
                 match &last_time {
-                    Some((seen, at)) if seen == t => out.extend_from_within(at.clone()),
+                    Some((seen, at)) if seen == t => bytes::append_within(out, at.clone()),
                     _ => {
                         let start = out.len();
                         time::write_json_timestamp(*t, out);
@@ -405,7 +406,7 @@ impl ColumnPlan {
             Value::Null => out.extend_from_slice(b"null"),
             Value::Bool(b) if col.text_column => out.extend_from_slice(if *b { b"\"true\"" } else { b"\"false\"" }),
             Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-            Value::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+            Value::Int(n) => bytes::append(out, itoa::Buffer::new().format(*n).as_bytes()),
             Value::Money(c) => money::write_json(*c, out),
             Value::Decimal(x) => {
                 let _ = write!(out, "{}", (x * 1e6).round() / 1e6);
@@ -435,7 +436,7 @@ impl ColumnPlan {
                     keys.write_json(kind, *seq, out);
                 }
             }
-            Value::Existing(raw) => out.extend_from_slice(raw.as_bytes()),
+            Value::Existing(raw) => bytes::append(out, raw.as_bytes()),
             Value::Json(raw) if col.text_column => write_json_str(raw, out),
             Value::Json(raw) => out.extend_from_slice(raw.as_bytes()),
         }

@@ -443,8 +443,8 @@ impl StoreVocabulary for Shopify {
             .set(Event::Referrer, e.referrer)
             .set(Event::UtmSource, e.utm.as_ref().map(|u| u.source))
             .set(Event::UtmMedium, e.utm.as_ref().map(|u| u.medium))
-            .set(Event::UtmCampaign, e.utm.as_ref().and_then(|u| u.campaign.clone()))
-            .set(Event::Gclid, e.utm.as_ref().and_then(|u| u.click_id.clone()))
+            .set(Event::UtmCampaign, e.utm.as_ref().and_then(|u| u.campaign.as_ref()))
+            .set(Event::Gclid, e.utm.as_ref().and_then(|u| u.click_id.as_ref()))
             .set(Event::Value, e.value.map(Value::Money))
             .set(Event::Currency, &s.shop.currency)
             .set(Event::Created, Value::Time(e.at));

@@ -38,8 +38,8 @@ struct Class {
 pub enum Buyer {
     /// An existing customer (index into the eligible list).
     Existing(usize),
-    /// New customer `customer`; this is their `nth` of `orders` orders (0-based, in time).
-    New { customer: u64, nth: u32, orders: u32 },
+    /// New customer `customer`, who places `orders` orders in this run.
+    New { customer: u64, orders: u32 },
 }
 
 #[derive(Clone, Debug)]
@@ -194,12 +194,7 @@ impl CustomerBook {
             .find(|c| p >= c.first_position && p < c.first_position + c.customers * c.orders)
             .expect("every position belongs to a class");
         let offset = p - class.first_position;
-        let customer = class.first_customer + offset / class.orders;
-        // The customer's orders in time order: rank this slot among them
-        // (counted, not sorted: every order of every table asks).
-        let first = class.first_position + (customer - class.first_customer) * class.orders;
-        let nth = (first..first + class.orders).filter(|&p| self.perm.inverse(p) < slot).count() as u32;
-        Buyer::New { customer, nth, orders: class.orders as u32 }
+        Buyer::New { customer: class.first_customer + offset / class.orders, orders: class.orders as u32 }
     }
 
     /// The slots of new customer `customer`, earliest first.
@@ -328,10 +323,10 @@ mod tests {
             let mut owned: HashMap<u64, Vec<u64>> = HashMap::new();
             for slot in 0..n {
                 match book.buyer(slot) {
-                    Buyer::New { customer, nth, orders } => {
+                    Buyer::New { customer, orders } => {
                         let slots = book.slots_of(customer);
                         assert_eq!(slots.len(), orders as usize);
-                        assert_eq!(slots[nth as usize], slot);
+                        assert!(slots.contains(&slot), "slot {slot} among its customer's slots");
                         owned.entry(customer).or_default().push(slot);
                     }
                     Buyer::Existing(_) => panic!("no existing customers given"),

@@ -45,8 +45,9 @@ impl EventName {
 pub struct Utm {
     pub source: &'static str,
     pub medium: &'static str,
-    pub campaign: Option<String>,
-    pub click_id: Option<String>,
+    /// Shared by all of a session's events (and the newsletter's sessions).
+    pub campaign: Option<Arc<str>>,
+    pub click_id: Option<Arc<str>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -75,6 +76,8 @@ pub struct Storefront<'a> {
     catalogue: &'a Catalogue,
     home: Arc<str>,
     thanks: Arc<str>,
+    /// The newsletter's campaign tag.
+    newsletter: Arc<str>,
 }
 
 impl<'a> Storefront<'a> {
@@ -85,6 +88,7 @@ impl<'a> Storefront<'a> {
             catalogue,
             home: storefront_page(domain, ""),
             thanks: storefront_page(domain, "checkouts/thank_you"),
+            newsletter: Arc::from("weekly"),
         }
     }
 
@@ -98,9 +102,9 @@ impl<'a> Storefront<'a> {
         let mut starts: Vec<Seconds> = (0..count).map(|_| rng.random_range(after..window_end)).collect();
         starts.sort_unstable();
         for start in starts {
-            browse_session(&mut rng, self.funnel, self.catalogue, &self.home, start, out);
+            browse_session(&mut rng, self, start, out);
         }
-        buy_session(&mut rng, self.funnel, self.catalogue, self.thanks.clone(), order, customer, out);
+        buy_session(&mut rng, self, order, customer, out);
     }
 }
 
@@ -147,26 +151,20 @@ fn hex(mut n: u128, width: usize) -> Arc<str> {
     Arc::from(std::str::from_utf8(&digits[..width]).expect("hex digits are ASCII"))
 }
 
-fn landing<R: RngExt>(rng: &mut R) -> (Option<&'static str>, Option<Utm>) {
+fn landing<R: RngExt>(rng: &mut R, newsletter: &Arc<str>) -> (Option<&'static str>, Option<Utm>) {
     match rng.random_range(0..100) {
         0..40 => (None, None),
         40..68 => (Some("https://www.google.com/"), None),
         68..84 => (Some("https://www.instagram.com/"), Some(Utm { source: "instagram", medium: "social", campaign: None, click_id: None })),
-        84..95 => (None, Some(Utm { source: "newsletter", medium: "email", campaign: Some("weekly".into()), click_id: None })),
+        84..95 => (None, Some(Utm { source: "newsletter", medium: "email", campaign: Some(newsletter.clone()), click_id: None })),
         _ => (Some("https://www.reddit.com/"), None),
     }
 }
 
-fn browse_session<R: RngExt>(
-    rng: &mut R,
-    funnel: &Funnel,
-    catalogue: &Catalogue,
-    home: &Arc<str>,
-    start: Seconds,
-    out: &mut Vec<EventDraft>,
-) {
+fn browse_session<R: RngExt>(rng: &mut R, front: &Storefront, start: Seconds, out: &mut Vec<EventDraft>) {
+    let (funnel, catalogue) = (front.funnel, front.catalogue);
     let visit = Visit::new(rng, None);
-    let (referrer, utm) = landing(rng);
+    let (referrer, utm) = landing(rng, &front.newsletter);
     let views = one_plus_poisson(rng, funnel.browser_page_views, 12);
     let mut at = start;
     let mut last_product = (0, 0);
@@ -176,7 +174,7 @@ fn browse_session<R: RngExt>(
         let mut event = visit.on_product(catalogue, EventName::PageView, at, last_product);
         if v == 0 {
             if rng.random_bool(0.4) {
-                event.page = home.clone();
+                event.page = front.home.clone();
             }
             (event.referrer, event.utm) = (referrer, utm.clone());
         }
@@ -191,15 +189,8 @@ fn browse_session<R: RngExt>(
     }
 }
 
-fn buy_session<R: RngExt>(
-    rng: &mut R,
-    funnel: &Funnel,
-    catalogue: &Catalogue,
-    thanks: Arc<str>,
-    order: &OrderDraft,
-    customer: Option<KeyRef>,
-    out: &mut Vec<EventDraft>,
-) {
+fn buy_session<R: RngExt>(rng: &mut R, front: &Storefront, order: &OrderDraft, customer: Option<KeyRef>, out: &mut Vec<EventDraft>) {
+    let (funnel, catalogue) = (front.funnel, front.catalogue);
     let visit = Visit::new(rng, customer);
     let views = rng.random_range(funnel.buyer_page_views.0..=funnel.buyer_page_views.1);
     let carts = rng.random_range(funnel.buyer_carts.0..=funnel.buyer_carts.1);
@@ -221,11 +212,11 @@ fn buy_session<R: RngExt>(
             Some(Utm {
                 source: "google",
                 medium: "cpc",
-                campaign: Some(click.campaign_name.clone()),
-                click_id: Some(click.click_id.clone()),
+                campaign: Some(Arc::from(click.campaign_name.as_str())),
+                click_id: Some(Arc::from(click.click_id.as_str())),
             }),
         ),
-        _ => landing(rng),
+        _ => landing(rng, &front.newsletter),
     };
     let mut cart_index = 0;
     for (i, (at, name)) in times.into_iter().enumerate() {
@@ -263,7 +254,7 @@ fn buy_session<R: RngExt>(
         customer: visit.customer,
         order: true,
         product: None,
-        page: thanks,
+        page: front.thanks.clone(),
         referrer: None,
         utm: None,
         value: Some(order.total),
