@@ -24,6 +24,30 @@ pub fn append(out: &mut Vec<u8>, bytes: &[u8]) {
     unsafe { copy_short(bytes.as_ptr(), out, bytes.len()) }
 }
 
+/// Appends `bytes` between double quotes (a JSON string that needs no
+/// escaping), with one check for room.
+#[inline(always)]
+pub fn append_quoted(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.len() > SHORT {
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
+    out.reserve(bytes.len() + 2);
+    // SAFETY: room for the quotes and `bytes` was reserved; `bytes` is not
+    // in `out`'s spare capacity.
+    unsafe {
+        let at = out.len();
+        *out.as_mut_ptr().add(at) = b'"';
+        out.set_len(at + 1);
+        copy_short(bytes.as_ptr(), out, bytes.len());
+        let end = out.len();
+        *out.as_mut_ptr().add(end) = b'"';
+        out.set_len(end + 1);
+    }
+}
+
 /// Appends `out[range]` to `out`, as `out.extend_from_within(range)` does.
 #[inline(always)]
 pub fn append_within(out: &mut Vec<u8>, range: std::ops::Range<usize>) {
@@ -108,6 +132,9 @@ mod tests {
                     let mut expected: Vec<u8> = vec![b'x'; prefix];
                     expected.extend_from_slice(piece);
                     assert_eq!(out, expected, "prefix {prefix}, length {len}, start {start}");
+                    let mut quoted: Vec<u8> = vec![b'x'; prefix];
+                    append_quoted(&mut quoted, piece);
+                    assert_eq!(quoted[prefix..], [&b"\""[..], piece, b"\""].concat(), "quoted: length {len}");
                     // The piece just appended, again.
                     let from = prefix..prefix + len;
                     out.shrink_to_fit();

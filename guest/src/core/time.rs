@@ -7,6 +7,8 @@
 //! alone, in increasing order, so order numbers rise with time and any order's
 //! time can be recomputed without the others.
 
+use std::cell::Cell;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -32,10 +34,22 @@ fn civil(day: i64) -> Option<(u32, u32, u32)> {
     Some((yoe + era * 400 + u32::from(m <= 2), m, d))
 }
 
+thread_local! {
+    /// The day `put_date` wrote last, and its text: rows come day by day,
+    /// and most dates are the previous row's.
+    static LAST_DATE: Cell<(i64, [u8; 11])> = const { Cell::new((i64::MIN, [0; 11])) };
+}
+
 /// `"YYYY-MM-DD` (with the opening quote) into `text[..11]`; false for a
 /// year outside 0..=9999, which takes the slow path.
 fn put_date(secs: Seconds, text: &mut [u8]) -> bool {
-    let Some((y, m, d)) = civil(secs.div_euclid(DAY)) else { return false };
+    let day = secs.div_euclid(DAY);
+    let (seen, date) = LAST_DATE.get();
+    if seen == day {
+        text[..11].copy_from_slice(&date);
+        return true;
+    }
+    let Some((y, m, d)) = civil(day) else { return false };
     if y > 9999 {
         return false;
     }
@@ -45,6 +59,7 @@ fn put_date(secs: Seconds, text: &mut [u8]) -> bool {
     text[6..8].copy_from_slice(&[b'0' + (m / 10) as u8, b'0' + (m % 10) as u8]);
     text[8] = b'-';
     text[9..11].copy_from_slice(&[b'0' + (d / 10) as u8, b'0' + (d % 10) as u8]);
+    LAST_DATE.set((day, text[..11].try_into().expect("eleven bytes")));
     true
 }
 

@@ -113,13 +113,10 @@ fn write_json_str(s: &str, out: &mut Vec<u8>) {
 }
 
 /// A JSON string known to need no escaping.
-#[inline]
+#[inline(always)]
 fn write_plain_str(s: &str, out: &mut Vec<u8>) {
     debug_assert!(plain(s.as_bytes()), "{s}");
-    out.reserve(s.len() + 2);
-    out.push(b'"');
-    bytes::append(out, s.as_bytes());
-    out.push(b'"');
+    bytes::append_quoted(out, s.as_bytes());
 }
 
 /// Whether JSON takes `bytes` between quotes as they are: no control
