@@ -310,28 +310,28 @@ impl StoreVocabulary for BigCommerce {
             .set(Variant::Created, Value::Time(p.created_at));
     }
 
-    fn customer_row(&self, s: &Scene, c: &CustomerDraft, row: &mut Row) {
-        let id = &c.identity;
+    fn customer_row(&self, s: &Scene, c: CustomerDraft, row: &mut Row) {
+        let id = c.identity;
         let mut rng = stream2(s.inputs.seed, Domain::Customer, c.seq, 2);
         let company: Option<String> = rng.random_bool(0.1).then(|| CompanyName().fake_with_rng(&mut rng));
         let group = if rng.random_bool(0.05) { 2 } else { 0 };
         row.set(Customer::CustomerId, Value::NewKey(c.seq))
-            .set(Customer::Email, id.email.clone())
-            .set(Customer::FirstName, id.first_name.clone())
-            .set(Customer::LastName, id.last_name.clone())
+            .set(Customer::Email, id.email)
+            .set(Customer::FirstName, id.first_name)
+            .set(Customer::LastName, id.last_name)
             .set(Customer::Company, company)
-            .set(Customer::Phone, id.phone.clone())
+            .set(Customer::Phone, id.phone)
             .set(Customer::Group, Value::Int(group))
             .set(Customer::AcceptsMarketing, id.accepts_marketing)
             .set(Customer::Created, Value::Time(c.created_at))
             .set(Customer::Modified, Value::Time(c.last_order_at));
     }
 
-    fn order_row(&self, s: &Scene, o: &OrderDraft, buyer: Option<&BuyerView>, row: &mut Row) {
+    fn order_row(&self, s: &Scene, o: &OrderDraft, buyer: Option<BuyerView>, row: &mut Row) {
         let status = s.status(o);
         let (utm_source, utm_medium, utm_campaign, click) = utm(&o.source);
         row.set(Order::OrderId, Value::NewKey(o.slot))
-            .set(Order::CustomerId, buyer.map(|b| Value::from(&b.key)))
+            .set(Order::CustomerId, buyer.as_ref().map(|b| Value::from(&b.key)))
             .set(Order::StatusId, Value::Int(status.code))
             .set(Order::Status, status.labels[0])
             .set(Order::Currency, &s.shop.currency)
@@ -344,7 +344,7 @@ impl StoreVocabulary for BigCommerce {
             .set(Order::TotalIncTax, Value::Money(o.total))
             .set(Order::ItemsTotal, Value::Int(i64::from(o.units())))
             .set(Order::PaymentMethod, PAYMENT_METHODS[(o.slot % 4) as usize])
-            .set(Order::BillingEmail, buyer.and_then(|b| b.email.clone()))
+            .set(Order::BillingEmail, buyer.and_then(|b| b.email))
             .set(Order::UtmSource, utm_source)
             .set(Order::UtmMedium, utm_medium)
             .set(Order::UtmCampaign, utm_campaign)

@@ -297,8 +297,8 @@ impl StoreVocabulary for Magento {
             .set(Variant::Created, Value::Time(p.created_at));
     }
 
-    fn customer_row(&self, s: &Scene, c: &CustomerDraft, row: &mut Row) {
-        let id = &c.identity;
+    fn customer_row(&self, s: &Scene, c: CustomerDraft, row: &mut Row) {
+        let id = c.identity;
         let mut rng = stream2(s.inputs.seed, Domain::Customer, c.seq, 4);
         let group = match rng.random_range(0..100) {
             0..93 => 1,
@@ -306,9 +306,9 @@ impl StoreVocabulary for Magento {
             _ => 3,
         };
         row.set(Customer::CustomerId, Value::NewKey(c.seq))
-            .set(Customer::Email, id.email.clone())
-            .set(Customer::FirstName, id.first_name.clone())
-            .set(Customer::LastName, id.last_name.clone())
+            .set(Customer::Email, id.email)
+            .set(Customer::FirstName, id.first_name)
+            .set(Customer::LastName, id.last_name)
             .set(Customer::Group, Value::Int(group))
             .set(Customer::Website, Value::Int(1))
             .set(Customer::CreatedIn, "Default Store View")
@@ -316,18 +316,19 @@ impl StoreVocabulary for Magento {
             .set(Customer::Updated, Value::Time(c.last_order_at));
     }
 
-    fn order_row(&self, s: &Scene, o: &OrderDraft, buyer: Option<&BuyerView>, row: &mut Row) {
+    fn order_row(&self, s: &Scene, o: &OrderDraft, buyer: Option<BuyerView>, row: &mut Row) {
         let status = s.status(o);
+        if let Some(b) = &buyer {
+            row.set(Order::FirstName, b.first_name.clone()).set(Order::LastName, b.last_name.clone());
+        }
         let (utm_source, utm_medium, utm_campaign, click) = utm(&o.source);
         row.set(Order::OrderId, Value::NewKey(o.slot))
             .set(Order::IncrementId, format!("{:09}", o.number))
             .set(Order::State, status.labels[0])
             .set(Order::Status, status.labels[1])
-            .set(Order::CustomerId, buyer.map(|b| Value::from(&b.key)))
-            .set(Order::Email, buyer.and_then(|b| b.email.clone()))
-            .set(Order::FirstName, buyer.and_then(|b| b.first_name.clone()))
-            .set(Order::LastName, buyer.and_then(|b| b.last_name.clone()))
+            .set(Order::CustomerId, buyer.as_ref().map(|b| Value::from(&b.key)))
             .set(Order::Guest, buyer.is_none())
+            .set(Order::Email, buyer.and_then(|b| b.email))
             .set(Order::Currency, &s.shop.currency)
             .set(Order::Subtotal, Value::Money(o.gross))
             // Magento stores the order's discount as a negative amount.

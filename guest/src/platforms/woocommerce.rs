@@ -288,15 +288,15 @@ impl StoreVocabulary for WooCommerce {
             .set(Variant::Created, Value::Time(p.created_at));
     }
 
-    fn customer_row(&self, s: &Scene, c: &CustomerDraft, row: &mut Row) {
-        let id = &c.identity;
+    fn customer_row(&self, s: &Scene, c: CustomerDraft, row: &mut Row) {
+        let id = c.identity;
         row.set(Customer::CustomerId, Value::NewKey(c.seq))
-            .set(Customer::Email, id.email.clone())
-            .set(Customer::FirstName, id.first_name.clone())
-            .set(Customer::LastName, id.last_name.clone())
             .set(Customer::Username, id.email.split('@').next().unwrap_or_default().to_string())
+            .set(Customer::Email, id.email)
+            .set(Customer::FirstName, id.first_name)
+            .set(Customer::LastName, id.last_name)
             .set(Customer::Role, "customer")
-            .set(Customer::City, id.city.clone())
+            .set(Customer::City, id.city)
             .set(Customer::Country, s.shop.locale.country_code)
             .set(Customer::OrdersCount, Value::Int(i64::from(c.orders_count)))
             .set(Customer::TotalSpent, Value::Money(c.total_spent))
@@ -304,7 +304,7 @@ impl StoreVocabulary for WooCommerce {
             .set(Customer::Modified, Value::Time(c.last_order_at));
     }
 
-    fn order_row(&self, s: &Scene, o: &OrderDraft, buyer: Option<&BuyerView>, row: &mut Row) {
+    fn order_row(&self, s: &Scene, o: &OrderDraft, buyer: Option<BuyerView>, row: &mut Row) {
         let status = s.status(o);
         let (utm_source, utm_medium, utm_campaign, click) = utm(&o.source);
         let mut rng = stream2(s.inputs.seed, Domain::Order, o.slot, 3);
@@ -314,7 +314,7 @@ impl StoreVocabulary for WooCommerce {
         let (method, title) = PAYMENTS[(o.slot % 4) as usize];
         row.set(Order::OrderId, Value::NewKey(o.slot))
             .set(Order::OrderKey, format!("wc_order_{key}"))
-            .set(Order::CustomerId, buyer.map(|b| Value::from(&b.key)))
+            .set(Order::CustomerId, buyer.as_ref().map(|b| Value::from(&b.key)))
             .set(Order::Status, status.labels[0])
             .set(Order::Currency, &s.shop.currency)
             .set(Order::PricesIncludeTax, false)
@@ -325,7 +325,7 @@ impl StoreVocabulary for WooCommerce {
             .set(Order::Total, Value::Money(o.total))
             .set(Order::PaymentMethod, method)
             .set(Order::PaymentMethodTitle, title)
-            .set(Order::BillingEmail, buyer.and_then(|b| b.email.clone()))
+            .set(Order::BillingEmail, buyer.and_then(|b| b.email))
             .set(Order::UtmSource, utm_source)
             .set(Order::UtmMedium, utm_medium)
             .set(Order::UtmCampaign, utm_campaign)

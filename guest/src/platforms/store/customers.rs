@@ -218,8 +218,8 @@ impl CustomerBook {
 /// Who a new customer is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Identity {
-    pub first_name: String,
-    pub last_name: String,
+    pub first_name: &'static str,
+    pub last_name: &'static str,
     pub email: String,
     pub phone: String,
     pub city: String,
@@ -247,8 +247,9 @@ impl Identity {
 /// The part of a new customer's identity an order shows: the same values
 /// as `Identity::new`, without drawing the address an order does not need.
 pub struct Contact {
-    pub first_name: String,
-    pub last_name: String,
+    /// From the name lists, which need no escaping in JSON (tested below).
+    pub first_name: &'static str,
+    pub last_name: &'static str,
     pub email: String,
 }
 
@@ -260,37 +261,39 @@ impl Contact {
     /// The contact and the customer's stream after it (the address comes next).
     fn drawn(seed: u64, customer: u64, locale: &Locale) -> (Contact, crate::core::rng::Stream) {
         let mut rng = stream(seed, Domain::Customer, customer);
-        let (first_name, last_name): (String, String) = if locale.german_names {
+        let (first_name, last_name): (&'static str, &'static str) = if locale.german_names {
             (de_de::FirstName().fake_with_rng(&mut rng), de_de::LastName().fake_with_rng(&mut rng))
         } else {
             (en::FirstName().fake_with_rng(&mut rng), en::LastName().fake_with_rng(&mut rng))
         };
-        let provider: String = FreeEmailProvider().fake_with_rng(&mut rng);
+        let provider: &str = FreeEmailProvider().fake_with_rng(&mut rng);
         // Names as an address's local part: ASCII letters and digits, lower case.
         let local = |out: &mut String, s: &str, limit: usize| {
-            out.extend(deunicode(s).chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).take(limit))
+            let mut push = |s: &str| out.extend(s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).take(limit));
+            // Most names are ASCII already: only the others are transliterated (a new string).
+            if s.is_ascii() { push(s) } else { push(&deunicode(s)) }
         };
         // The customer index keeps addresses unique, as a store requires.
         let mut email = String::with_capacity(first_name.len() + last_name.len() + provider.len() + 24);
         match rng.random_range(0..3) {
             0 => {
-                local(&mut email, &first_name, usize::MAX);
+                local(&mut email, first_name, usize::MAX);
                 email.push('.');
-                local(&mut email, &last_name, usize::MAX);
+                local(&mut email, last_name, usize::MAX);
             }
             1 => {
-                local(&mut email, &first_name, 1);
-                local(&mut email, &last_name, usize::MAX);
+                local(&mut email, first_name, 1);
+                local(&mut email, last_name, usize::MAX);
             }
             _ => {
-                local(&mut email, &last_name, usize::MAX);
+                local(&mut email, last_name, usize::MAX);
                 email.push('_');
-                local(&mut email, &first_name, usize::MAX);
+                local(&mut email, first_name, usize::MAX);
             }
         }
         email.push_str(itoa::Buffer::new().format(customer));
         email.push('@');
-        email.push_str(&provider);
+        email.push_str(provider);
         (Contact { first_name, last_name, email }, rng)
     }
 }
@@ -334,6 +337,16 @@ mod tests {
             }
             assert_eq!(owned.len() as u64, book.new_customers(), "n={n}: every customer orders");
             assert_eq!(book.returning_customers(), 0);
+        }
+    }
+
+    #[test]
+    fn names_need_no_escaping_in_json() {
+        use fake::locales::{DE_DE, Data, EN};
+        for list in [EN::NAME_FIRST_NAME, EN::NAME_LAST_NAME, DE_DE::NAME_FIRST_NAME, DE_DE::NAME_LAST_NAME] {
+            for name in list {
+                assert!(!name.chars().any(|c| c == '"' || c == '\\' || c < ' '), "{name:?} is written as plain JSON text");
+            }
         }
     }
 

@@ -11,7 +11,7 @@ use crate::core::money::Cents;
 use crate::core::rng::{Domain, mix, stream2};
 use crate::core::time::{DAY, MINUTE, Seconds, Timeline, time_zone};
 use crate::error::Result;
-use crate::model::row::{KeyRef, Row};
+use crate::model::row::{KeyRef, Row, Value};
 use crate::model::table::TableSpec;
 use crate::platforms::findings::Analysis;
 use crate::platforms::link::{Conversions, StoreFacts, StoreSide};
@@ -54,8 +54,9 @@ pub struct CustomerDraft {
 pub struct BuyerView {
     pub key: KeyRef,
     pub email: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
+    /// Text from the workspace, or a name from the lists (`Contact`).
+    pub first_name: Value,
+    pub last_name: Value,
     pub new: bool,
 }
 
@@ -138,8 +139,9 @@ pub trait StoreVocabulary: Sync {
     fn shop_row(&self, s: &Scene, row: &mut Row);
     fn product_row(&self, s: &Scene, p: &ProductDraft, row: &mut Row);
     fn variant_row(&self, s: &Scene, p: &ProductDraft, v: &VariantDraft, row: &mut Row);
-    fn customer_row(&self, s: &Scene, c: &CustomerDraft, row: &mut Row);
-    fn order_row(&self, s: &Scene, o: &OrderDraft, buyer: Option<&BuyerView>, row: &mut Row);
+    fn customer_row(&self, s: &Scene, c: CustomerDraft, row: &mut Row);
+    /// `buyer`'s text moves into the row.
+    fn order_row(&self, s: &Scene, o: &OrderDraft, buyer: Option<BuyerView>, row: &mut Row);
     /// `line` is the index of the line in the order; `seq` the line item's
     /// sequence number (its key).
     fn item_row(&self, s: &Scene, o: &OrderDraft, line: usize, seq: u64, variant_key: Option<&KeyRef>, row: &mut Row);
@@ -226,8 +228,8 @@ impl StoreGeneration {
                 Some(BuyerView {
                     key: KeyRef::New(*customer),
                     email: Some(id.email),
-                    first_name: Some(id.first_name),
-                    last_name: Some(id.last_name),
+                    first_name: Value::Static(id.first_name),
+                    last_name: Value::Static(id.last_name),
                     new: true,
                 })
             }
@@ -236,8 +238,8 @@ impl StoreGeneration {
                 Some(BuyerView {
                     key: KeyRef::Existing(c.key.clone()),
                     email: c.email.clone(),
-                    first_name: c.first_name.clone(),
-                    last_name: c.last_name.clone(),
+                    first_name: c.first_name.clone().into(),
+                    last_name: c.last_name.clone().into(),
                     new: false,
                 })
             }
@@ -332,14 +334,14 @@ impl Generation for StoreGeneration {
             for c in 0..self.customers.new_customers() {
                 let customer = self.customer(&book, c);
                 row.clear();
-                v.customer_row(&scene, &customer, &mut row);
+                v.customer_row(&scene, customer, &mut row);
                 sink(&row)?;
             }
         } else if named(t.orders) {
             for slot in 0..self.inputs.orders {
                 let order = book.draft(slot);
                 row.clear();
-                v.order_row(&scene, &order, self.buyer_view(&order).as_ref(), &mut row);
+                v.order_row(&scene, &order, self.buyer_view(&order), &mut row);
                 sink(&row)?;
             }
         } else if named(t.items) {
