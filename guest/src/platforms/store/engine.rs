@@ -201,9 +201,20 @@ impl StoreGeneration {
 
     /// New customer `c`: who they are and what their orders add up to.
     pub fn customer(&self, book: &OrderBook, c: u64) -> CustomerDraft {
-        let slots = self.customers.slots_of(c);
-        let orders: Vec<OrderDraft> = slots.iter().map(|s| book.draft(*s)).collect();
-        let first = orders.first().map_or(self.inputs.period.start, |o| o.at);
+        // Folded as drafted: nothing kept per order.
+        let (mut count, mut total_spent, mut first, mut last) = (0, 0, Seconds::MAX, Seconds::MIN);
+        for slot in self.customers.slots_of(c) {
+            let order = book.draft(slot);
+            count += 1;
+            if book.status(&order).revenue {
+                total_spent += order.total;
+            }
+            first = first.min(order.at);
+            last = last.max(order.at);
+        }
+        if count == 0 {
+            (first, last) = (self.inputs.period.start, self.inputs.period.start);
+        }
         let mut rng = stream2(self.inputs.seed, Domain::Customer, c, 1);
         // Accounts made at checkout, some earlier, a few long before.
         let lead = match rng.random_range(0..100) {
@@ -215,9 +226,9 @@ impl StoreGeneration {
             seq: c,
             identity: Identity::new(self.inputs.seed, c, self.shop.locale),
             created_at: first - lead,
-            orders_count: orders.len() as u32,
-            total_spent: orders.iter().filter(|o| book.status(o).revenue).map(|o| o.total).sum(),
-            last_order_at: orders.last().map_or(first, |o| o.at),
+            orders_count: count,
+            total_spent,
+            last_order_at: last,
         }
     }
 
