@@ -195,7 +195,13 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         }
     }
     // Batches of the last tables may still be in flight; after a failure
-    // too, so that nothing lands once the rollback has begun.
+    // too, so that nothing lands once the rollback has begun. Batches not
+    // sent yet are dropped after a failure.
+    if failure.is_some()
+        && let Some(ins) = writer.inserter.as_mut()
+    {
+        ins.drop_held();
+    }
     let finished = writer.finish();
     if failure.is_none() {
         failure = finished.err();

@@ -7,7 +7,7 @@
 //! everything still in flight is waited for, so that nothing lands after a
 //! rollback has started.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use crate::error::{Result, ToolError};
 use crate::supabase::client::{Client, MAX_RETRIES};
@@ -44,8 +44,14 @@ struct Batch {
     /// The lowest sequence number of the run's keys among its rows (0 when
     /// unknown): rows that reference a key at or above it wait for it.
     lowest: u64,
+    /// Parent rows that must land before it is sent.
+    needs: Vec<Needs>,
     attempt: u32,
 }
+
+/// Batches held back at most, beyond those in flight: a held batch costs
+/// its body's memory (about half a megabyte for 1,000 rows).
+const MAX_HELD: usize = 8;
 
 /// A key of the run in `table` (its sequence number) that a batch's rows
 /// reference: the batch waits until every batch of `table` that may hold it
@@ -65,6 +71,11 @@ pub struct Inserter<'c, T: Transport> {
     /// How many may be in flight (see `window`).
     pub window: Window,
     in_flight: HashMap<Ticket, Batch>,
+    /// Batches not sent yet, in the order they came: waiting for parent rows
+    /// still in flight, or for room in the window. A ready batch goes ahead
+    /// of a waiting one, so a table whose parents are landing does not hold
+    /// up an unrelated table behind it.
+    held: VecDeque<Batch>,
     /// Rows confirmed inserted (or already present, under skip), by table.
     inserted: HashMap<&'static str, u64>,
     /// The table whose batch failed for good, once one has.
@@ -73,7 +84,7 @@ pub struct Inserter<'c, T: Transport> {
 
 impl<'c, T: Transport> Inserter<'c, T> {
     pub fn new(client: &'c mut Client<T>, conflict: Conflict, window: Window) -> Self {
-        Inserter { client, conflict, window, in_flight: HashMap::new(), inserted: HashMap::new(), failed: None }
+        Inserter { client, conflict, window, in_flight: HashMap::new(), held: VecDeque::new(), inserted: HashMap::new(), failed: None }
     }
 
     /// The retries noted since last asked (for the debug log).
@@ -87,7 +98,8 @@ impl<'c, T: Transport> Inserter<'c, T> {
     }
 
     /// Sends one batch of `table` (a JSON array of `rows` rows), after the
-    /// parent rows it `needs` have landed and once the window has room.
+    /// parent rows it `needs` have landed and once the window has room;
+    /// until then it is held, and returns at once unless too many are.
     /// `progress` hears of every batch that lands.
     pub fn submit(
         &mut self,
@@ -98,22 +110,58 @@ impl<'c, T: Transport> Inserter<'c, T> {
         needs: &[Needs],
         progress: &mut dyn FnMut(&'static str, u64),
     ) -> Result<()> {
-        while self.in_flight.values().any(|b| needs.iter().any(|n| n.table == b.table && b.lowest <= n.up_to)) {
-            self.collect_one(progress)?;
-        }
-        while self.in_flight.len() >= self.window.limit() {
-            self.collect_one(progress)?;
-        }
         let request = self.client.insert_request(table, body, self.conflict.resolution(false));
-        self.start(Batch { table, request, rows, lowest, attempt: 0 }, progress)
-    }
-
-    /// Waits for every batch in flight.
-    pub fn finish(&mut self, progress: &mut dyn FnMut(&'static str, u64)) -> Result<()> {
-        while !self.in_flight.is_empty() {
+        self.held.push_back(Batch { table, request, rows, lowest, needs: needs.to_vec(), attempt: 0 });
+        self.release(progress)?;
+        while self.held.len() > MAX_HELD {
             self.collect_one(progress)?;
+            self.release(progress)?;
         }
         Ok(())
+    }
+
+    /// Forgets the batches not sent yet (the run failed): their rows count
+    /// as not inserted.
+    pub fn drop_held(&mut self) {
+        self.held.clear();
+    }
+
+    /// Sends and waits for every batch still held or in flight.
+    pub fn finish(&mut self, progress: &mut dyn FnMut(&'static str, u64)) -> Result<()> {
+        loop {
+            self.release(progress)?;
+            if self.in_flight.is_empty() {
+                // Parents are submitted before their children: a held batch
+                // always has something in flight to wait for.
+                return match self.held.front() {
+                    None => Ok(()),
+                    Some(b) => Err(ToolError::internal(format!("a batch of semantic.{} waits for rows nothing will send", b.table))),
+                };
+            }
+            self.collect_one(progress)?;
+        }
+    }
+
+    /// Sends the held batches whose parent rows have landed, oldest first,
+    /// while the window has room.
+    fn release(&mut self, progress: &mut dyn FnMut(&'static str, u64)) -> Result<()> {
+        let mut i = 0;
+        while i < self.held.len() && self.in_flight.len() < self.window.limit() {
+            if self.waits(i) {
+                i += 1;
+            } else {
+                let batch = self.held.remove(i).expect("an index in range");
+                self.start(batch, progress)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether held batch `i` references rows that may be in a batch in
+    /// flight or held before it.
+    fn waits(&self, i: usize) -> bool {
+        let holds = |b: &Batch, n: &Needs| b.table == n.table && b.lowest <= n.up_to;
+        self.held[i].needs.iter().any(|n| self.in_flight.values().any(|b| holds(b, n)) || self.held.iter().take(i).any(|b| holds(b, n)))
     }
 
     fn start(&mut self, mut batch: Batch, progress: &mut dyn FnMut(&'static str, u64)) -> Result<()> {
@@ -179,6 +227,7 @@ impl<'c, T: Transport> Inserter<'c, T> {
     /// then hands back the error of `table`'s batch.
     fn fail(&mut self, table: &'static str, error: ToolError, progress: &mut dyn FnMut(&'static str, u64)) -> ToolError {
         self.failed.get_or_insert(table);
+        self.drop_held();
         while !self.in_flight.is_empty() {
             let (ticket, result) = self.client.transport.wait_any();
             if let (Some(batch), Ok(r)) = (self.in_flight.remove(&ticket), result)
@@ -319,14 +368,53 @@ mod tests {
         // Rows of another table wait for nothing.
         ins.submit("customers", b"[]".to_vec(), 10, 0, &[], none).unwrap();
         assert_eq!(ins.in_flight.len(), 4);
-        // Lines of orders up to 1500: the first two order batches must land first.
+        // Lines of orders up to 1500: held until the first two order batches land.
         ins.submit("lines", b"[]".to_vec(), 10, 0, &[Needs { table: "orders", up_to: 1500 }], none).unwrap();
-        let waiting: Vec<u64> = ins.in_flight.values().filter(|b| b.table == "orders").map(|b| b.lowest).collect();
-        assert_eq!(waiting, vec![2000], "only the batch with keys from 2000 may still be in flight");
+        assert_eq!(ins.held.len(), 1, "held while orders from 0 and from 1000 are in flight");
+        // Rows of another table go ahead of the held batch.
+        ins.submit("products", b"[]".to_vec(), 10, 0, &[], none).unwrap();
+        assert!(ins.in_flight.values().any(|b| b.table == "products"));
+        // The fake answers in order: orders from 0 land, then from 1000.
+        ins.collect_one(none).unwrap();
+        ins.release(none).unwrap();
+        assert_eq!(ins.held.len(), 1, "orders from 1000 are still in flight");
+        ins.collect_one(none).unwrap();
+        ins.release(none).unwrap();
+        assert!(ins.held.is_empty());
+        let orders: Vec<u64> = ins.in_flight.values().filter(|b| b.table == "orders").map(|b| b.lowest).collect();
+        assert_eq!(orders, vec![2000], "the lines went while the batch with keys from 2000 was in flight");
         ins.submit("lines", b"[]".to_vec(), 10, 10, &[Needs { table: "orders", up_to: 2999 }], none).unwrap();
-        assert!(ins.in_flight.values().all(|b| b.table != "orders"));
+        assert_eq!(ins.held.len(), 1, "these lines wait for the last order batch");
         ins.finish(none).unwrap();
         assert_eq!((ins.inserted("orders"), ins.inserted("lines"), ins.inserted("customers")), (3000, 20, 10));
+    }
+
+    #[test]
+    fn a_held_parent_holds_its_children_and_too_many_held_wait() {
+        let mut c = Client::new(FakeTransport::new(|_| Ok(response(201, ""))), "http://h", "local");
+        let mut ins = Inserter::new(&mut c, Conflict::Fail, Window::new(16));
+        for _ in 0..14 {
+            ins.window.landed();
+        }
+        let none = &mut |_: &'static str, _: u64| {};
+        ins.submit("customers", b"[]".to_vec(), 10, 0, &[], none).unwrap();
+        // Orders wait for the customers in flight; their lines, for the held orders.
+        ins.submit("orders", b"[]".to_vec(), 10, 0, &[Needs { table: "customers", up_to: 9 }], none).unwrap();
+        ins.submit("lines", b"[]".to_vec(), 10, 0, &[Needs { table: "orders", up_to: 9 }], none).unwrap();
+        assert_eq!(ins.held.len(), 2);
+        assert_eq!(ins.in_flight.len(), 1, "only the customers are sent");
+        // More lines than may be held: submit waits until batches land.
+        for _ in 0..MAX_HELD {
+            ins.submit("lines", b"[]".to_vec(), 10, 0, &[Needs { table: "orders", up_to: 9 }], none).unwrap();
+            assert!(ins.held.len() <= MAX_HELD);
+        }
+        assert_eq!(ins.inserted("customers"), 10, "customers landed to make room");
+        ins.finish(none).unwrap();
+        assert_eq!((ins.inserted("orders"), ins.inserted("lines")), (10, 10 * (MAX_HELD as u64 + 1)));
+        // Every line was sent after the orders it references.
+        let sent: Vec<&str> = c.transport.seen.iter().map(|r| r.url.rsplit('/').next().unwrap_or_default()).collect();
+        let orders_at = sent.iter().position(|t| *t == "orders").unwrap();
+        assert!(sent.iter().enumerate().all(|(i, t)| *t != "lines" || i > orders_at), "{sent:?}");
     }
 
     #[test]

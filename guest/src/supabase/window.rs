@@ -1,7 +1,8 @@
 //! How many insert requests to keep in flight: as many as the warehouse
 //! takes without pushing back. Near, one or two are enough; tens of
 //! milliseconds away, a fixed handful leaves the link idle. The window starts
-//! at two and doubles per round of successes (slow start) until the server
+//! at four (as few as a near server needs, and a round trip sooner at the
+//! cap than two) and doubles per round of successes (slow start) until the server
 //! first pushes back (429, 503, 504, a lost connection); from then on it
 //! grows by one per round (additive increase) and halves at each push-back
 //! (multiplicative decrease), never past the cap.
@@ -23,7 +24,7 @@ pub const DEFAULT_CAP: usize = 16;
 impl Window {
     pub fn new(cap: usize) -> Window {
         let cap = cap.max(1) as f64;
-        let size = cap.min(2.0);
+        let size = cap.min(4.0);
         Window { size, cap, slow_start: true, peak: size as usize, shrinks: 0 }
     }
 
@@ -54,8 +55,8 @@ mod tests {
     #[test]
     fn grows_fast_then_halves_and_grows_slowly() {
         let mut w = Window::new(16);
-        assert_eq!(w.limit(), 2);
-        for _ in 0..14 {
+        assert_eq!(w.limit(), 4);
+        for _ in 0..12 {
             w.landed();
         }
         assert_eq!((w.limit(), w.peak), (16, 16), "slow start reaches the cap quickly");
