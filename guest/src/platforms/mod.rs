@@ -66,6 +66,17 @@ impl AnalysisContext<'_> {
 /// Receives a table's rows as they are generated.
 pub type Sink<'s> = dyn FnMut(&Row) -> Result<()> + 's;
 
+/// Several tables' rows drafted from the same units (a store's orders: the
+/// order, its line items, its pixel events), streamed round by round so that
+/// each unit is drafted once. A round's units give all their rows of the
+/// first table, then of the second, and so on: a row references units of
+/// its own round or earlier ones only.
+pub trait Rounds {
+    /// Streams the next round, of up to `units` units, into `sink` as
+    /// (index of the table, row); false once there was nothing left.
+    fn next(&mut self, units: u64, sink: &mut dyn FnMut(usize, &Row) -> Result<()>) -> Result<bool>;
+}
+
 /// A platform's generation, decided and ready to stream.
 pub trait Generation {
     /// One line on what analysis found and decided.
@@ -78,6 +89,16 @@ pub trait Generation {
     fn estimate(&self, table: &TableSpec) -> u64;
     /// Produces `table`'s rows, in order, into `sink`.
     fn stream(&self, table: &TableSpec, sink: &mut Sink) -> Result<()>;
+    /// Tables drafted from the same units, in order, that `rounds` can
+    /// stream together (none by default).
+    fn together(&self) -> Vec<&'static TableSpec> {
+        Vec::new()
+    }
+    /// Streams `tables` (some of `together`, in its order) round by round.
+    fn rounds<'g>(&'g self, tables: &[&'static TableSpec]) -> Option<Box<dyn Rounds + 'g>> {
+        let _ = tables;
+        None
+    }
     /// The store side of a link: orders that ad clicks lead to.
     fn as_store(&mut self) -> Option<&mut dyn link::StoreSide> {
         None

@@ -469,6 +469,35 @@ mod tests {
     }
 
     #[test]
+    fn tables_streamed_together_get_the_rows_they_get_alone() {
+        let plans = testkit::plans(&SHOPIFY, "text");
+        let g = testkit::generation(&SHOPIFY, 5, 2500, &plans);
+        let alone = testkit::rows(&SHOPIFY, g.as_ref(), &plans);
+        let together = g.together();
+        assert_eq!(together.iter().map(|t| t.name).collect::<Vec<_>>(), ["dm_orders_shopify", "dm_order_items_shopify", "dm_shopify_pixel_events"]);
+        // All three, and the two children alone (a warehouse without the orders table).
+        for tables in [&together[..], &together[1..]] {
+            let mut rows: Vec<Vec<J>> = vec![Vec::new(); tables.len()];
+            let mut rounds = g.rounds(tables).expect("streamed together");
+            // Rounds of 700 orders: three whole ones and a part.
+            while rounds
+                .next(700, &mut |i, row| {
+                    let mut buf = Vec::new();
+                    plans[tables[i].name].write_row(row, b"\"ws\"", crate::core::keys::RunId::new(7).unwrap(), &mut buf)?;
+                    rows[i].push(serde_json::from_slice(&buf).expect("rows are JSON"));
+                    Ok(())
+                })
+                .unwrap()
+            {}
+            for (spec, rows) in tables.iter().zip(rows) {
+                assert!(!rows.is_empty());
+                assert!(rows == alone[spec.name], "{}: rows streamed together differ from the table's own", spec.name);
+            }
+        }
+        assert!(g.rounds(&[SHOPIFY.tables.customers]).is_none(), "customers are not drafted from orders");
+    }
+
+    #[test]
     fn every_reference_resolves_and_sums_hold() {
         let t = generate(1, 300);
         let orders = &t["dm_orders_shopify"];

@@ -93,7 +93,46 @@ pub fn rows(
 /// Streams every table into JSON batches, as a dry run does, and returns
 /// the number of rows (for benchmarks: no parsing, no storage).
 pub fn stream_all(platform: &dyn Platform, generation: &dyn Generation, plans: &HashMap<&'static str, ColumnPlan>) -> u64 {
-    platform.tables().iter().map(|spec| stream_table(spec, generation, &plans[spec.name])).sum()
+    steps(platform, generation).iter().map(|step| stream_step(step, generation, plans)).sum()
+}
+
+/// The platform's tables in the steps a run streams them: one by one, but
+/// the tables the generation drafts together in one step.
+pub fn steps(platform: &dyn Platform, generation: &dyn Generation) -> Vec<Vec<&'static TableSpec>> {
+    let together = generation.together();
+    let mut steps: Vec<Vec<&'static TableSpec>> = Vec::new();
+    for spec in platform.tables() {
+        match steps.last_mut() {
+            Some(step) if together.len() > 1 && together.iter().any(|t| std::ptr::eq(*t, *spec)) && std::ptr::eq(step[0], together[0]) => {
+                step.push(spec)
+            }
+            _ => steps.push(vec![spec]),
+        }
+    }
+    steps
+}
+
+/// One step's rows (see `steps`) written into 1 MB JSON buffers and dropped.
+pub fn stream_step(step: &[&'static TableSpec], generation: &dyn Generation, plans: &HashMap<&'static str, ColumnPlan>) -> u64 {
+    if step.len() == 1 {
+        return stream_table(step[0], generation, &plans[step[0].name]);
+    }
+    let run = RunId::new(7).unwrap();
+    let mut rows = 0;
+    let mut buffer = Vec::with_capacity(1 << 20);
+    let mut rounds = generation.rounds(step).expect("tables the generation streams together");
+    while rounds
+        .next(4000, &mut |i, row: &Row| {
+            plans[step[i].name].write_row(row, b"\"ws\"", run, &mut buffer)?;
+            rows += 1;
+            if buffer.len() > (1 << 20) - 4096 {
+                buffer.clear();
+            }
+            Ok(())
+        })
+        .expect("generation streams")
+    {}
+    rows
 }
 
 /// One table's rows written into 1 MB JSON buffers and dropped.

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::api::types::{GenerateRequest, MockResult, PlatformResult, Sample, TableResult};
+use crate::api::types::{GenerateRequest, MockResult, PlatformResult, TableResult};
 use crate::core::keys::{RunId, Scope};
 use crate::core::time::{parse_instant, start_of_day};
 use crate::error::{Result, ToolError};
@@ -17,12 +17,12 @@ use crate::platforms::store::analysis::{quote, real_rows};
 use crate::platforms::{AnalysisContext, Generation, Platform};
 use crate::service::counts::{parse_workspace_rows, workspace_rows_sql};
 use crate::service::foreign_keys;
-use crate::service::files::{Encoder, Format, file_name};
+use crate::service::files::Format;
+use crate::service::writer::Writer;
 use crate::service::runs;
 use crate::service::{Connection, Host, LogLevel, Purpose, check_production, label, platforms_for, read_plans, thousands};
 use crate::supabase::client::{Client, Filter};
-use crate::model::row::Value;
-use crate::supabase::inserter::{Conflict, Inserter, Needs};
+use crate::supabase::inserter::{Conflict, Inserter};
 use crate::supabase::transport::Transport;
 use crate::supabase::window::{DEFAULT_CAP, Window};
 
@@ -33,7 +33,6 @@ pub const DEFAULT_BATCH: u32 = 1000;
 pub const MAX_BATCH: u32 = 10_000;
 /// Orders one run may ask for: beyond this a run would take days to write.
 pub const MAX_COUNT: u64 = 1_000_000_000;
-const SAMPLE_ROWS: usize = 3;
 /// Distinct values read per unknown column.
 const UNKNOWN_VALUES: u32 = 50;
 
@@ -167,42 +166,24 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     }
 
     let writes = !req.dry_run && files.is_none();
-    let mut writer = Writer {
-        inserter: writes.then(|| Inserter::new(&mut client, req.conflict, Window::new(req.max_in_flight.map_or(DEFAULT_CAP, |n| n as usize)))),
-        host,
-        conn: &conn,
-        plans: &plans,
-        run,
-        batch,
-        req,
-        files,
-        files_written: 0,
-        samples: Vec::new(),
-        written: Vec::new(),
-        tables: HashMap::new(),
-        barriers,
-    };
+    let inserter = writes.then(|| Inserter::new(&mut client, req.conflict, Window::new(req.max_in_flight.map_or(DEFAULT_CAP, |n| n as usize))));
+    let mut writer = Writer::new(inserter, host, &conn, &plans, run, batch, req, files, barriers);
     let mut failure = None;
     let mut attempted: Vec<(&'static dyn Platform, Vec<&'static TableSpec>)> = Vec::new();
-    'platforms: for (platform, g) in &generations {
-        attempted.push((*platform, Vec::new()));
-        for spec in platform.tables().iter().copied().filter(|t| plans.contains_key(t.name)) {
-            attempted.last_mut().expect("pushed above").1.push(spec);
-            if let Err(e) = writer.table(g.as_ref(), spec) {
-                failure = Some(e);
-                break 'platforms;
-            }
+    for (platform, g) in &generations {
+        let specs: Vec<&'static TableSpec> = platform.tables().iter().copied().filter(|t| plans.contains_key(t.name)).collect();
+        let mut tried = Vec::new();
+        let streamed = writer.tables(g.as_ref(), &specs, &mut tried);
+        attempted.push((*platform, tried));
+        if let Err(e) = streamed {
+            failure = Some(e);
+            break;
         }
     }
     // Batches of the last tables may still be in flight; after a failure
     // too, so that nothing lands once the rollback has begun. Batches not
     // sent yet are dropped after a failure.
-    if failure.is_some()
-        && let Some(ins) = writer.inserter.as_mut()
-    {
-        ins.drop_held();
-    }
-    let finished = writer.finish();
+    let finished = writer.finish(failure.is_some());
     if failure.is_none() {
         failure = finished.err();
     }
@@ -608,187 +589,3 @@ fn layout_plans(platforms: &[&'static dyn Platform]) -> Result<HashMap<&'static 
     Ok(plans)
 }
 
-/// Streams tables into batches and batches into the warehouse (or files).
-/// Tables follow one another without a pause: a batch waits only for the
-/// parent rows it references (see `Inserter`).
-struct Writer<'a, 'c, T: Transport> {
-    /// None for a dry run or files.
-    inserter: Option<Inserter<'c, T>>,
-    host: &'a mut dyn Host,
-    conn: &'a Connection,
-    plans: &'a HashMap<&'static str, ColumnPlan>,
-    run: RunId,
-    batch: u32,
-    req: &'a GenerateRequest,
-    /// Files instead of the warehouse, and how many were written so far
-    /// (their names count in load order).
-    files: Option<Format>,
-    files_written: usize,
-    samples: Vec<Sample>,
-    /// Tables this run may have written to, in order.
-    written: Vec<&'static TableSpec>,
-    /// Rows generated and the estimate, by table.
-    tables: HashMap<&'static str, Progress>,
-    /// Tables whose batches wait for whole parent tables (`waits_beyond_references`).
-    barriers: HashMap<&'static str, Vec<&'static str>>,
-}
-
-#[derive(Clone, Copy, Default)]
-struct Progress {
-    generated: u64,
-    estimate: u64,
-    landed: u64,
-}
-
-/// Tells the host how far `table` has landed.
-fn report(host: &mut dyn Host, tables: &mut HashMap<&'static str, Progress>, table: &'static str, rows: u64) {
-    let p = tables.entry(table).or_default();
-    p.landed += rows;
-    host.progress(&format!("semantic.{table}"), p.landed, p.estimate.max(p.generated).max(p.landed));
-}
-
-impl<T: Transport> Writer<'_, '_, T> {
-    /// Streams one table. Its last batches may still be in flight when it
-    /// returns; on failure, returns the table whose write failed.
-    fn table(&mut self, g: &dyn Generation, spec: &'static TableSpec) -> std::result::Result<(), (String, ToolError)> {
-        let name = spec.qualified();
-        let plan = &self.plans[spec.name];
-        let estimate = g.estimate(spec);
-        let started = self.host.millis();
-        let tenant = serde_json::to_vec(&self.conn.workspace_id).expect("strings serialise");
-        let (run, batch_rows, dry) = (self.run, u64::from(self.batch), self.req.dry_run);
-        self.tables.insert(spec.name, Progress { estimate, ..Progress::default() });
-        self.host.progress(&name, 0, estimate);
-        let mut file = self.files.map(|format| {
-            self.files_written += 1;
-            (
-                file_name(self.files_written, spec.name, format),
-                Encoder::new(format, spec.name, plan.column_names().map(String::from).collect()),
-            )
-        });
-        if self.inserter.is_some() {
-            self.written.push(spec);
-        }
-        // Which field holds the run's own keys, and which reference other tables'.
-        let own_key = spec.fields.iter().position(|f| f.kind == crate::model::table::FieldKind::Key);
-        let whole_tables: Vec<&'static str> = self.barriers.get(spec.name).cloned().unwrap_or_default();
-        let mut owners: Vec<&'static str> = Vec::new();
-        let references: Vec<(usize, usize)> = spec
-            .fields
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| match f.kind {
-                crate::model::table::FieldKind::Ref { owner } => {
-                    let at = owners.iter().position(|o| *o == owner).unwrap_or_else(|| {
-                        owners.push(owner);
-                        owners.len() - 1
-                    });
-                    Some((i, at))
-                }
-                _ => None,
-            })
-            .collect();
-        // The highest key of the run each owner's rows are referenced by, in this batch.
-        let mut reach: Vec<Option<u64>> = vec![None; owners.len()];
-        let mut buffer: Vec<u8> = Vec::with_capacity(64 * 1024);
-        buffer.push(b'[');
-        let (mut in_batch, mut generated) = (0u64, 0u64);
-        let mut lowest = u64::MAX;
-        let mut samples: Vec<String> = Vec::new();
-        let host = &mut *self.host;
-        let tables = &mut self.tables;
-        let inserter = &mut self.inserter;
-        let mut encoded = Vec::new();
-        let mut flush = |buffer: &mut Vec<u8>, rows: u64, lowest: &mut u64, reach: &mut [Option<u64>], host: &mut dyn Host| -> Result<()> {
-            if rows == 0 {
-                return Ok(());
-            }
-            buffer.push(b']');
-            let body = std::mem::replace(buffer, Vec::with_capacity(buffer.capacity()));
-            buffer.push(b'[');
-            if let Some((path, encoder)) = file.as_mut() {
-                encoded.clear();
-                encoder.batch(&body, &mut encoded)?;
-                host.write_output(path, &encoded)?;
-            }
-            let low = std::mem::replace(lowest, u64::MAX);
-            let needs: Vec<Needs> = owners
-                .iter()
-                .zip(reach.iter_mut())
-                .filter_map(|(table, up_to)| up_to.take().map(|up_to| Needs { table, up_to }))
-                .chain(whole_tables.iter().map(|table| Needs { table, up_to: u64::MAX }))
-                .collect();
-            match inserter {
-                Some(ins) => ins.submit(spec.name, body, rows, if low == u64::MAX { 0 } else { low }, &needs, &mut |t, n| report(host, tables, t, n)),
-                None => {
-                    report(host, tables, spec.name, rows);
-                    Ok(())
-                }
-            }
-        };
-        let streamed = g.stream(spec, &mut |row| {
-            if in_batch > 0 {
-                buffer.push(b',');
-            }
-            let start = buffer.len();
-            plan.write_row(row, &tenant, run, &mut buffer)?;
-            if dry && samples.len() < SAMPLE_ROWS {
-                samples.push(String::from_utf8_lossy(&buffer[start..]).into_owned());
-            }
-            if let Some(Value::NewKey(seq)) = own_key.map(|i| row.get(i)) {
-                lowest = lowest.min(*seq);
-            }
-            for &(field, owner) in &references {
-                if let Value::NewKey(seq) = row.get(field) {
-                    reach[owner] = Some(reach[owner].map_or(*seq, |r| r.max(*seq)));
-                }
-            }
-            in_batch += 1;
-            generated += 1;
-            if in_batch == batch_rows {
-                flush(&mut buffer, in_batch, &mut lowest, &mut reach, host)?;
-                in_batch = 0;
-            }
-            Ok(())
-        });
-        let outcome = streamed.and_then(|()| flush(&mut buffer, in_batch, &mut lowest, &mut reach, host)).and_then(|()| match file.as_mut() {
-            Some((path, encoder)) => {
-                let mut tail = Vec::new();
-                encoder.finish(&mut tail);
-                if tail.is_empty() { Ok(()) } else { host.write_output(path, &tail) }
-            }
-            None => Ok(()),
-        });
-        self.tables.entry(spec.name).or_default().generated = generated;
-        let took = self.host.millis().saturating_sub(started);
-        self.host.log(LogLevel::Debug, &format!("{name}: {} rows in {took} ms", thousands(generated)));
-        if dry && !samples.is_empty() {
-            self.samples.push(Sample { table: name.clone(), rows_json: format!("[{}]", samples.join(",")) });
-        }
-        outcome.map_err(|e| {
-            // A batch of an earlier table may be the one that failed.
-            let failed = self.inserter.as_ref().and_then(|ins| ins.failed).map_or(name, |t| format!("semantic.{t}"));
-            (failed, e)
-        })
-    }
-
-    /// Waits for the batches still in flight.
-    fn finish(&mut self) -> std::result::Result<(), (String, ToolError)> {
-        let (host, tables) = (&mut *self.host, &mut self.tables);
-        let Some(ins) = self.inserter.as_mut() else { return Ok(()) };
-        let result = ins.finish(&mut |t, n| report(host, tables, t, n));
-        for note in ins.client_notes() {
-            host.log(LogLevel::Debug, &note);
-        }
-        result.map_err(|e| (ins.failed.map_or_else(String::new, |t| format!("semantic.{t}")), e))
-    }
-
-    /// What landed of `spec` (everything generated, for a dry run or files).
-    fn result(&mut self, spec: &TableSpec) -> TableResult {
-        let p = self.tables.get(spec.name).copied().unwrap_or_default();
-        let inserted = self.inserter.as_ref().map_or(p.generated, |ins| ins.inserted(spec.name));
-        // The last batches land after streaming: finish the bar.
-        self.host.progress(&spec.qualified(), inserted, inserted.max(p.generated));
-        TableResult { table: spec.qualified(), inserted, failed: p.generated.saturating_sub(inserted) }
-    }
-}

@@ -14,6 +14,7 @@ pub mod report;
 pub mod runs;
 pub mod status;
 pub mod survey;
+pub mod writer;
 
 use std::collections::HashMap;
 

@@ -22,7 +22,7 @@ use crate::platforms::store::inputs::StoreInputs;
 use crate::platforms::store::orders::{AdSource, LineDraft, OrderBook, OrderDraft, OrderStatus, Source};
 use crate::platforms::store::sessions::{EventDraft, Storefront};
 use crate::platforms::store::shop::ShopDraft;
-use crate::platforms::{AnalysisContext, Generation, Platform, Query, Sink};
+use crate::platforms::{AnalysisContext, Generation, Platform, Query, Rounds, Sink};
 
 /// A store platform's tables, by role.
 #[derive(Debug)]
@@ -274,6 +274,127 @@ impl StoreGeneration {
     }
 }
 
+/// Orders a round drafts when one table streams alone.
+const ROUND: u64 = 1024;
+
+/// The tables written from each order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FromOrders {
+    Orders,
+    Items,
+    Events,
+}
+
+/// Orders, their line items and their pixel events, each order drafted once
+/// and written round by round (see `Rounds`).
+pub struct OrderRounds<'g> {
+    generation: &'g StoreGeneration,
+    book: OrderBook<'g>,
+    storefront: Storefront<'g>,
+    /// The tables asked for, in order, each with its row.
+    tables: Vec<(FromOrders, Row)>,
+    next_slot: u64,
+    /// Sequence numbers (keys) of the next line item and event.
+    item_seq: u64,
+    event_seq: u64,
+    /// When the previous order was placed: sessions fill the time between.
+    after: Seconds,
+    drafts: Vec<OrderDraft>,
+    events: Vec<EventDraft>,
+}
+
+impl StoreGeneration {
+    /// Rounds over `tables`; None unless each is one written from orders.
+    fn order_rounds(&self, tables: &[&TableSpec]) -> Option<OrderRounds<'_>> {
+        let t = &self.definition.tables;
+        let tables = tables
+            .iter()
+            .map(|table| {
+                let kind = if std::ptr::eq(*table, t.orders) {
+                    FromOrders::Orders
+                } else if std::ptr::eq(*table, t.items) {
+                    FromOrders::Items
+                } else if t.events.is_some_and(|e| std::ptr::eq(*table, e)) {
+                    FromOrders::Events
+                } else {
+                    return None;
+                };
+                Some((kind, Row::new(table.fields.len())))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(OrderRounds {
+            generation: self,
+            book: self.book(),
+            storefront: Storefront::new(self.inputs.seed, &self.inputs.funnel, &self.catalogue, &self.shop.domain),
+            tables,
+            next_slot: 0,
+            item_seq: 0,
+            event_seq: 0,
+            after: self.inputs.period.start,
+            drafts: Vec::new(),
+            events: Vec::new(),
+        })
+    }
+}
+
+impl Rounds for OrderRounds<'_> {
+    fn next(&mut self, units: u64, sink: &mut dyn FnMut(usize, &Row) -> Result<()>) -> Result<bool> {
+        let OrderRounds { generation: g, book, storefront, tables, next_slot, item_seq, event_seq, after, drafts, events } = self;
+        let end = (*next_slot + units.max(1)).min(book.orders());
+        if *next_slot >= end {
+            return Ok(false);
+        }
+        drafts.clear();
+        drafts.extend((*next_slot..end).map(|slot| book.draft(slot)));
+        *next_slot = end;
+        let v = g.vocabulary;
+        let scene = Scene { inputs: &g.inputs, shop: &g.shop, catalogue: &g.catalogue, book };
+        for (index, (table, row)) in tables.iter_mut().enumerate() {
+            match table {
+                FromOrders::Orders => {
+                    for order in drafts.iter() {
+                        row.clear();
+                        v.order_row(&scene, order, g.buyer_view(order), row);
+                        sink(index, row)?;
+                    }
+                }
+                FromOrders::Items => {
+                    for order in drafts.iter() {
+                        for (i, line) in order.lines.iter().enumerate() {
+                            row.clear();
+                            v.item_row(&scene, order, i, *item_seq, g.variant_key(line).as_ref(), row);
+                            sink(index, row)?;
+                            *item_seq += 1;
+                        }
+                    }
+                }
+                FromOrders::Events => {
+                    for order in drafts.iter() {
+                        events.clear();
+                        storefront.sessions(order, Some(g.buyer_key(order)), *after, events);
+                        for e in events.iter() {
+                            // Not cleared between events (a run has millions):
+                            // event_row sets every field, which debug builds (the
+                            // unit tests) check against a row built from empty.
+                            v.event_row(&scene, order, e, *event_seq, row);
+                            #[cfg(debug_assertions)]
+                            {
+                                let mut fresh = Row::new(row.values().len());
+                                v.event_row(&scene, order, e, *event_seq, &mut fresh);
+                                debug_assert_eq!(fresh.values(), row.values(), "event_row left a field of the previous event");
+                            }
+                            sink(index, row)?;
+                            *event_seq += 1;
+                        }
+                        *after = order.at;
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+}
+
 impl Generation for StoreGeneration {
     fn describe(&self) -> String {
         format!(
@@ -348,52 +469,19 @@ impl Generation for StoreGeneration {
                 v.customer_row(&scene, customer, &mut row);
                 sink(&row)?;
             }
-        } else if named(t.orders) {
-            for slot in 0..self.inputs.orders {
-                let order = book.draft(slot);
-                row.clear();
-                v.order_row(&scene, &order, self.buyer_view(&order), &mut row);
-                sink(&row)?;
-            }
-        } else if named(t.items) {
-            let mut seq = 0;
-            for slot in 0..self.inputs.orders {
-                let order = book.draft(slot);
-                for (i, line) in order.lines.iter().enumerate() {
-                    row.clear();
-                    v.item_row(&scene, &order, i, seq, self.variant_key(line).as_ref(), &mut row);
-                    sink(&row)?;
-                    seq += 1;
-                }
-            }
-        } else if t.events.is_some_and(named) {
-            let storefront = Storefront::new(self.inputs.seed, &self.inputs.funnel, &self.catalogue, &self.shop.domain);
-            let mut events = Vec::new();
-            let mut seq = 0;
-            let mut after = self.inputs.period.start;
-            for slot in 0..self.inputs.orders {
-                let order = book.draft(slot);
-                let buyer = Some(self.buyer_key(&order));
-                events.clear();
-                storefront.sessions(&order, buyer, after, &mut events);
-                for e in &events {
-                    // Not cleared between events (a run has millions):
-                    // event_row sets every field, which debug builds (the
-                    // unit tests) check against a row built from empty.
-                    v.event_row(&scene, &order, e, seq, &mut row);
-                    #[cfg(debug_assertions)]
-                    {
-                        let mut fresh = Row::new(table.fields.len());
-                        v.event_row(&scene, &order, e, seq, &mut fresh);
-                        debug_assert_eq!(fresh.values(), row.values(), "event_row left a field of the previous event");
-                    }
-                    sink(&row)?;
-                    seq += 1;
-                }
-                after = order.at;
-            }
+        } else if let Some(mut rounds) = self.order_rounds(&[table]) {
+            while rounds.next(ROUND, &mut |_, row| sink(row))? {}
         }
         Ok(())
+    }
+
+    fn together(&self) -> Vec<&'static TableSpec> {
+        let t = &self.definition.tables;
+        [Some(t.orders), Some(t.items), t.events].into_iter().flatten().collect()
+    }
+
+    fn rounds<'g>(&'g self, tables: &[&'static TableSpec]) -> Option<Box<dyn Rounds + 'g>> {
+        Some(Box::new(self.order_rounds(tables)?))
     }
 
     fn as_store(&mut self) -> Option<&mut dyn StoreSide> {
