@@ -227,11 +227,11 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
                 Some(dir) => Some(output_for(store, dir, a.workspace.as_deref())?),
                 None => None,
             };
-            if g.json && files.is_none() && a.max_in_flight.is_none() {
+            if g.json && files.is_none() {
                 let args = json!({
                     "platform": a.platform, "strategy": format!("{:?}", a.strategy).to_lowercase(), "force_count": a.count,
                     "env": g.env, "dry_run": a.dry_run, "seed": a.seed, "conflict": format!("{:?}", a.conflict).to_lowercase(),
-                    "batch_size": a.batch_size, "as_of": a.as_of, "confirm_production": a.confirm_production,
+                    "batch_size": a.batch_size, "max_in_flight": a.max_in_flight, "as_of": a.as_of, "confirm_production": a.confirm_production,
                 });
                 return as_json(store, "generate_mock_data", args);
             }

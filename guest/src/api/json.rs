@@ -48,6 +48,7 @@ pub fn definitions() -> Json {
                     "seed": {"type": "integer", "minimum": 0, "description": "Same seed over the same data gives the same rows; the seed also fixes the run id."},
                     "conflict": {"type": "string", "enum": ["fail", "skip", "update"], "description": "When the seed's run already has rows: fail (default) writes nothing; skip keeps them; update writes them again."},
                     "batch_size": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "Rows per insert request (default 1000)."},
+                    "max_in_flight": {"type": "integer", "minimum": 1, "maximum": 64, "description": "Insert requests in flight at most (default 16); below it the window adapts to the warehouse."},
                     "confirm_production": {"type": "boolean", "description": "Must be true to write to a production environment."},
                     "as_of": {"type": "string", "description": "End of the generated period, a date (YYYY-MM-DD) or RFC 3339 time. Default: today (UTC)."}
                 },
@@ -164,7 +165,7 @@ pub fn generate_request(text: &str) -> Result<GenerateRequest> {
     let a = Args::parse(
         GENERATE,
         text,
-        &["platform", "strategy", "force_count", "env", "dry_run", "seed", "conflict", "batch_size", "confirm_production", "as_of"],
+        &["platform", "strategy", "force_count", "env", "dry_run", "seed", "conflict", "batch_size", "max_in_flight", "confirm_production", "as_of"],
     )?;
     let strategy = match a.string("strategy")? {
         None => Strategy::Smart,
@@ -177,10 +178,13 @@ pub fn generate_request(text: &str) -> Result<GenerateRequest> {
         Some("update") => Conflict::Update,
         Some(other) => return Err(ToolError::invalid(format!("{GENERATE}: unknown conflict policy '{other}'; use fail, skip or update"))),
     };
-    let batch_size = match a.uint("batch_size")? {
-        Some(n) => Some(u32::try_from(n).map_err(|_| ToolError::invalid(format!("{GENERATE}: batch_size {n} is too large")))?),
-        None => None,
+    let small = |key: &str| -> Result<Option<u32>> {
+        match a.uint(key)? {
+            Some(n) => Ok(Some(u32::try_from(n).map_err(|_| ToolError::invalid(format!("{GENERATE}: {key} {n} is too large")))?)),
+            None => Ok(None),
+        }
     };
+    let (batch_size, max_in_flight) = (small("batch_size")?, small("max_in_flight")?);
     Ok(GenerateRequest {
         platform: a.required_string("platform", "shopify, bigcommerce, woocommerce, magento, google-ads or all")?,
         strategy,
@@ -195,7 +199,7 @@ pub fn generate_request(text: &str) -> Result<GenerateRequest> {
         // Files are for people at a terminal; agents write to the warehouse.
         output_format: None,
         workspace: None,
-        max_in_flight: None,
+        max_in_flight,
     })
 }
 
@@ -272,8 +276,8 @@ mod tests {
 
     #[test]
     fn arguments_are_checked_with_clear_messages() {
-        let r = generate_request(r#"{"platform":"shopify","forceCount":"250","dry-run":true,"seed":7}"#).unwrap();
-        assert_eq!((r.force_count, r.dry_run, r.seed), (Some(250), true, Some(7)));
+        let r = generate_request(r#"{"platform":"shopify","forceCount":"250","dry-run":true,"seed":7,"max_in_flight":4}"#).unwrap();
+        assert_eq!((r.force_count, r.dry_run, r.seed, r.max_in_flight), (Some(250), true, Some(7), Some(4)));
         let e = generate_request(r#"{"platform":"shopify","colour":"red"}"#).unwrap_err();
         assert!(e.message.contains("unknown argument 'colour'"), "{}", e.message);
         let e = generate_request(r#"{"platform":"shopify","strategy":"huge"}"#).unwrap_err();
