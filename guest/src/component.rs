@@ -149,6 +149,7 @@ impl tools::Guest for Component {
             summary: m.summary,
             warnings: m.warnings,
             execution_time_ms: m.execution_time_ms,
+            peak_in_flight: m.peak_in_flight,
             samples: m.samples.into_iter().map(|s| wit::SampleRows { table: s.table, rows_json: s.rows_json }).collect(),
             analysis: m
                 .analysis

@@ -61,7 +61,10 @@ pub fn generated(r: &wit::MockResult, platform: &str) -> ExitCode {
         }
     }
     let secs = r.execution_time_ms as f64 / 1000.0;
-    let rate = if secs > 0.0 { format!(", {} rows/s", (r.total_records as f64 / secs) as u64) } else { String::new() };
+    let mut rate = if secs > 0.0 { format!(", {} rows/s", (r.total_records as f64 / secs) as u64) } else { String::new() };
+    if r.peak_in_flight > 0 {
+        rate.push_str(&format!(", up to {} requests in flight", r.peak_in_flight));
+    }
     println!();
     println!("run {} · seed {} · {} · {secs:.1} s{rate}", clean(&r.run_id), r.seed, clean(&r.environment));
     if r.dry_run {

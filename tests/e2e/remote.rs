@@ -107,6 +107,9 @@ fn a_429_storm_slows_writes_down_and_every_row_lands_once() {
     assert!((1..=refused).contains(&pushed), "{pushed} push-backs for {refused} refusals: {warnings}");
     let slowed: usize = warnings.split("slowed down to ").nth(1).and_then(|w| w.split(' ').next()).and_then(|n| n.parse().ok()).unwrap();
     assert!(slowed < 16, "fewer in flight than the cap: {warnings}");
+    // The result says how many requests were in flight at most.
+    let peak = r["peak_in_flight"].as_u64().unwrap_or_else(|| panic!("peak_in_flight in {r}"));
+    assert!((2..=16).contains(&peak), "{peak} in flight at most");
 
     // Clean goes through the same storm: its refused deletes are retried.
     let clean = ws.hr(&[&far[..], &["clean", "shopify", "--confirm", "--json"]].concat()).ok().json();

@@ -88,6 +88,8 @@ pub struct MockResult {
     pub summary: String,
     pub warnings: Vec<String>,
     pub execution_time_ms: u64,
+    /// The most insert requests in flight at once (0: nothing was sent).
+    pub peak_in_flight: u32,
     pub samples: Vec<Sample>,
     /// What analysis learnt, per platform and aspect.
     pub analysis: Vec<crate::platforms::findings::Analysis>,

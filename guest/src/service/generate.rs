@@ -209,10 +209,11 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         .collect();
     let samples = std::mem::take(&mut writer.samples);
     let written = std::mem::take(&mut writer.written);
-    let window = writer.inserter.as_ref().map(|ins| ins.window.clone());
+    let window = writer.inserter.as_ref().map(|ins| (ins.window.clone(), ins.peak_in_flight));
     drop(writer);
-    if let Some(window) = window {
-        host.log(LogLevel::Info, &format!("writes: up to {} requests in flight", window.peak));
+    let peak_in_flight = window.as_ref().map_or(0, |(_, peak)| *peak as u32);
+    if let Some((window, peak)) = window {
+        host.log(LogLevel::Info, &format!("writes: up to {peak} requests in flight"));
         if window.shrinks > 0 {
             warnings.push(format!(
                 "the warehouse pushed back {} times (429/503/504 or lost connections): writes slowed down to {} in flight and were retried",
@@ -234,6 +235,7 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         summary: String::new(),
         warnings,
         execution_time_ms: 0,
+        peak_in_flight,
         samples,
         analysis,
     };

@@ -80,11 +80,13 @@ pub struct Inserter<'c, T: Transport> {
     inserted: HashMap<&'static str, u64>,
     /// The table whose batch failed for good, once one has.
     pub failed: Option<&'static str>,
+    /// The most batches in flight at once.
+    pub peak_in_flight: usize,
 }
 
 impl<'c, T: Transport> Inserter<'c, T> {
     pub fn new(client: &'c mut Client<T>, conflict: Conflict, window: Window) -> Self {
-        Inserter { client, conflict, window, in_flight: HashMap::new(), held: VecDeque::new(), inserted: HashMap::new(), failed: None }
+        Inserter { client, conflict, window, in_flight: HashMap::new(), held: VecDeque::new(), inserted: HashMap::new(), failed: None, peak_in_flight: 0 }
     }
 
     /// The retries noted since last asked (for the debug log).
@@ -169,6 +171,7 @@ impl<'c, T: Transport> Inserter<'c, T> {
             match self.client.transport.start(&batch.request) {
                 Ok(ticket) => {
                     self.in_flight.insert(ticket, batch);
+                    self.peak_in_flight = self.peak_in_flight.max(self.in_flight.len());
                     return Ok(());
                 }
                 Err(TransportError::Connection(why)) if batch.attempt < MAX_RETRIES => {

@@ -228,6 +228,7 @@ impl tools::Guest for Rogue {
                 summary,
                 warnings: Vec::new(),
                 execution_time_ms: 0,
+                peak_in_flight: 0,
                 samples: Vec::new(),
                 analysis: Vec::new(),
             });
@@ -253,6 +254,7 @@ impl tools::Guest for Rogue {
             ),
             warnings: Vec::new(),
             execution_time_ms: 0,
+            peak_in_flight: 0,
             samples: Vec::new(),
             analysis: Vec::new(),
         })
