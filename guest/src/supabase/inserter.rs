@@ -421,6 +421,24 @@ mod tests {
     }
 
     #[test]
+    fn after_a_failure_held_batches_are_dropped_and_those_in_flight_waited_for() {
+        let mut c = Client::new(FakeTransport::new(|_| Ok(response(201, ""))), "http://h", "local");
+        let none = &mut |_: &'static str, _: u64| {};
+        {
+            let mut ins = Inserter::new(&mut c, Conflict::Fail, Window::new(16));
+            ins.submit("orders", b"[]".to_vec(), 10, 0, &[], none).unwrap();
+            ins.submit("lines", b"[]".to_vec(), 10, 0, &[Needs { table: "orders", up_to: 9 }], none).unwrap();
+            assert_eq!((ins.in_flight.len(), ins.held.len()), (1, 1));
+            // Generation failed: what was sent lands and is counted (for the
+            // rollback), what was held is never sent.
+            ins.drop_held();
+            ins.finish(none).unwrap();
+            assert_eq!((ins.inserted("orders"), ins.inserted("lines")), (10, 0));
+        }
+        assert_eq!(c.transport.seen.len(), 1, "only the orders were sent");
+    }
+
+    #[test]
     fn policies_choose_postgrest_resolutions() {
         assert_eq!(Conflict::Fail.resolution(false), None);
         assert_eq!(Conflict::Skip.resolution(false), Some("ignore-duplicates"));
