@@ -287,7 +287,7 @@ enum FromOrders {
 
 /// Orders, their line items and their pixel events, each order drafted once
 /// and written round by round (see `Rounds`).
-pub struct OrderRounds<'g> {
+struct OrderRounds<'g> {
     generation: &'g StoreGeneration,
     book: OrderBook<'g>,
     storefront: Storefront<'g>,
