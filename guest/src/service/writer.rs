@@ -132,9 +132,12 @@ impl<'a, 'c, T: Transport> Writer<'a, 'c, T> {
     /// flight when it returns.
     pub fn tables(&mut self, g: &dyn Generation, specs: &[&'static TableSpec], tried: &mut Vec<&'static TableSpec>) -> std::result::Result<(), Failure> {
         let together: Vec<&'static TableSpec> = g.together().into_iter().filter(|t| specs.iter().any(|s| std::ptr::eq(*s, *t))).collect();
-        // A table waiting for a whole parent of its group could not go
-        // before the group ends: such a group streams table by table.
+        let first = specs.iter().position(|s| together.first().is_some_and(|t| std::ptr::eq(*s, *t)));
+        // A group streams as one step where its tables follow one another,
+        // and none waits for a whole parent of the group (it could not go
+        // before the group ends); otherwise table by table.
         let grouped = together.len() > 1
+            && first.and_then(|at| specs.get(at..at + together.len())).is_some_and(|run| run.iter().zip(&together).all(|(s, t)| std::ptr::eq(*s, *t)))
             && !together.iter().any(|t| self.barriers.get(t.name).is_some_and(|whole| together.iter().any(|p| whole.contains(&p.name))));
         let mut at = 0;
         while at < specs.len() {
@@ -350,5 +353,75 @@ impl<'a, 'c, T: Transport> Writer<'a, 'c, T> {
         // The last batches land after streaming: finish the bar.
         self.host.progress(&spec.qualified(), inserted, inserted.max(p.generated));
         TableResult { table: spec.qualified(), inserted, failed: p.generated.saturating_sub(inserted) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::time::Seconds;
+    use crate::platforms::shopify::SHOPIFY;
+    use crate::platforms::{Platform, testkit};
+    use crate::supabase::client::Client;
+    use crate::supabase::inserter::Conflict;
+    use crate::supabase::transport::{FakeTransport, response};
+    use crate::supabase::window::Window;
+
+    struct Quiet;
+
+    impl Host for Quiet {
+        fn connection(&mut self, _: Option<&str>) -> Result<Connection> {
+            Err(ToolError::internal("not in this test"))
+        }
+        fn progress(&mut self, _: &str, _: u64, _: u64) {}
+        fn log(&mut self, _: LogLevel, _: &str) {}
+        fn now(&mut self) -> Seconds {
+            0
+        }
+        fn millis(&mut self) -> u64 {
+            0
+        }
+        fn fresh_seed(&mut self) -> u64 {
+            0
+        }
+        fn write_output(&mut self, _: &str, _: &[u8]) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The tables of the insert requests a shopify run of 9,000 orders (three
+    /// rounds) sends, in order, with `barriers`; and the rows each table got.
+    fn sent(barriers: HashMap<&'static str, Vec<&'static str>>) -> (Vec<String>, HashMap<&'static str, u64>) {
+        let plans = testkit::plans(&SHOPIFY, "text");
+        let g = testkit::generation(&SHOPIFY, 3, 9000, &plans);
+        let mut client = Client::new(FakeTransport::new(|_| Ok(response(201, ""))), "http://h", "local");
+        let conn = Connection { environment: "local".into(), rest_url: "http://h".into(), workspace_id: "ws".into(), production: false };
+        let req = GenerateRequest::new("shopify");
+        let mut host = Quiet;
+        let inserter = Inserter::new(&mut client, Conflict::Fail, Window::new(16));
+        let mut writer = Writer::new(Some(inserter), &mut host, &conn, &plans, RunId::new(7).unwrap(), 1000, &req, None, barriers);
+        let mut tried = Vec::new();
+        writer.tables(g.as_ref(), SHOPIFY.tables(), &mut tried).unwrap();
+        writer.finish(false).unwrap();
+        assert_eq!(tried.len(), SHOPIFY.tables().len());
+        let inserted = SHOPIFY.tables().iter().map(|t| (t.name, writer.result(t).inserted)).collect();
+        drop(writer);
+        let tables = client.transport.seen.iter().map(|r| r.url.rsplit('/').next().unwrap_or_default().to_string()).collect();
+        (tables, inserted)
+    }
+
+    #[test]
+    fn orders_lines_and_events_go_together_unless_one_waits_for_a_whole_parent() {
+        let (together, rows) = sent(HashMap::new());
+        let at = |tables: &[String], name: &str| tables.iter().position(|t| t == name).unwrap();
+        let last = |tables: &[String], name: &str| tables.iter().rposition(|t| t == name).unwrap();
+        // Rounds: lines and events start before the last order batch.
+        assert!(at(&together, "dm_order_items_shopify") < last(&together, "dm_orders_shopify"), "{together:?}");
+        assert!(at(&together, "dm_shopify_pixel_events") < last(&together, "dm_orders_shopify"), "{together:?}");
+        // A line batch waiting for the whole orders table: table by table.
+        let (alone, same) = sent(HashMap::from([("dm_order_items_shopify", vec!["dm_orders_shopify"])]));
+        assert!(last(&alone, "dm_orders_shopify") < at(&alone, "dm_order_items_shopify"), "{alone:?}");
+        assert_eq!(rows, same, "the same rows either way");
+        assert_eq!(rows["dm_orders_shopify"], 9000);
     }
 }
