@@ -22,8 +22,9 @@ pub const DAY: Seconds = 86_400;
 /// 32-bit arithmetic, since every row writes a date or two and WebAssembly
 /// divides 64-bit numbers slowly.
 fn civil(day: i64) -> Option<(u32, u32, u32)> {
-    // Days since 0000-03-01; year 10000 starts at 3,652,425 + 60.
-    let z = u32::try_from(day + 719_468).ok().filter(|z| *z < 3_652_485)?;
+    // Days since 0000-03-01; 10000-01-01 is 3,652,425 - 60 (25 eras of
+    // 146,097 days, less January and February).
+    let z = u32::try_from(day + 719_468).ok().filter(|z| *z < 3_652_365)?;
     let era = z / 146_097;
     let doe = z % 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -50,9 +51,6 @@ fn put_date(secs: Seconds, text: &mut [u8]) -> bool {
         return true;
     }
     let Some((y, m, d)) = civil(day) else { return false };
-    if y > 9999 {
-        return false;
-    }
     text[0] = b'"';
     text[1..5].copy_from_slice(&[b'0' + (y / 1000) as u8, b'0' + (y / 100 % 10) as u8, b'0' + (y / 10 % 10) as u8, b'0' + (y % 10) as u8]);
     text[5] = b'-';
@@ -349,6 +347,14 @@ mod tests {
     fn period() -> Period {
         let end = parse_instant("2026-06-01").unwrap();
         Period { start: end - 28 * DAY, end }
+    }
+
+    #[test]
+    fn civil_dates_end_with_9999() {
+        let last = 2_932_896; // 9999-12-31, days since 1970-01-01
+        assert_eq!(civil(last), Some((9999, 12, 31)));
+        assert_eq!(civil(last + 1), None, "year 10000 takes the slow path");
+        assert_eq!(civil(0), Some((1970, 1, 1)));
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::service::foreign_keys::{ForeignKey, unindexed_warnings};
 use crate::service::runs::{RunRows, filters};
 use crate::service::survey::census_and_keys;
 use crate::service::{Host, LogLevel, thousands};
-use crate::supabase::client::{Client, deleted_rows};
+use crate::supabase::client::{Client, range_total};
 use crate::supabase::errors::{from_response, retryable_status};
 use crate::supabase::transport::{Request, Ticket, Transport};
 
@@ -157,7 +157,7 @@ fn run_deletes<T: Transport>(
                 // Could not start: alone, with the usual retries.
                 Err(_) => {
                     let answer = client.execute(&chunk.doing, &chunk.request);
-                    landed(state, host, chunk, answer.map(|r| deleted_rows(&r)))?;
+                    landed(state, host, chunk, answer.map(|r| range_total(&r)))?;
                 }
             }
         }
@@ -167,10 +167,10 @@ fn run_deletes<T: Transport>(
         let (ticket, result) = client.transport.wait_any();
         let Some(chunk) = in_flight.remove(&ticket) else { continue };
         let answer = match result {
-            Ok(r) if r.ok() => Ok(deleted_rows(&r)),
+            Ok(r) if r.ok() => Ok(range_total(&r)),
             Ok(r) if !retryable_status(r.status) => Err(from_response(&chunk.doing, client.environment(), &r)),
             // Transient: again, alone, with backoff (`Client::execute`).
-            _ => client.execute(&chunk.doing, &chunk.request).map(|r| deleted_rows(&r)),
+            _ => client.execute(&chunk.doing, &chunk.request).map(|r| range_total(&r)),
         };
         landed(state, host, chunk, answer)?;
     }

@@ -221,9 +221,9 @@ impl<T: Transport> Client<T> {
     }
 }
 
-/// Rows a delete removed, when the server says (PostgREST's Content-Range
-/// `*/N`; some servers answer `*/*`).
-pub fn deleted_rows(response: &Response) -> Option<u64> {
+/// The total of an answer's Content-Range (`0-9/N` or `*/N`): the rows a
+/// count matched or a delete removed, when the server says (some answer `*/*`).
+pub fn range_total(response: &Response) -> Option<u64> {
     response.header("content-range")?.rsplit('/').next()?.trim().parse().ok()
 }
 
@@ -234,11 +234,7 @@ fn read_counts(answers: Vec<Result<Response>>, queries: &[(&str, Vec<Filter>)]) 
 
 /// The total after the `/` of a counting answer's Content-Range.
 fn content_range(table: &str, response: &Response) -> Result<u64> {
-    response
-        .header("content-range")
-        .and_then(|r| r.rsplit('/').next())
-        .and_then(|n| n.trim().parse().ok())
-        .ok_or_else(|| ToolError::internal(format!("counting semantic.{table}: the answer had no row count (Content-Range)")))
+    range_total(response).ok_or_else(|| ToolError::internal(format!("counting semantic.{table}: the answer had no row count (Content-Range)")))
 }
 
 /// An RPC's answer as JSON.
@@ -292,7 +288,7 @@ impl<T: Transport> Client<T> {
     /// The request deleting the rows of `table` matching `filters`, to send
     /// with others. Refuses an unfiltered delete: Supabase refuses one too,
     /// and it could reach rows the tool did not create. It asks for the number of
-    /// rows deleted (`deleted_rows`), which PostgREST gives without
+    /// rows deleted (`range_total`), which PostgREST gives without
     /// returning a row.
     pub fn delete_request(&self, table: &str, filters: &[Filter]) -> Result<(String, Request)> {
         if filters.len() < 2 {
