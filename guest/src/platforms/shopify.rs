@@ -482,9 +482,7 @@ mod tests {
             // Rounds of 700 orders: three whole ones and a part.
             while rounds
                 .next(700, &mut |i, row| {
-                    let mut buf = Vec::new();
-                    plans[tables[i].name].write_row(row, b"\"ws\"", crate::core::keys::RunId::new(7).unwrap(), &mut buf)?;
-                    rows[i].push(serde_json::from_slice(&buf).expect("rows are JSON"));
+                    rows[i].push(testkit::json_row(&plans[tables[i].name], row)?);
                     Ok(())
                 })
                 .unwrap()

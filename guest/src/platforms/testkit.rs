@@ -72,16 +72,13 @@ pub fn rows(
     generation: &dyn Generation,
     plans: &HashMap<&'static str, ColumnPlan>,
 ) -> HashMap<&'static str, Vec<serde_json::Value>> {
-    let run = RunId::new(7).unwrap();
     let mut out = HashMap::new();
     for spec in platform.tables() {
         let plan = &plans[spec.name];
         let mut rows = Vec::new();
         generation
             .stream(spec, &mut |row| {
-                let mut buf = Vec::new();
-                plan.write_row(row, b"\"ws\"", run, &mut buf)?;
-                rows.push(serde_json::from_slice(&buf).expect("rows are JSON"));
+                rows.push(json_row(plan, row)?);
                 Ok(())
             })
             .expect("generation streams");
@@ -90,65 +87,60 @@ pub fn rows(
     out
 }
 
+/// A row as the warehouse would get it, parsed back.
+pub fn json_row(plan: &ColumnPlan, row: &Row) -> crate::error::Result<serde_json::Value> {
+    let mut buf = Vec::new();
+    plan.write_row(row, b"\"ws\"", RunId::new(7).unwrap(), &mut buf)?;
+    Ok(serde_json::from_slice(&buf).expect("rows are JSON"))
+}
+
 /// Streams every table into JSON batches, as a dry run does, and returns
 /// the number of rows (for benchmarks: no parsing, no storage).
 pub fn stream_all(platform: &dyn Platform, generation: &dyn Generation, plans: &HashMap<&'static str, ColumnPlan>) -> u64 {
     steps(platform, generation).iter().map(|step| stream_step(step, generation, plans)).sum()
 }
 
-/// The platform's tables in the steps a run streams them: one by one, but
-/// the tables the generation drafts together in one step.
+/// The platform's tables in the steps a run streams them (`writer::steps`).
 pub fn steps(platform: &dyn Platform, generation: &dyn Generation) -> Vec<Vec<&'static TableSpec>> {
-    let together = generation.together();
-    let mut steps: Vec<Vec<&'static TableSpec>> = Vec::new();
-    for spec in platform.tables() {
-        match steps.last_mut() {
-            Some(step) if together.len() > 1 && together.iter().any(|t| std::ptr::eq(*t, *spec)) && std::ptr::eq(step[0], together[0]) => {
-                step.push(spec)
-            }
-            _ => steps.push(vec![spec]),
-        }
-    }
-    steps
+    crate::service::writer::steps(platform.tables(), &generation.together(), &HashMap::new())
 }
 
 /// One step's rows (see `steps`) written into 1 MB JSON buffers and dropped.
 pub fn stream_step(step: &[&'static TableSpec], generation: &dyn Generation, plans: &HashMap<&'static str, ColumnPlan>) -> u64 {
-    if step.len() == 1 {
-        return stream_table(step[0], generation, &plans[step[0].name]);
+    if let [spec] = step {
+        return stream_table(spec, generation, &plans[spec.name]);
     }
-    let run = RunId::new(7).unwrap();
-    let mut rows = 0;
-    let mut buffer = Vec::with_capacity(1 << 20);
+    let mut scratch = Scratch::new();
     let mut rounds = generation.rounds(step).expect("tables the generation streams together");
-    while rounds
-        .next(4000, &mut |i, row: &Row| {
-            plans[step[i].name].write_row(row, b"\"ws\"", run, &mut buffer)?;
-            rows += 1;
-            if buffer.len() > (1 << 20) - 4096 {
-                buffer.clear();
-            }
-            Ok(())
-        })
-        .expect("generation streams")
-    {}
-    rows
+    let units = crate::service::writer::round_units(crate::service::generate::DEFAULT_BATCH);
+    while rounds.next(units, &mut |i, row: &Row| scratch.write(&plans[step[i].name], row)).expect("generation streams") {}
+    scratch.rows
 }
 
 /// One table's rows written into 1 MB JSON buffers and dropped.
 pub fn stream_table(spec: &TableSpec, generation: &dyn Generation, plan: &ColumnPlan) -> u64 {
-    let run = RunId::new(7).unwrap();
-    let mut rows = 0;
-    let mut buffer = Vec::with_capacity(1 << 20);
-    generation
-        .stream(spec, &mut |row: &Row| {
-            plan.write_row(row, b"\"ws\"", run, &mut buffer)?;
-            rows += 1;
-            if buffer.len() > (1 << 20) - 4096 {
-                buffer.clear();
-            }
-            Ok(())
-        })
-        .expect("generation streams");
-    rows
+    let mut scratch = Scratch::new();
+    generation.stream(spec, &mut |row: &Row| scratch.write(plan, row)).expect("generation streams");
+    scratch.rows
+}
+
+/// Rows written as a run writes them, into a buffer emptied at 1 MB, and counted.
+struct Scratch {
+    buffer: Vec<u8>,
+    rows: u64,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch { buffer: Vec::with_capacity(1 << 20), rows: 0 }
+    }
+
+    fn write(&mut self, plan: &ColumnPlan, row: &Row) -> crate::error::Result<()> {
+        plan.write_row(row, b"\"ws\"", RunId::new(7).unwrap(), &mut self.buffer)?;
+        self.rows += 1;
+        if self.buffer.len() > (1 << 20) - 4096 {
+            self.buffer.clear();
+        }
+        Ok(())
+    }
 }

@@ -26,6 +26,39 @@ const SAMPLE_ROWS: usize = 3;
 /// batches of each table to be in flight while the next round is drafted.
 const ROUND_BATCHES: u64 = 4;
 
+/// Units (orders) a round drafts, for batches of `batch` rows.
+pub fn round_units(batch: u32) -> u64 {
+    u64::from(batch) * ROUND_BATCHES
+}
+
+/// `specs` (a platform's tables, in order) in the steps they stream in: a
+/// table a step, but the tables of `together` (a generation's) in one step
+/// where they follow one another and none waits for a whole parent of the
+/// group (it could not go before the group ends).
+pub fn steps(
+    specs: &[&'static TableSpec],
+    together: &[&'static TableSpec],
+    barriers: &HashMap<&'static str, Vec<&'static str>>,
+) -> Vec<Vec<&'static TableSpec>> {
+    let together: Vec<&'static TableSpec> = together.iter().copied().filter(|t| specs.iter().any(|s| std::ptr::eq(*s, *t))).collect();
+    let first = specs.iter().position(|s| together.first().is_some_and(|t| std::ptr::eq(*s, *t)));
+    let grouped = together.len() > 1
+        && first.and_then(|at| specs.get(at..at + together.len())).is_some_and(|run| run.iter().zip(&together).all(|(s, t)| std::ptr::eq(*s, *t)))
+        && !together.iter().any(|t| barriers.get(t.name).is_some_and(|whole| together.iter().any(|p| whole.contains(&p.name))));
+    let mut steps = Vec::new();
+    let mut at = 0;
+    while at < specs.len() {
+        if grouped && Some(at) == first {
+            steps.push(together.clone());
+            at += together.len();
+        } else {
+            steps.push(vec![specs[at]]);
+            at += 1;
+        }
+    }
+    steps
+}
+
 /// A failure, and the table whose write (or generation) failed.
 pub type Failure = (String, ToolError);
 
@@ -131,24 +164,11 @@ impl<'a, 'c, T: Transport> Writer<'a, 'c, T> {
     /// adding each to `tried` as it starts. The last batches may still be in
     /// flight when it returns.
     pub fn tables(&mut self, g: &dyn Generation, specs: &[&'static TableSpec], tried: &mut Vec<&'static TableSpec>) -> std::result::Result<(), Failure> {
-        let together: Vec<&'static TableSpec> = g.together().into_iter().filter(|t| specs.iter().any(|s| std::ptr::eq(*s, *t))).collect();
-        let first = specs.iter().position(|s| together.first().is_some_and(|t| std::ptr::eq(*s, *t)));
-        // A group streams as one step where its tables follow one another,
-        // and none waits for a whole parent of the group (it could not go
-        // before the group ends); otherwise table by table.
-        let grouped = together.len() > 1
-            && first.and_then(|at| specs.get(at..at + together.len())).is_some_and(|run| run.iter().zip(&together).all(|(s, t)| std::ptr::eq(*s, *t)))
-            && !together.iter().any(|t| self.barriers.get(t.name).is_some_and(|whole| together.iter().any(|p| whole.contains(&p.name))));
-        let mut at = 0;
-        while at < specs.len() {
-            if grouped && std::ptr::eq(specs[at], together[0]) {
-                tried.extend(&together);
-                self.together(g, &together)?;
-                at += together.len();
-            } else {
-                tried.push(specs[at]);
-                self.table(g, specs[at])?;
-                at += 1;
+        for step in steps(specs, &g.together(), &self.barriers) {
+            tried.extend(&step);
+            match step[..] {
+                [spec] => self.table(g, spec)?,
+                _ => self.together(g, &step)?,
             }
         }
         Ok(())
@@ -169,7 +189,7 @@ impl<'a, 'c, T: Transport> Writer<'a, 'c, T> {
         let parents: Vec<Vec<usize>> =
             streams.iter().map(|child| (0..streams.len()).filter(|&p| child.references(streams[p].spec.name)).collect()).collect();
         let mut current = 0;
-        let units = u64::from(self.batch) * ROUND_BATCHES;
+        let units = round_units(self.batch);
         let streamed = match g.rounds(specs) {
             None => Err(ToolError::internal(format!("{} cannot stream its tables together", specs[0].qualified()))),
             Some(mut rounds) => loop {

@@ -237,7 +237,7 @@ impl StoreGeneration {
             Buyer::New { customer, .. } => {
                 let id = Contact::new(self.inputs.seed, *customer, self.shop.locale);
                 Some(BuyerView {
-                    key: KeyRef::New(*customer),
+                    key: self.buyer_key(order),
                     email: Some(id.email),
                     first_name: Value::Static(id.first_name),
                     last_name: Value::Static(id.last_name),
@@ -247,7 +247,7 @@ impl StoreGeneration {
             Buyer::Existing(i) => {
                 let c = self.customers.existing(*i);
                 Some(BuyerView {
-                    key: KeyRef::Existing(c.key.clone()),
+                    key: self.buyer_key(order),
                     email: c.email.clone(),
                     first_name: c.first_name.clone().into(),
                     last_name: c.last_name.clone().into(),

@@ -101,13 +101,13 @@ pub fn slug(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn storefront_pages_need_no_escaping() {
         assert_eq!(&*storefront_page("shop.example", "products/a-1"), "https://shop.example/products/a-1");
         assert_eq!(&*storefront_page("bad\"host\\\n.com", ""), "https://badhost.com/");
     }
-
-    use super::*;
 
     fn inputs() -> StoreInputs {
         StoreInputs::defaults(5, 100, Period { start: 1_700_000_000, end: 1_700_000_000 + 90 * DAY })
