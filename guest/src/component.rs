@@ -97,6 +97,10 @@ impl service::Host for ImportedHost {
     fn write_output(&mut self, file: &str, data: &[u8]) -> crate::error::Result<()> {
         host::write_output(file, data).map_err(|e| crate::error::ToolError::invalid(format!("writing {file}: {e}")))
     }
+
+    fn write_sql_rows(&mut self, file: &str, rows: &[u8]) -> crate::error::Result<()> {
+        host::write_sql_rows(file, rows).map_err(|e| crate::error::ToolError::invalid(format!("writing {file}: {e}")))
+    }
 }
 
 fn table_result(t: api::TableResult) -> wit::TableResult {

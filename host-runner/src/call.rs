@@ -11,7 +11,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 /// How long a call may run when `--timeout` is not given.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3600);
+pub fn default_timeout() -> Duration {
+    crate::sandbox::rules().calls.deadline()
+}
 
 #[derive(Clone, Debug)]
 pub struct CallPolicy {
@@ -37,8 +39,9 @@ impl CallPolicy {
     /// not started to allow.
     pub fn agent_refusal(&self, environment: &str) -> Option<String> {
         (self.agent && self.confirmed && !self.allow_production).then(|| {
+            let flag = &crate::sandbox::rules().production.agents_need_host_flag;
             format!(
-                "environment '{environment}' is production: an agent's confirmation is not enough to change it. Start the host with --allow-production (host-runner mcp --allow-production, or host-runner --allow-production call ...) to let confirmed calls write there; nothing was changed"
+                "environment '{environment}' is production: an agent's confirmation is not enough to change it. Start the host with {flag} (host-runner mcp {flag}, or host-runner {flag} call ...) to let confirmed calls write there; nothing was changed"
             )
         })
     }
@@ -89,7 +92,7 @@ mod tests {
     use serde_json::json;
 
     fn policy(agent: bool, confirmed: bool, allow: bool) -> CallPolicy {
-        CallPolicy { environment: "prod-eu".into(), confirmed, agent, allow_production: allow, deadline: DEFAULT_TIMEOUT }
+        CallPolicy { environment: "prod-eu".into(), confirmed, agent, allow_production: allow, deadline: default_timeout() }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::lookup::{LOCAL, Lookup, SUPABASE};
-use crate::policy::Origin;
+use crate::sandbox::Origin;
 
 /// Where the errors about missing files send the user.
 const LOOKUP_HINT: &str = "`host-runner config` shows where configuration is looked up";
@@ -184,7 +184,7 @@ impl Sources {
 /// `prod` in any case (`Production`, `prod-eu`), unless it says
 /// `"production": false`: a missed production is worse than one more flag.
 pub fn is_production(name: &str, marked: Option<bool>) -> bool {
-    marked.unwrap_or_else(|| name.to_ascii_lowercase().contains("prod"))
+    marked.unwrap_or_else(|| name.to_ascii_lowercase().contains(&crate::sandbox::rules().production.name_contains))
 }
 
 struct OauthConfig {
@@ -233,7 +233,10 @@ mod tests {
         }
         (
             Sources {
-                lookup: Lookup { places: vec![crate::lookup::Place { dir: dir.join("config"), origin: crate::lookup::Origin::Flag }] },
+                lookup: Lookup {
+                    places: vec![crate::lookup::Place { dir: dir.join("config"), origin: crate::lookup::Origin::Flag }],
+                    repository_rule: None,
+                },
                 state_dir: dir.join("state"),
                 cli_env: None,
                 env_var: None,

@@ -20,6 +20,9 @@ pub fn report(sources: &Sources, component: &Component) -> String {
     for p in places {
         let _ = writeln!(out, "  {}: {}", p.origin, p.dir.display());
     }
+    if let Some(rule) = &sources.lookup.repository_rule {
+        let _ = writeln!(out, "repository: {rule}");
+    }
     let supabase = sources.lookup.find(SUPABASE);
     let local = sources.lookup.find(LOCAL);
     match &supabase {
@@ -51,6 +54,15 @@ pub fn report(sources: &Sources, component: &Component) -> String {
         let _ = writeln!(out, "default environment: {} ({})", sources.default_environment(), default_origin(sources));
     }
     let _ = writeln!(out, "component: {component}");
+    let r = crate::sandbox::rules();
+    let _ = writeln!(
+        out,
+        "sandbox: host-runner/src/sandbox/rules.json, built in: schema {} only, the agent RPCs {}, at most {} requests at once, calls end after {} s",
+        r.requests.schema,
+        r.requests.agent_rpcs.join(", "),
+        r.requests.max_in_flight,
+        r.calls.deadline().as_secs()
+    );
     out
 }
 
@@ -102,7 +114,7 @@ mod tests {
             std::fs::write(dir.join(name), text).unwrap();
         }
         Sources {
-            lookup: Lookup { places: vec![Place { dir: dir.clone(), origin: Origin::User }] },
+            lookup: Lookup { places: vec![Place { dir: dir.clone(), origin: Origin::User }], repository_rule: None },
             state_dir: dir.join("state"),
             cli_env: None,
             env_var: None,

@@ -5,13 +5,7 @@
 use wasmtime::ResourceLimiter;
 use wasmtime::Result;
 
-const MAX_MEMORY: usize = 2 << 30;
-const MAX_TOTAL_MEMORY: usize = 3 << 30;
-const MAX_TABLE_ELEMENTS: usize = 100_000;
-/// The component and its WASI adapter need a handful of each.
-const MAX_INSTANCES: usize = 32;
-const MAX_MEMORIES: usize = 8;
-const MAX_TABLES: usize = 32;
+use crate::sandbox::rules;
 
 #[derive(Debug)]
 pub struct Limits {
@@ -23,7 +17,8 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { total: 0, max_memory: MAX_MEMORY, max_total: MAX_TOTAL_MEMORY }
+        let r = &rules().resources;
+        Limits { total: 0, max_memory: r.max_memory_bytes, max_total: r.max_total_memory_bytes }
     }
 }
 
@@ -38,19 +33,20 @@ impl ResourceLimiter for Limits {
     }
 
     fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS)
+        Ok(desired <= rules().resources.max_table_elements)
     }
 
+    // The component and its WASI adapter need a handful of each.
     fn instances(&self) -> usize {
-        MAX_INSTANCES
+        rules().resources.max_instances
     }
 
     fn memories(&self) -> usize {
-        MAX_MEMORIES
+        rules().resources.max_memories
     }
 
     fn tables(&self) -> usize {
-        MAX_TABLES
+        rules().resources.max_tables
     }
 }
 
@@ -65,6 +61,6 @@ mod tests {
         assert!(!l.memory_growing(80, 101, None).unwrap(), "one memory over its cap");
         assert!(l.memory_growing(0, 70, None).unwrap(), "a second memory: 150 in all");
         assert!(!l.memory_growing(0, 1, None).unwrap(), "a third one would pass the total");
-        assert!(!l.table_growing(0, MAX_TABLE_ELEMENTS + 1, None).unwrap());
+        assert!(!l.table_growing(0, rules().resources.max_table_elements + 1, None).unwrap());
     }
 }

@@ -2,7 +2,11 @@
 //!
 //! 1. `--config-dir DIR`, else 2. BUSTLY_MOCK_CONFIG_DIR: that folder only.
 //! 3. This repository's `config/`, only when the working directory is inside
-//!    a checkout of this project (not any parent that has a `config/`).
+//!    the checkout this host-runner was built from (not any parent that has a
+//!    `config/`, nor another checkout, which could be anyone's: a cloned
+//!    project could point an agent host at another URL, mark production as
+//!    not production and be sent the user's workspace id), and, on unix,
+//!    only when that folder is the user's and no one else may write it.
 //! 4. The user's folder: `$XDG_CONFIG_HOME/bustly-mock-data`, else
 //!    `~/.config/bustly-mock-data`.
 //!
@@ -49,6 +53,14 @@ pub struct Place {
 #[derive(Clone, Debug)]
 pub struct Lookup {
     pub places: Vec<Place>,
+    /// Which rule admitted a repository's config/, or why one was passed over.
+    pub repository_rule: Option<String>,
+}
+
+/// The checkout this binary was built from (`cargo install --path
+/// host-runner` builds in place), as the build saw it.
+pub fn build_checkout() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), Path::to_path_buf)
 }
 
 impl Lookup {
@@ -60,22 +72,38 @@ impl Lookup {
             std::env::current_dir().ok().as_deref(),
             std::env::var_os("XDG_CONFIG_HOME"),
             std::env::var_os("HOME"),
+            &build_checkout(),
         )
     }
 
-    pub fn new(flag: Option<PathBuf>, var: Option<OsString>, cwd: Option<&Path>, xdg: Option<OsString>, home: Option<OsString>) -> Lookup {
+    pub fn new(
+        flag: Option<PathBuf>,
+        var: Option<OsString>,
+        cwd: Option<&Path>,
+        xdg: Option<OsString>,
+        home: Option<OsString>,
+        built_from: &Path,
+    ) -> Lookup {
         let explicit = flag
             .map(|dir| Place { dir, origin: Origin::Flag })
             .or_else(|| var.filter(|v| !v.is_empty()).map(|v| Place { dir: PathBuf::from(v), origin: Origin::EnvVar }));
         if let Some(place) = explicit {
-            return Lookup { places: vec![place] };
+            return Lookup { places: vec![place], repository_rule: None };
         }
         let mut places = Vec::new();
+        let mut repository_rule = None;
         if let Some(root) = cwd.and_then(repository_root) {
-            places.push(Place { dir: root.join("config"), origin: Origin::Repository });
+            let dir = root.join("config");
+            match trust(&root, &dir, built_from) {
+                Ok(why) => {
+                    places.push(Place { dir, origin: Origin::Repository });
+                    repository_rule = Some(why);
+                }
+                Err(why) => repository_rule = Some(format!("{} is not used: {why}", dir.display())),
+            }
         }
         places.push(Place { dir: user_dir(xdg, home), origin: Origin::User });
-        Lookup { places }
+        Lookup { places, repository_rule }
     }
 
     /// The first place holding `file`, if any.
@@ -88,6 +116,52 @@ impl Lookup {
     pub fn path(&self, file: &str) -> PathBuf {
         self.find(file).map_or_else(|| self.places[0].dir.join(file), |(path, _)| path)
     }
+}
+
+/// Whether the config/ of the checkout at `root` may be read: it must be
+/// the checkout this binary was built from, and (unix) a folder of the
+/// user's that no one else may write.
+fn trust(root: &Path, config: &Path, built_from: &Path) -> Result<String, String> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same(root, built_from) {
+        return Err(format!(
+            "it is not the checkout this host-runner was built from ({}); pass --config-dir {} to use it",
+            built_from.display(),
+            config.display()
+        ));
+    }
+    owned_privately(config)?;
+    Ok(format!("{} is used: the checkout this host-runner was built from{}", config.display(), PRIVATE_NOTE))
+}
+
+#[cfg(unix)]
+const PRIVATE_NOTE: &str = ", yours and writable by no one else";
+// Windows: a checkout lives in the user's profile, whose folders only the
+// user may write by default; reading the ACLs is left out.
+#[cfg(not(unix))]
+const PRIVATE_NOTE: &str = "";
+
+#[cfg(unix)]
+fn owned_privately(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let Ok(meta) = std::fs::metadata(dir) else { return Ok(()) };
+    if meta.uid() != me {
+        return Err(format!("it belongs to another user (uid {})", meta.uid()));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!("others may write it (mode {:o}); chmod go-w {}", meta.mode() & 0o777, dir.display()));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn owned_privately(_: &Path) -> Result<(), String> {
+    Ok(())
 }
 
 /// `$XDG_CONFIG_HOME/bustly-mock-data` (only an absolute one counts, as the
@@ -149,12 +223,13 @@ mod tests {
         std::fs::create_dir_all(&inside).unwrap();
         let xdg = Some(t.join("xdg").into_os_string());
 
-        let l = Lookup::new(Some("/f".into()), Some("/v".into()), Some(&inside), xdg.clone(), None);
+        let built = t.join("repo");
+        let l = Lookup::new(Some("/f".into()), Some("/v".into()), Some(&inside), xdg.clone(), None, &built);
         assert_eq!(l.places, vec![Place { dir: "/f".into(), origin: Origin::Flag }]);
-        let l = Lookup::new(None, Some("/v".into()), Some(&inside), xdg.clone(), None);
+        let l = Lookup::new(None, Some("/v".into()), Some(&inside), xdg.clone(), None, &built);
         assert_eq!(l.places, vec![Place { dir: "/v".into(), origin: Origin::EnvVar }]);
         // An empty variable is no variable.
-        let l = Lookup::new(None, Some("".into()), Some(&inside), xdg.clone(), None);
+        let l = Lookup::new(None, Some("".into()), Some(&inside), xdg.clone(), None, &built);
         assert_eq!(l.places.len(), 2);
 
         // Inside the repository: its local.json, the user's supabase.json (the repository has none).
@@ -163,8 +238,10 @@ mod tests {
         assert_eq!(l.find(SUPABASE).unwrap().1.origin, Origin::User);
         assert_eq!(l.path(SUPABASE), t.join("xdg/bustly-mock-data/supabase.json"));
 
+        assert!(l.repository_rule.as_deref().unwrap().contains("is used: the checkout this host-runner was built from"));
+
         // Outside it: only the user folder.
-        let l = Lookup::new(None, None, Some(&t), xdg, None);
+        let l = Lookup::new(None, None, Some(&t), xdg, None, &built);
         assert_eq!(l.places, vec![Place { dir: t.join("xdg/bustly-mock-data"), origin: Origin::User }]);
         assert_eq!(l.path(LOCAL), t.join("xdg/bustly-mock-data/local.json"));
     }
@@ -173,11 +250,41 @@ mod tests {
     fn a_parent_with_some_config_folder_is_not_this_repository() {
         let t = tree(&["other/config/supabase.json", "other/Cargo.toml", "other/project/src/main.rs"]);
         assert_eq!(repository_root(&t.join("other/project/src")), None);
-        let l = Lookup::new(None, None, Some(&t.join("other/project")), None, Some(t.join("home").into_os_string()));
+        let l = Lookup::new(None, None, Some(&t.join("other/project")), None, Some(t.join("home").into_os_string()), &t.join("repo"));
         assert_eq!(l.places, vec![Place { dir: t.join("home/.config/bustly-mock-data"), origin: Origin::User }]);
         // Nothing anywhere: errors point at the user folder.
         assert_eq!(l.find(SUPABASE), None);
         assert_eq!(l.path(SUPABASE), t.join("home/.config/bustly-mock-data/supabase.json"));
+    }
+
+    #[test]
+    fn another_checkout_of_this_project_is_not_trusted() {
+        // A clone of the project (markers and all) with a config/ of its own.
+        let t = tree(&[&REPO[..], &["repo/config/supabase.json"]].concat());
+        let built = tree(&REPO).join("repo");
+        let l = Lookup::new(None, None, Some(&t.join("repo")), None, Some(t.join("home").into_os_string()), &built);
+        assert_eq!(l.places.len(), 1, "only the user folder: {:?}", l.places);
+        assert_eq!(l.places[0].origin, Origin::User);
+        let why = l.repository_rule.unwrap();
+        assert!(
+            why.contains("is not used: it is not the checkout this host-runner was built from") && why.contains("--config-dir"),
+            "{why}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_folder_others_may_write_is_not_trusted() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tree(&[&REPO[..], &["repo/config/supabase.json"]].concat());
+        let built = t.join("repo");
+        std::fs::set_permissions(built.join("config"), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let l = Lookup::new(None, None, Some(&built), None, Some(t.join("home").into_os_string()), &built);
+        assert_eq!(l.places.len(), 1, "{:?}", l.places);
+        assert!(l.repository_rule.unwrap().contains("others may write it (mode 777)"));
+        std::fs::set_permissions(built.join("config"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let l = Lookup::new(None, None, Some(&built), None, Some(t.join("home").into_os_string()), &built);
+        assert_eq!(l.places[0].origin, Origin::Repository);
     }
 
     #[test]

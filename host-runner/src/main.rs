@@ -18,11 +18,11 @@ mod lookup;
 mod mcp;
 mod notify;
 mod output;
-mod policy;
 mod probe;
 mod progress;
 mod render;
 mod runtime;
+mod sandbox;
 mod sender;
 mod stop;
 mod text;
@@ -36,14 +36,14 @@ use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
 use serde_json::json;
 
-use crate::call::{CallPolicy, DEFAULT_TIMEOUT, confirms_production, environment_argument};
+use crate::call::{CallPolicy, confirms_production, default_timeout, environment_argument};
 use crate::cli::{Cli, Command, Conflict, Strategy};
 use crate::component::Component;
 use crate::config::{Sources, state_dir};
 use crate::lookup::Lookup;
 use crate::progress::Progress;
 use crate::runtime::{MockData, Runtime, State, cache_dir, wit};
-use crate::stop::{Stop, Watchdog, signal_exit_code};
+use crate::stop::{Stop, Watchdog, exit_when_stuck, signals};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -89,7 +89,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
         let limits = mcp::Options {
             verbose: g.verbose,
             allow_production: g.allow_production,
-            deadline: g.timeout.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
+            deadline: g.timeout.map_or_else(default_timeout, Duration::from_secs),
         };
         mcp::serve(&runtime, &sources, &limits)?;
         return Ok(ExitCode::SUCCESS);
@@ -104,7 +104,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
         component,
         if runtime.cached { "compiled earlier, from the cache" } else { "compiled now" }
     ));
-    let watchdog = Watchdog::start(runtime.engine().clone(), stop.clone(), deadline);
+    let watchdog = Watchdog::start(runtime.engine().clone(), stop.clone(), deadline, exit_when_stuck());
     let outcome = dispatch(&cli, &mut store, &instance);
     drop(watchdog);
     let state = store.data_mut();
@@ -114,7 +114,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     {
         eprintln!(
             "denied: the component tried to reach {} (only {} is allowed)",
-            text::clean(&tally(&denied)),
+            text::clean(&denied.tally()),
             state.gate.allowed().map_or("the configured Supabase host".to_string(), ToString::to_string)
         );
     }
@@ -128,7 +128,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             eprintln!("if the result above does not say this run's rows were removed, {note}");
         }
         let _ = outcome;
-        return Ok(ExitCode::from(signal_exit_code().unwrap_or(124)));
+        return Ok(ExitCode::from(signals::exit_code().unwrap_or(124)));
     }
     outcome
 }
@@ -148,18 +148,6 @@ fn output_for(store: &mut wasmtime::Store<State>, dir: &std::path::Path, workspa
         .unwrap_or_else(|| "local-workspace".to_string()))
 }
 
-/// `a, a, b` as `a (2 times), b`: a request bomb makes a long list.
-fn tally(items: &[String]) -> String {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for item in items {
-        match counts.iter_mut().find(|(i, _)| *i == item.as_str()) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((item, 1)),
-        }
-    }
-    counts.iter().map(|(i, n)| if *n > 1 { format!("{i} ({n} times)") } else { i.to_string() }).collect::<Vec<_>>().join(", ")
-}
-
 /// What the host fixes for this call (see `call`).
 fn call_policy(cli: &Cli, sources: &Sources) -> CallPolicy {
     let g = &cli.global;
@@ -173,7 +161,7 @@ fn call_policy(cli: &Cli, sources: &Sources) -> CallPolicy {
         confirmed: production_confirmed(&cli.command),
         agent: matches!(cli.command, Command::Call { .. }),
         allow_production: g.allow_production,
-        deadline: g.timeout.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
+        deadline: g.timeout.map_or_else(default_timeout, Duration::from_secs),
     }
 }
 
@@ -251,10 +239,12 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
                 max_in_flight: a.max_in_flight,
             };
             let result = tools.call_generate_mock_data(&mut *store, &request)?;
-            if let (Ok(r), Some(out)) = (&result, &store.data().output)
-                && r.success
-            {
-                println!("files in {}", out.dir().display());
+            let succeeded = result.as_ref().is_ok_and(|r| r.success);
+            if let Some(out) = store.data_mut().output.as_mut() {
+                out.finish(succeeded).map_err(anyhow::Error::msg)?;
+                if succeeded {
+                    println!("files in {}", out.dir().display());
+                }
             }
             store.data_mut().progress.finish();
             Ok(match result {
@@ -302,13 +292,18 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
             }
             Ok(match (result, g.json) {
                 (Ok(r), true) => print_json_answer(&render::report_json(&r).to_string()),
-                (Ok(r), false) => render::report(&r),
+                (Ok(r), false) => render::report(&text::cleaned_report(r)),
                 (Err(e), true) => print_json_answer(&render::error_json(&e).to_string()),
                 (Err(e), false) => render::tool_error(&e),
             })
         }
         Command::Platforms => {
-            let platforms = tools.call_list_platforms(&mut *store)?;
+            let mut platforms = tools.call_list_platforms(&mut *store)?;
+            for p in &mut platforms {
+                for s in std::iter::once(&mut p.name).chain(std::iter::once(&mut p.description)).chain(p.tables.iter_mut()) {
+                    *s = text::clean(s).into_owned();
+                }
+            }
             render::platforms(&platforms, g.json);
             Ok(ExitCode::SUCCESS)
         }

@@ -22,7 +22,7 @@ use crate::config::Sources;
 use crate::notify::Notifier;
 use crate::progress::Progress;
 use crate::runtime::Runtime;
-use crate::stop::{Stop, Watchdog, signal_exit_code};
+use crate::stop::{Stop, Watchdog, exit_when_stuck, signals};
 
 const PROTOCOL: &str = "2025-06-18";
 /// The tools the component serves; any other name is an invalid parameter.
@@ -37,25 +37,69 @@ pub struct Options {
 pub fn serve(runtime: &Runtime, sources: &Sources, options: &Options) -> Result<()> {
     let mut stdin = std::io::stdin().lock();
     let mut line = Vec::new();
+    let max = crate::sandbox::rules().mcp.max_line_bytes;
     loop {
-        line.clear();
-        if stdin.read_until(b'\n', &mut line)? == 0 {
-            return Ok(());
-        }
-        let reply = match std::str::from_utf8(&line) {
-            Err(e) => Some(parse_error(&format!("the message is not UTF-8 ({e})"))),
-            Ok(text) if text.trim().is_empty() => None,
-            Ok(text) => match serde_json::from_str::<Value>(text) {
-                Ok(message) => handle(runtime, sources, options, &message),
-                Err(e) => Some(parse_error(&e.to_string())),
+        let reply = match read_line(&mut stdin, max, &mut line)? {
+            Line::End => return Ok(()),
+            Line::TooLong => Some(
+                json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": format!("invalid request: a message longer than {max} bytes")}}),
+            ),
+            Line::Read => match std::str::from_utf8(&line) {
+                Err(e) => Some(parse_error(&format!("the message is not UTF-8 ({e})"))),
+                Ok(text) if text.trim().is_empty() => None,
+                Ok(text) => match serde_json::from_str::<Value>(text) {
+                    Ok(message) => handle(runtime, sources, options, &message),
+                    Err(e) => Some(parse_error(&e.to_string())),
+                },
             },
         };
         if let Some(reply) = reply {
             send(&reply)?;
         }
         // A signal stopped the last call: answer it (done above), then end.
-        if signal_exit_code().is_some() {
+        if signals::exit_code().is_some() {
             return Ok(());
+        }
+    }
+}
+
+enum Line {
+    Read,
+    /// Longer than the limit: skipped to its end, never held whole.
+    TooLong,
+    End,
+}
+
+/// The next line of `input` into `line` (without its newline), reading no
+/// more than `max` bytes of it into memory.
+fn read_line(input: &mut impl BufRead, max: usize, line: &mut Vec<u8>) -> std::io::Result<Line> {
+    line.clear();
+    let mut too_long = false;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(if too_long {
+                Line::TooLong
+            } else if line.is_empty() {
+                Line::End
+            } else {
+                Line::Read
+            });
+        }
+        let (chunk, found) = match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        if !too_long && line.len() + chunk.len() <= max {
+            line.extend_from_slice(chunk);
+        } else {
+            too_long = true;
+            line.clear();
+        }
+        let used = found.unwrap_or(buf.len());
+        input.consume(used);
+        if found.is_some() {
+            return Ok(if too_long { Line::TooLong } else { Line::Read });
         }
     }
 }
@@ -143,7 +187,7 @@ fn call(
             ));
         }
         let (mut store, instance) = runtime.instantiate(sources.clone(), progress, policy, stop.clone())?;
-        let _watchdog = Watchdog::start(runtime.engine().clone(), stop.clone(), options.deadline);
+        let _watchdog = Watchdog::start(runtime.engine().clone(), stop.clone(), options.deadline, exit_when_stuck());
         let result = f(&mut store, &instance);
         // What was held back goes out before the answer.
         store.data_mut().progress.finish();
@@ -153,4 +197,25 @@ fn call(
         let why = stop.reason().map_or(String::new(), |w| format!(" (stopped: {w})"));
         (-32603, crate::text::clean(&format!("{e:#}{why}")).into_owned())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_longer_than_the_limit_is_skipped_whole() {
+        let text = format!("{{\"a\":1}}\n{}\n{{\"b\":2}}\nlast", "x".repeat(100_000));
+        let mut input = std::io::BufReader::with_capacity(1024, text.as_bytes());
+        let mut line = Vec::new();
+        assert!(matches!(read_line(&mut input, 1000, &mut line).unwrap(), Line::Read));
+        assert_eq!(line, br#"{"a":1}"#);
+        assert!(matches!(read_line(&mut input, 1000, &mut line).unwrap(), Line::TooLong));
+        assert!(line.capacity() <= 4096, "never held: {}", line.capacity());
+        assert!(matches!(read_line(&mut input, 1000, &mut line).unwrap(), Line::Read));
+        assert_eq!(line, br#"{"b":2}"#);
+        assert!(matches!(read_line(&mut input, 1000, &mut line).unwrap(), Line::Read));
+        assert_eq!(line, b"last");
+        assert!(matches!(read_line(&mut input, 1000, &mut line).unwrap(), Line::End));
+    }
 }

@@ -21,6 +21,9 @@ use serde_json::{Value, json};
 /// Four a second at most: enough to look alive, little enough for any client.
 pub const MIN_GAP: Duration = Duration::from_millis(250);
 
+/// Tables followed at most (the largest run has about thirty).
+const MAX_TABLES: usize = 64;
+
 pub type Sink = Box<dyn FnMut(&Value) + Send>;
 
 pub struct Notifier {
@@ -42,12 +45,12 @@ impl Notifier {
 
     pub fn progress(&mut self, table: &str, done: u64, total: u64, now: Instant) {
         let name = table.trim_start_matches("semantic.");
-        match self.tables.iter_mut().find(|t| t.0 == name) {
-            Some(t) => {
-                t.1 = t.1.max(done);
-                t.2 = t.2.max(total).max(t.1);
-            }
-            None => self.tables.push((name.to_string(), done, total.max(done))),
+        if let Some(t) = self.tables.iter_mut().find(|t| t.0 == name) {
+            t.1 = t.1.max(done);
+            t.2 = t.2.max(total).max(t.1);
+        } else if self.tables.len() < MAX_TABLES {
+            // A component naming endless tables is not followed past a few dozen.
+            self.tables.push((name.to_string(), done, total.max(done)));
         }
         self.message = Some(format!("{name}: {done} of {total} rows"));
         self.held = true;
@@ -67,7 +70,8 @@ impl Notifier {
     }
 
     fn done(&self) -> (u64, u64) {
-        self.tables.iter().fold((0, 0), |(d, t), row| (d + row.1, t + row.2))
+        // Saturating: a component may report any figures at all.
+        self.tables.iter().fold((0u64, 0u64), |(d, t), row| (d.saturating_add(row.1), t.saturating_add(row.2)))
     }
 
     fn maybe_send(&mut self, now: Instant, last: bool) {
@@ -126,6 +130,16 @@ mod tests {
         assert!(seen[0]["params"].get("total").is_none(), "no table yet, no total");
         let last = &seen[5]["params"];
         assert_eq!((last["total"].as_u64(), last["message"].as_str()), (Some(300), Some("dm_order_items_shopify: 50 of 200 rows")));
+    }
+
+    #[test]
+    fn huge_figures_do_not_overflow() {
+        let (mut n, seen) = notifier();
+        let t0 = Instant::now();
+        n.progress("a", u64::MAX, u64::MAX, t0);
+        n.progress("b", u64::MAX, u64::MAX, t0 + Duration::from_secs(1));
+        n.finish(t0 + Duration::from_secs(2));
+        assert_eq!(seen.lock().unwrap()[0]["params"]["progress"], u64::MAX);
     }
 
     #[test]

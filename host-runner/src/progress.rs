@@ -48,7 +48,8 @@ impl Progress {
         if let Some(n) = &mut self.notifier {
             n.progress(table, done, total, std::time::Instant::now());
         }
-        if !self.bars_on {
+        // At most a few dozen bars, whatever the component names.
+        if !self.bars_on || (self.bars.len() >= 64 && !self.bars.contains_key(table)) {
             return;
         }
         let bar = self.bars.entry(table.to_string()).or_insert_with(|| {

@@ -22,7 +22,9 @@ use crate::config::Sources;
 use crate::gate::Gate;
 use crate::limits::Limits;
 use crate::progress::Progress;
+use crate::sandbox::rules;
 use crate::stop::Stop;
+use crate::text::ComponentStderr;
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -62,6 +64,13 @@ impl bustly::mock_data::types::Host for State {}
 impl bustly::mock_data::host::Host for State {
     fn resolve_connection(&mut self, environment: Option<String>) -> Result<wit::Connection, wit::ToolError> {
         let configuration = |message: String| wit::ToolError { kind: wit::ErrorKind::Configuration, message };
+        // A call writing files reaches no warehouse: nothing to open the gate for.
+        if self.output.is_some() {
+            return Err(wit::ToolError {
+                kind: wit::ErrorKind::Denied,
+                message: "this call writes files (generate --out): it has no connection to a warehouse".into(),
+            });
+        }
         // The call's environment is fixed before the component runs.
         self.policy.check_environment(environment.as_deref()).map_err(configuration)?;
         let env = self.sources.resolve(Some(&self.policy.environment)).map_err(configuration)?;
@@ -70,7 +79,9 @@ impl bustly::mock_data::host::Host for State {
         {
             return Err(wit::ToolError { kind: wit::ErrorKind::Denied, message });
         }
-        crate::probe::check(&env).map_err(configuration)?;
+        if let Some(note) = crate::probe::check(&env).map_err(configuration)? {
+            self.progress.log(wit::LogLevel::Warn, &note);
+        }
         self.progress.debug(&format!("environment {} at {} (workspace {})", env.name, env.origin, env.workspace_id));
         self.gate.open(env.origin.clone(), env.service_key.clone(), env.production);
         Ok(wit::Connection { environment: env.name, rest_url: env.rest_url, workspace_id: env.workspace_id, production: env.production })
@@ -100,10 +111,19 @@ impl bustly::mock_data::host::Host for State {
     fn write_output(&mut self, file: String, data: Vec<u8>) -> Result<(), String> {
         match self.output.as_mut() {
             Some(out) => out.write(&file, &data),
-            None => Err("this call has no output directory (generate --out DIR)".into()),
+            None => Err(NO_OUTPUT.into()),
+        }
+    }
+
+    fn write_sql_rows(&mut self, file: String, rows: Vec<u8>) -> Result<(), String> {
+        match self.output.as_mut() {
+            Some(out) => out.write_sql_rows(&file, &rows),
+            None => Err(NO_OUTPUT.into()),
         }
     }
 }
+
+const NO_OUTPUT: &str = "this call has no output directory (generate --out DIR)";
 
 pub struct Runtime {
     engine: Engine,
@@ -147,7 +167,7 @@ impl Runtime {
         stop: Arc<Stop>,
     ) -> Result<(Store<State>, MockData)> {
         let state = State {
-            wasi: WasiCtxBuilder::new().inherit_stderr().build(),
+            wasi: WasiCtxBuilder::new().stderr(ComponentStderr::new(rules().output.max_stderr_bytes)).build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             gate: Gate::closed(policy.production_writes(), stop),
@@ -159,9 +179,17 @@ impl Runtime {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        // Runs until the watchdog moves the epoch on (see `stop`).
+        store.set_hostcall_fuel(rules().resources.max_hostcall_bytes);
+        // The watchdog moves the epoch on when it seals a call (see `stop`):
+        // this store traps then only if the sealed call is its own.
         store.set_epoch_deadline(1);
-        store.epoch_deadline_trap();
+        store.epoch_deadline_callback(|store| {
+            if store.data().gate.stop.requests_allowed() {
+                Ok(wasmtime::UpdateDeadline::Continue(1))
+            } else {
+                Err(wasmtime::Error::msg(format!("the call was stopped: {}", store.data().gate.stop.reason().unwrap_or_default())))
+            }
+        });
         let instance = self.pre.instantiate(&mut store)?;
         Ok((store, instance))
     }

@@ -24,29 +24,26 @@ pub type Pool = Client<HttpsConnector<HttpConnector>, WasiBody>;
 
 pub type Sent = (http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>);
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Until the answer starts, when the component names no timeout; and the
-/// most it may ask for. Supabase ends a statement after 8 s.
-const DEFAULT_FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(120);
-const MAX_FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(300);
-/// Between two parts of an answer's body, likewise.
-const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-const MAX_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+use crate::sandbox::rules;
 
 pub fn pool() -> Pool {
     let mut http = HttpConnector::new();
     http.set_nodelay(true);
     http.enforce_http(false);
-    http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    http.set_connect_timeout(Some(Duration::from_millis(rules().requests.connect_timeout_ms)));
     let https = hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().wrap_connector(http);
     Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(https)
 }
 
 /// The component's timeouts, within the host's bounds: (first byte, idle).
+/// Until the answer starts (Supabase ends a statement after 8 s), and
+/// between two parts of its body.
 pub fn timeouts(options: Option<RequestOptions>) -> (Duration, Duration) {
-    let first_byte = options.and_then(|o| o.first_byte_timeout).unwrap_or(DEFAULT_FIRST_BYTE_TIMEOUT).min(MAX_FIRST_BYTE_TIMEOUT);
-    let idle = options.and_then(|o| o.between_bytes_timeout).unwrap_or(DEFAULT_IDLE_TIMEOUT).min(MAX_IDLE_TIMEOUT);
-    (first_byte, idle)
+    let r = &rules().requests;
+    (
+        r.first_byte_timeout_ms.within(options.and_then(|o| o.first_byte_timeout)),
+        r.idle_timeout_ms.within(options.and_then(|o| o.between_bytes_timeout)),
+    )
 }
 
 pub async fn send(pool: Pool, request: http::Request<WasiBody>, options: Option<RequestOptions>) -> Result<Sent, Error> {
@@ -108,13 +105,15 @@ mod tests {
 
     #[test]
     fn the_component_cannot_lift_the_timeouts() {
-        assert_eq!(timeouts(None), (DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT));
+        let r = &rules().requests;
+        let ms = Duration::from_millis;
+        assert_eq!(timeouts(None), (ms(r.first_byte_timeout_ms.default), ms(r.idle_timeout_ms.default)));
         let huge = RequestOptions {
             connect_timeout: None,
             first_byte_timeout: Some(Duration::from_secs(86_400)),
             between_bytes_timeout: Some(Duration::from_secs(86_400)),
         };
-        assert_eq!(timeouts(Some(huge)), (MAX_FIRST_BYTE_TIMEOUT, MAX_IDLE_TIMEOUT));
+        assert_eq!(timeouts(Some(huge)), (ms(r.first_byte_timeout_ms.max), ms(r.idle_timeout_ms.max)));
     }
 
     #[test]

@@ -23,8 +23,11 @@ end $$;
 
 grant anon, authenticated, service_role to authenticator;
 
--- Every statement the REST server runs ends within 5 minutes: a query
--- through run_select_ws cannot run for ever. A setting of the login role, so
--- it holds for every role it switches to. Generous on purpose: clean deletes
--- a run's rows of a table in one statement (Supabase's own limit is 8 s).
-alter role authenticator set statement_timeout = '300s';
+-- Every statement the REST server runs ends within a minute, the limit
+-- run_select_ws sets for itself (which PostgreSQL before 17 cannot apply to
+-- the statement already running): a query through it cannot run for ever or
+-- hold locks that later DDL queues behind. A setting of the login role, so it
+-- holds for every role it switches to, as long as the REST server logs in as
+-- authenticator (scripts/local-warehouse makes sure). Clean deletes in chunks
+-- of at most 20,000 rows, well inside it (Supabase's own limit is 8 s).
+alter role authenticator set statement_timeout = '60s';

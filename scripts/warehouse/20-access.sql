@@ -66,12 +66,19 @@ $$;
 -- security: it runs as workspace_reader, which can only read, and only the
 -- rows whose tenant_id is p_workspace_id. What a real warehouse's
 -- run_select_ws must do as well (README, "Threat model"):
+-- - run exactly one statement, by construction: the query is opened as a
+--   cursor, and PostgreSQL refuses to open a cursor over several statements
+--   or over anything but a query (no pattern to get round);
+-- - make the transaction read-only first: nothing the query calls can write,
+--   change an object (the function itself included) or switch back;
 -- - clear every request.* setting first: PostgREST puts the request's
 --   headers (the service key among them), JWT claims and cookies there, and
---   any query could read them back with current_setting();
--- - run within a time limit: a statement_timeout set inside the function
---   would not apply to the running statement, so the limit is the REST
---   login role's (00-roles.sql; Supabase sets one for authenticator);
+--   any query could read them back with current_setting(); likewise any
+--   setting whose name says it holds a secret (app.settings.jwt_secret);
+-- - run within a time limit: the function sets its own (60 s), which
+--   PostgreSQL 17 enforces at once (transaction_timeout); before 17 a limit
+--   set inside a function does not stop the running statement, so the REST
+--   login role carries the same one (00-roles.sql; Supabase sets one too);
 -- - resolve names in pg_catalog first and pg_temp last (security definer).
 create or replace function public.run_select_ws(p_query text, p_workspace_id text)
 returns jsonb
@@ -81,21 +88,17 @@ set search_path = pg_catalog, semantic, pg_temp
 as $$
 declare
   v_query text := regexp_replace(btrim(p_query), ';\s*$', '');
-  v_bare text := v_query;
   v_setting text;
   v_rows jsonb;
+  v_cursor refcursor;
 begin
+  perform set_config('transaction_read_only', 'on', true);
+  perform set_config('statement_timeout', '60s', true);
+  if current_setting('server_version_num')::int >= 170000 then
+    perform set_config('transaction_timeout', '60s', true);
+  end if;
   if v_query !~* '^(select|with)\s' then
     raise exception 'run_select_ws accepts only SELECT or WITH queries' using errcode = '42501';
-  end if;
-  -- A ';' inside a plain string literal is data, not a second statement.
-  -- Literals are skipped only when nothing can change where they end (no
-  -- backslash, no dollar quote); otherwise any ';' is refused.
-  if v_bare !~ '[\\$]' then
-    v_bare := regexp_replace(v_bare, '''([^'']|'''')*''', '''''', 'g');
-  end if;
-  if position(';' in v_bare) > 0 then
-    raise exception 'run_select_ws accepts one statement' using errcode = '42601';
   end if;
   if coalesce(p_workspace_id, '') = '' then
     raise exception 'run_select_ws needs a workspace id' using errcode = '22023';
@@ -106,11 +109,19 @@ begin
       'request.jwt.claim.role', 'request.jwt.claim.sub', 'request.jwt.claim.email'] loop
     perform set_config(v_setting, '', true);
   end loop;
-  for v_setting in select name from pg_settings where name like 'request.%' loop
+  for v_setting in select name from pg_settings
+      where name like 'request.%' or (name like '%.%' and name ~* '(secret|password|passwd|token|apikey|api_key|private)') loop
     perform set_config(v_setting, '', true);
   end loop;
   perform set_config('bustly.workspace_id', p_workspace_id, true);
-  execute format('select coalesce(jsonb_agg(q), ''[]''::jsonb) from (%s) q', v_query) into v_rows;
+  -- The newline keeps a trailing comment from swallowing the closing parenthesis.
+  begin
+    open v_cursor for execute format(E'select coalesce(jsonb_agg(q), ''[]''::jsonb) from (%s\n) q', v_query);
+  exception when invalid_cursor_definition then
+    raise exception 'run_select_ws accepts one statement: a single SELECT or WITH query' using errcode = '42601';
+  end;
+  fetch v_cursor into v_rows;
+  close v_cursor;
   return v_rows;
 end
 $$;

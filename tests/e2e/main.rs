@@ -8,6 +8,7 @@ mod hardening;
 mod harness;
 mod inputs;
 mod install;
+mod no_escape;
 mod platforms;
 mod remote;
 mod report;

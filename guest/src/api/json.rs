@@ -165,7 +165,19 @@ pub fn generate_request(text: &str) -> Result<GenerateRequest> {
     let a = Args::parse(
         GENERATE,
         text,
-        &["platform", "strategy", "force_count", "env", "dry_run", "seed", "conflict", "batch_size", "max_in_flight", "confirm_production", "as_of"],
+        &[
+            "platform",
+            "strategy",
+            "force_count",
+            "env",
+            "dry_run",
+            "seed",
+            "conflict",
+            "batch_size",
+            "max_in_flight",
+            "confirm_production",
+            "as_of",
+        ],
     )?;
     let strategy = match a.string("strategy")? {
         None => Strategy::Smart,

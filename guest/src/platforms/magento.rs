@@ -275,7 +275,10 @@ impl StoreVocabulary for Magento {
     fn product_row(&self, s: &Scene, p: &ProductDraft, row: &mut Row) {
         let base = &p.variants[0];
         row.set(Product::ProductId, &p.key)
-            .set(Product::Sku, if p.has_options { Value::from(base.sku.split('-').take(2).collect::<Vec<_>>().join("-")) } else { Value::from(&base.sku) })
+            .set(
+                Product::Sku,
+                if p.has_options { Value::from(base.sku.split('-').take(2).collect::<Vec<_>>().join("-")) } else { Value::from(&base.sku) },
+            )
             .set(Product::Name, p.title.clone())
             .set(Product::TypeId, type_id(p))
             .set(Product::AttributeSet, Value::Int(if p.has_options { 9 } else { 4 }))

@@ -341,7 +341,8 @@ impl StoreVocabulary for Shopify {
         // Every combination of the three tags, in Shopify's comma-separated form.
         const TAGS: [&str; 8] =
             ["", "repeat", "vip", "repeat, vip", "newsletter", "repeat, newsletter", "vip, newsletter", "repeat, vip, newsletter"];
-        let tags = TAGS[usize::from(c.orders_count > 1) | usize::from(c.total_spent >= 50_000) << 1 | usize::from(id.accepts_marketing) << 2];
+        let tags =
+            TAGS[usize::from(c.orders_count > 1) | usize::from(c.total_spent >= 50_000) << 1 | usize::from(id.accepts_marketing) << 2];
         row.set(Customer::CustomerId, Value::NewKey(c.seq))
             .set(Customer::Email, id.email)
             .set(Customer::FirstName, id.first_name)
@@ -474,7 +475,10 @@ mod tests {
         let g = testkit::generation(&SHOPIFY, 5, 2500, &plans);
         let alone = testkit::rows(&SHOPIFY, g.as_ref(), &plans);
         let together = g.together();
-        assert_eq!(together.iter().map(|t| t.name).collect::<Vec<_>>(), ["dm_orders_shopify", "dm_order_items_shopify", "dm_shopify_pixel_events"]);
+        assert_eq!(
+            together.iter().map(|t| t.name).collect::<Vec<_>>(),
+            ["dm_orders_shopify", "dm_order_items_shopify", "dm_shopify_pixel_events"]
+        );
         // All three, and the two children alone (a warehouse without the orders table).
         for tables in [&together[..], &together[1..]] {
             let mut rows: Vec<Vec<J>> = vec![Vec::new(); tables.len()];

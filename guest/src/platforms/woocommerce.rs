@@ -260,7 +260,10 @@ impl StoreVocabulary for WooCommerce {
                     ProductStatus::Archived => "private",
                 },
             )
-            .set(Product::Sku, if p.has_options { Value::from(base.sku.split('-').take(2).collect::<Vec<_>>().join("-")) } else { Value::from(&base.sku) })
+            .set(
+                Product::Sku,
+                if p.has_options { Value::from(base.sku.split('-').take(2).collect::<Vec<_>>().join("-")) } else { Value::from(&base.sku) },
+            )
             // A variable product shows its lowest variation price.
             .set(
                 Product::Price,
@@ -339,7 +342,8 @@ impl StoreVocabulary for WooCommerce {
         let l = &o.lines[line];
         let p = s.product(l);
         let v = s.variant(l);
-        let name = if p.has_options { Value::from(format!("{} - {}", p.title, v.title.replace(" / ", ", "))) } else { Value::from(&p.title) };
+        let name =
+            if p.has_options { Value::from(format!("{} - {}", p.title, v.title.replace(" / ", ", "))) } else { Value::from(&p.title) };
         row.set(Item::LineItemId, Value::NewKey(seq))
             .set(Item::OrderId, Value::NewKey(o.slot))
             .set(Item::ProductId, &p.key)

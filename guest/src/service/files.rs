@@ -2,20 +2,22 @@
 //! file per table, named so that loading them in name order respects the
 //! foreign keys (`01-dm_shop_info_shopify.sql`, ...). Rows are encoded batch
 //! by batch from the same JSON the warehouse would get, and handed to the
-//! host, which alone touches the output directory.
+//! host, which alone touches the output directory. SQL is the host's to
+//! write (a file a user runs with psql must hold no statement the component
+//! chose): for it the batches go to the host as they are.
 
 use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
 use crate::error::{Result, ToolError};
-use crate::platforms::store::analysis::quote;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Csv,
     Ndjson,
     /// `insert ... from json_populate_recordset(...)`, one statement a
-    /// batch, one transaction a file: loads with `psql -f`.
+    /// batch, one transaction a file: loads with `psql -f`. Written by the
+    /// host from the rows (`Host::write_sql_rows`).
     Sql,
 }
 
@@ -82,30 +84,15 @@ impl Encoder {
                 }
                 out.extend_from_slice(&w.into_inner().map_err(|e| ToolError::internal(format!("writing CSV: {e}")))?);
             }
-            Format::Sql => {
-                if first {
-                    out.extend_from_slice(b"begin;\n");
-                }
-                let cols: Vec<String> = self.columns.iter().map(|c| quote(c)).collect();
-                let table = format!("semantic.{}", quote(self.table));
-                // A dollar-quote tag that cannot occur inside the rows.
-                let text = std::str::from_utf8(batch).map_err(|_| ToolError::internal("a batch is not UTF-8"))?;
-                let tag = (0..).map(|i| format!("$rows{i}$")).find(|t| !text.contains(t.as_str())).expect("some tag is free");
-                let list = cols.join(", ");
-                out.extend_from_slice(
-                    format!("insert into {table} ({list}) select {list} from json_populate_recordset(null::{table}, {tag}{text}{tag});\n")
-                        .as_bytes(),
-                );
-            }
+            // The host writes the statements from the rows themselves.
+            Format::Sql => out.extend_from_slice(batch),
         }
         Ok(())
     }
 
-    /// What ends the file (the SQL transaction), if anything was written.
-    pub fn finish(&mut self, out: &mut Vec<u8>) {
-        if self.started && self.format == Format::Sql {
-            out.extend_from_slice(b"commit;\n");
-        }
+    /// Whether the host writes this file from rows (`Host::write_sql_rows`).
+    pub fn host_writes(&self) -> bool {
+        self.format == Format::Sql
     }
 }
 
@@ -158,15 +145,12 @@ mod tests {
     }
 
     #[test]
-    fn sql_is_one_transaction_with_a_tag_the_rows_do_not_contain() {
+    fn sql_batches_go_to_the_host_as_they_are() {
         let mut e = Encoder::new(Format::Sql, "dm_orders_shopify", columns());
         let mut out = Vec::new();
         e.batch(BATCH, &mut out).unwrap();
-        e.finish(&mut out);
-        let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with("begin;\ninsert into semantic.\"dm_orders_shopify\" (\"tenant_id\", \"order_id\""), "{text}");
-        assert!(text.contains("json_populate_recordset(null::semantic.\"dm_orders_shopify\", $rows1$["), "{text}");
-        assert!(text.ends_with("$rows1$);\ncommit;\n"));
+        assert_eq!(out, BATCH);
+        assert!(e.host_writes() && !Encoder::new(Format::Csv, "t", columns()).host_writes());
         assert_eq!(file_name(3, "dm_orders_shopify", Format::Sql), "03-dm_orders_shopify.sql");
         assert!(Format::parse("xml").is_err());
     }

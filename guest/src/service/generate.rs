@@ -16,10 +16,10 @@ use crate::platforms::link::Conversions;
 use crate::platforms::store::analysis::{quote, real_rows};
 use crate::platforms::{AnalysisContext, Generation, Platform};
 use crate::service::counts::{parse_workspace_rows, workspace_rows_sql};
-use crate::service::foreign_keys;
 use crate::service::files::Format;
-use crate::service::writer::Writer;
+use crate::service::foreign_keys;
 use crate::service::runs;
+use crate::service::writer::Writer;
 use crate::service::{Connection, Host, LogLevel, Purpose, check_production, label, platforms_for, read_plans, thousands};
 use crate::supabase::client::{Client, Filter};
 use crate::supabase::inserter::{Conflict, Inserter};
@@ -166,7 +166,8 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     }
 
     let writes = !req.dry_run && files.is_none();
-    let inserter = writes.then(|| Inserter::new(&mut client, req.conflict, Window::new(req.max_in_flight.map_or(DEFAULT_CAP, |n| n as usize))));
+    let inserter =
+        writes.then(|| Inserter::new(&mut client, req.conflict, Window::new(req.max_in_flight.map_or(DEFAULT_CAP, |n| n as usize))));
     let mut writer = Writer::new(inserter, host, &conn, &plans, run, batch, req, files, barriers);
     let mut failure = None;
     let mut attempted: Vec<(&'static dyn Platform, Vec<&'static TableSpec>)> = Vec::new();
@@ -191,7 +192,8 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     // fail while a later one streams); the last one tried if none says.
     let failed_table = failure.as_ref().map(|(table, _)| table.clone());
     let owns = |specs: &[&'static TableSpec]| failed_table.as_ref().is_some_and(|t| specs.iter().any(|s| s.qualified() == *t));
-    let failed_platform = attempted.iter().position(|(_, specs)| owns(specs)).or_else(|| failure.as_ref().map(|_| attempted.len().saturating_sub(1)));
+    let failed_platform =
+        attempted.iter().position(|(_, specs)| owns(specs)).or_else(|| failure.as_ref().map(|_| attempted.len().saturating_sub(1)));
     let results: Vec<PlatformResult> = attempted
         .iter()
         .enumerate()
@@ -358,7 +360,10 @@ fn waits_beyond_references(
                             && k.parent == parent.name
                             && !child.fields.iter().enumerate().any(|(f, field)| {
                                 matches!(field.kind, crate::model::table::FieldKind::Ref { owner } if owner == parent.name)
-                                    && plans.get(child.name).and_then(|p| p.column_of(f)).is_some_and(|c| k.columns.iter().any(|kc| kc == c))
+                                    && plans
+                                        .get(child.name)
+                                        .and_then(|p| p.column_of(f))
+                                        .is_some_and(|c| k.columns.iter().any(|kc| kc == c))
                             })
                     })
                 })
@@ -590,4 +595,3 @@ fn layout_plans(platforms: &[&'static dyn Platform]) -> Result<HashMap<&'static 
     }
     Ok(plans)
 }
-

@@ -58,6 +58,9 @@ pub trait Host {
     /// Appends `data` to output file `file` (a bare name the host places in
     /// the output directory it was given), for files without a database.
     fn write_output(&mut self, file: &str, data: &[u8]) -> Result<()>;
+    /// Appends a batch of rows (a JSON array of objects) to SQL file `file`:
+    /// the host writes the statements.
+    fn write_sql_rows(&mut self, file: &str, rows: &[u8]) -> Result<()>;
 }
 
 /// The platforms a name covers, or an error listing the valid names.

@@ -310,6 +310,9 @@ mod tests {
         fn write_output(&mut self, _: &str, _: &[u8]) -> Result<()> {
             Ok(())
         }
+        fn write_sql_rows(&mut self, _: &str, _: &[u8]) -> Result<()> {
+            Ok(())
+        }
     }
 
     fn shopify() -> (Vec<&'static TableSpec>, HashMap<&'static str, ColumnPlan>) {

@@ -302,7 +302,11 @@ pub fn store_fidelity(
         s.both(None, move |side, _| {
             let key = s.col(table, alias, field)?;
             let present = if skip_null { format!(" and {key} is not null") } else { String::new() };
-            Ok(format!("select count(*) as v from {} where {}{present} group by {key}", Sides::from(table, alias, None), s.filter(table, alias, side)?))
+            Ok(format!(
+                "select count(*) as v from {} where {}{present} group by {key}",
+                Sides::from(table, alias, None),
+                s.filter(table, alias, side)?
+            ))
         })
     };
     let created = || s.col(t.orders, "o", f.order_created).map(|c| format!("{c}::timestamptz at time zone {tz}"));

@@ -43,7 +43,9 @@ pub fn steps(
     let together: Vec<&'static TableSpec> = together.iter().copied().filter(|t| specs.iter().any(|s| std::ptr::eq(*s, *t))).collect();
     let first = specs.iter().position(|s| together.first().is_some_and(|t| std::ptr::eq(*s, *t)));
     let grouped = together.len() > 1
-        && first.and_then(|at| specs.get(at..at + together.len())).is_some_and(|run| run.iter().zip(&together).all(|(s, t)| std::ptr::eq(*s, *t)))
+        && first
+            .and_then(|at| specs.get(at..at + together.len()))
+            .is_some_and(|run| run.iter().zip(&together).all(|(s, t)| std::ptr::eq(*s, *t)))
         && !together.iter().any(|t| barriers.get(t.name).is_some_and(|whole| together.iter().any(|p| whole.contains(&p.name))));
     let mut steps = Vec::new();
     let mut at = 0;
@@ -163,7 +165,12 @@ impl<'a, 'c, T: Transport> Writer<'a, 'c, T> {
     /// Streams `specs`, a platform's tables in order (those with a plan),
     /// adding each to `tried` as it starts. The last batches may still be in
     /// flight when it returns.
-    pub fn tables(&mut self, g: &dyn Generation, specs: &[&'static TableSpec], tried: &mut Vec<&'static TableSpec>) -> std::result::Result<(), Failure> {
+    pub fn tables(
+        &mut self,
+        g: &dyn Generation,
+        specs: &[&'static TableSpec],
+        tried: &mut Vec<&'static TableSpec>,
+    ) -> std::result::Result<(), Failure> {
         for step in steps(specs, &g.together(), &self.barriers) {
             tried.extend(&step);
             match step[..] {
@@ -218,7 +225,10 @@ impl<'a, 'c, T: Transport> Writer<'a, 'c, T> {
         self.host.progress(&spec.qualified(), 0, estimate);
         let file = self.files.map(|format| {
             self.files_written += 1;
-            (file_name(self.files_written, spec.name, format), Encoder::new(format, spec.name, plan.column_names().map(String::from).collect()))
+            (
+                file_name(self.files_written, spec.name, format),
+                Encoder::new(format, spec.name, plan.column_names().map(String::from).collect()),
+            )
         });
         if self.inserter.is_some() {
             self.written.push(spec);
@@ -297,9 +307,13 @@ impl<'a, 'c, T: Transport> Writer<'a, 'c, T> {
         let body = std::mem::replace(&mut s.buffer, Vec::with_capacity(capacity));
         s.buffer.push(b'[');
         if let Some((path, encoder)) = s.file.as_mut() {
-            s.encoded.clear();
-            encoder.batch(&body, &mut s.encoded)?;
-            self.host.write_output(path, &s.encoded)?;
+            if encoder.host_writes() {
+                self.host.write_sql_rows(path, &body)?;
+            } else {
+                s.encoded.clear();
+                encoder.batch(&body, &mut s.encoded)?;
+                self.host.write_output(path, &s.encoded)?;
+            }
         }
         let low = std::mem::replace(&mut s.lowest, u64::MAX);
         let needs: Vec<Needs> = s
@@ -311,7 +325,9 @@ impl<'a, 'c, T: Transport> Writer<'a, 'c, T> {
             .collect();
         let (host, tables) = (&mut *self.host, &mut self.tables);
         match self.inserter.as_mut() {
-            Some(ins) => ins.submit(s.spec.name, body, rows, if low == u64::MAX { 0 } else { low }, &needs, &mut |t, n| report(host, tables, t, n)),
+            Some(ins) => {
+                ins.submit(s.spec.name, body, rows, if low == u64::MAX { 0 } else { low }, &needs, &mut |t, n| report(host, tables, t, n))
+            }
             None => {
                 report(host, tables, s.spec.name, rows);
                 Ok(())
@@ -320,7 +336,7 @@ impl<'a, 'c, T: Transport> Writer<'a, 'c, T> {
     }
 
     /// Ends the streams: their last batches go (if streaming went well),
-    /// files are finished, counts and samples kept. On failure, names the
+    /// counts and samples kept. On failure, names the
     /// table whose write failed; `current` is the stream that was running.
     fn close(&mut self, streams: Vec<TableStream>, streamed: Result<()>, current: usize) -> std::result::Result<(), Failure> {
         let mut outcome = streamed.map_err(|e| (current, e));
@@ -328,7 +344,7 @@ impl<'a, 'c, T: Transport> Writer<'a, 'c, T> {
         let together = if streams.len() > 1 { " (streamed together)" } else { "" };
         for (i, mut s) in streams.into_iter().enumerate() {
             if outcome.is_ok() {
-                outcome = self.flush(&mut s).and_then(|()| self.finish_file(&mut s)).map_err(|e| (i, e));
+                outcome = self.flush(&mut s).map_err(|e| (i, e));
             }
             self.tables.entry(s.spec.name).or_default().generated = s.generated;
             let took = self.host.millis().saturating_sub(s.started);
@@ -342,13 +358,6 @@ impl<'a, 'c, T: Transport> Writer<'a, 'c, T> {
             let failed = self.inserter.as_ref().and_then(|ins| ins.failed).map_or_else(|| names[i].clone(), |t| format!("semantic.{t}"));
             (failed, e)
         })
-    }
-
-    fn finish_file(&mut self, s: &mut TableStream) -> Result<()> {
-        let Some((path, encoder)) = s.file.as_mut() else { return Ok(()) };
-        let mut tail = Vec::new();
-        encoder.finish(&mut tail);
-        if tail.is_empty() { Ok(()) } else { self.host.write_output(path, &tail) }
     }
 
     /// Waits for the batches still held or in flight (after a failure, sends
@@ -405,6 +414,9 @@ mod tests {
             0
         }
         fn write_output(&mut self, _: &str, _: &[u8]) -> Result<()> {
+            Ok(())
+        }
+        fn write_sql_rows(&mut self, _: &str, _: &[u8]) -> Result<()> {
             Ok(())
         }
     }

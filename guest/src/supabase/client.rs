@@ -202,7 +202,12 @@ impl<T: Transport> Client<T> {
 
     /// Counts and run_select_ws queries together: one round trip. A failed
     /// count fails the call; each query's answer is the caller's to judge.
-    pub fn counts_and_selects(&mut self, queries: &[(&str, Vec<Filter>)], workspace: &str, sqls: &[&str]) -> Result<(Vec<u64>, Vec<Result<Json>>)> {
+    pub fn counts_and_selects(
+        &mut self,
+        queries: &[(&str, Vec<Filter>)],
+        workspace: &str,
+        sqls: &[&str],
+    ) -> Result<(Vec<u64>, Vec<Result<Json>>)> {
         let mut requests = self.count_requests(queries);
         requests.extend(sqls.iter().map(|sql| self.select_request(workspace, sql)));
         let mut answers = self.execute_all(&requests);
@@ -234,7 +239,8 @@ fn read_counts(answers: Vec<Result<Response>>, queries: &[(&str, Vec<Filter>)]) 
 
 /// The total after the `/` of a counting answer's Content-Range.
 fn content_range(table: &str, response: &Response) -> Result<u64> {
-    range_total(response).ok_or_else(|| ToolError::internal(format!("counting semantic.{table}: the answer had no row count (Content-Range)")))
+    range_total(response)
+        .ok_or_else(|| ToolError::internal(format!("counting semantic.{table}: the answer had no row count (Content-Range)")))
 }
 
 /// An RPC's answer as JSON.

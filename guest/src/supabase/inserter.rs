@@ -86,7 +86,16 @@ pub struct Inserter<'c, T: Transport> {
 
 impl<'c, T: Transport> Inserter<'c, T> {
     pub fn new(client: &'c mut Client<T>, conflict: Conflict, window: Window) -> Self {
-        Inserter { client, conflict, window, in_flight: HashMap::new(), held: VecDeque::new(), inserted: HashMap::new(), failed: None, peak_in_flight: 0 }
+        Inserter {
+            client,
+            conflict,
+            window,
+            in_flight: HashMap::new(),
+            held: VecDeque::new(),
+            inserted: HashMap::new(),
+            failed: None,
+            peak_in_flight: 0,
+        }
     }
 
     /// The retries noted since last asked (for the debug log).

@@ -503,7 +503,9 @@ impl StoreSide for StoreGeneration {
             .products
             .iter()
             .filter(|p| p.status == crate::platforms::store::catalogue::ProductStatus::Active)
-            .flat_map(|p| p.variants.iter().map(move |v| (v.sku.to_string(), p.title.to_string(), p.vendor.to_string(), p.product_type.clone())))
+            .flat_map(|p| {
+                p.variants.iter().map(move |v| (v.sku.to_string(), p.title.to_string(), p.vendor.to_string(), p.product_type.clone()))
+            })
             .filter(|(sku, ..)| !sku.is_empty())
             .take(200)
             .collect();

@@ -1,12 +1,13 @@
-//! Which outgoing requests the component may make: to the configured
-//! Supabase REST API (scheme, host, port, and the path the API lives under:
-//! `/rest/v1/` on Supabase) and nowhere else, so the key the host adds is
-//! never sent to Supabase's auth or storage APIs either. Plain `http` only
-//! for loopback, where the local warehouse runs. No wasmtime types here:
-//! the policy is data, tested on its own.
+//! Where requests may go: the configured Supabase REST API (scheme, host,
+//! port, and the path it lives under: `/rest/v1/` on Supabase) and nowhere
+//! else, so the key the host adds never reaches Supabase's auth or storage
+//! APIs either. Plain `http` only for loopback, where the local warehouse
+//! runs. Paths are judged as the server will see them: percent-decoded.
 
 use std::fmt;
 use std::net::IpAddr;
+
+use super::rules::rules;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
@@ -19,6 +20,10 @@ pub struct Origin {
 
 fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn plain_http_allowed(host: &str) -> bool {
+    rules().requests.plain_http_hosts == "loopback" && is_loopback(host)
 }
 
 impl Origin {
@@ -35,7 +40,7 @@ impl Origin {
             return Err("the URL must not carry a user name or password; put the key in SUPABASE_SERVICE_ROLE_KEY".to_string());
         }
         let host = authority.host().to_ascii_lowercase();
-        if !https && !is_loopback(&host) {
+        if !https && !plain_http_allowed(&host) {
             return Err(format!("'{url}' must use https: plain http is only allowed for localhost"));
         }
         let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
@@ -43,53 +48,34 @@ impl Origin {
         Ok(Origin { https, host, port, path })
     }
 
-    /// Whether a request URI goes to this origin, judged on its decoded,
-    /// normalised path (see `clean_path`).
-    pub fn allows(&self, uri: &http::Uri) -> bool {
+    /// The request's path under this origin (decoded, without the origin's
+    /// path: `dm_orders_shopify`, `rpc/run_select_ws`, `` for the root), or
+    /// None when it goes anywhere else.
+    pub fn route(&self, uri: &http::Uri) -> Option<String> {
         let https = match uri.scheme_str() {
             Some("https") => true,
             Some("http") => false,
-            _ => return false,
+            _ => return None,
         };
-        let Some(authority) = uri.authority() else { return false };
+        let authority = uri.authority()?;
         if authority.as_str().contains('@') {
-            return false;
+            return None;
         }
         let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
-        let Ok(path) = clean_path(uri.path()) else { return false };
-        let under = path.starts_with(&self.path) || path == self.path.trim_end_matches('/');
-        https == self.https && authority.host().eq_ignore_ascii_case(&self.host) && port == self.port && under
-    }
-
-    /// Whether a request only reads: GET and HEAD, and calls of the agent
-    /// RPCs, which only read. Any other database function may write (on
-    /// Supabase even `rpc/graphql` runs mutations), so it counts as a write.
-    pub fn is_read(&self, method: &http::Method, uri: &http::Uri) -> bool {
-        if method == http::Method::GET || method == http::Method::HEAD {
-            return true;
+        if https != self.https || !authority.host().eq_ignore_ascii_case(&self.host) || port != self.port {
+            return None;
         }
-        let rpc = clean_path(uri.path()).ok().and_then(|p| p.strip_prefix(&self.path).map(str::to_string));
-        method == http::Method::POST && rpc.is_some_and(|rest| READ_RPCS.iter().any(|f| rest == format!("rpc/{f}")))
-    }
-}
-
-/// The database functions the tool calls, all read-only.
-pub const READ_RPCS: [&str; 3] = ["get_agent_available_tables", "get_agent_table_schema", "run_select_ws"];
-
-/// The only schema the tool reads or writes through the REST API.
-pub const SCHEMA: &str = "semantic";
-
-/// Why a request's schema headers are refused: a profile other than
-/// `semantic` would reach tables (or functions) the tool has no business with.
-pub fn profile_problem(headers: &http::HeaderMap) -> Option<String> {
-    for name in ["accept-profile", "content-profile"] {
-        for value in headers.get_all(name) {
-            if value.to_str().map(str::trim).ok() != Some(SCHEMA) {
-                return Some(format!("{name}: {} (only {SCHEMA})", String::from_utf8_lossy(value.as_bytes())));
-            }
+        let path = clean_path(uri.path()).ok()?;
+        if path == self.path.trim_end_matches('/') {
+            return Some(String::new());
         }
+        path.strip_prefix(&self.path).map(str::to_string)
     }
-    None
+
+    /// Whether a request URI goes to this origin.
+    pub fn allows(&self, uri: &http::Uri) -> bool {
+        self.route(uri).is_some()
+    }
 }
 
 /// The path as the server will see it, percent-decoded, or why it is
@@ -98,6 +84,7 @@ pub fn profile_problem(headers: &http::HeaderMap) -> Option<String> {
 /// prefix check), raw backslashes, control characters, and `.` or `..`
 /// segments. The tool's own paths need none of these.
 pub fn clean_path(raw: &str) -> Result<String, String> {
+    let r = &rules().requests;
     if raw.contains('\\') {
         return Err("a backslash in the path".into());
     }
@@ -107,7 +94,7 @@ pub fn clean_path(raw: &str) -> Result<String, String> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = raw.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or("a malformed %-escape in the path")?;
-            if matches!(hex, b'.' | b'/' | b'\\') {
+            if r.refused_encoded_characters.iter().any(|c| c.as_bytes() == [hex]) {
                 return Err(format!("an encoded '{}' in the path", hex as char));
             }
             out.push(hex);
@@ -121,7 +108,7 @@ pub fn clean_path(raw: &str) -> Result<String, String> {
     if path.chars().any(char::is_control) {
         return Err("a control character in the path".into());
     }
-    if path.split('/').any(|segment| segment == "." || segment == "..") {
+    if path.split('/').any(|segment| r.refused_segments.iter().any(|s| s == segment)) {
         return Err("a '.' or '..' segment in the path".into());
     }
     Ok(path)
@@ -144,8 +131,8 @@ mod tests {
     #[test]
     fn only_the_configured_origin_is_allowed() {
         let o = Origin::parse("https://abc.supabase.co/rest/v1").unwrap();
-        assert!(o.allows(&uri("https://abc.supabase.co/rest/v1/dm_orders_shopify?x=1")));
-        assert!(o.allows(&uri("https://ABC.supabase.co:443/rest/v1")));
+        assert_eq!(o.route(&uri("https://abc.supabase.co/rest/v1/dm_orders_shopify?x=1")).as_deref(), Some("dm_orders_shopify"));
+        assert_eq!(o.route(&uri("https://ABC.supabase.co:443/rest/v1")).as_deref(), Some(""));
         assert!(!o.allows(&uri("https://abc.supabase.co:8443/rest/v1")));
         assert!(!o.allows(&uri("http://abc.supabase.co/rest/v1")));
         assert!(!o.allows(&uri("https://evil.example/abc.supabase.co")));
@@ -180,35 +167,9 @@ mod tests {
     }
 
     #[test]
-    fn only_the_semantic_profile_is_allowed() {
-        let mut h = http::HeaderMap::new();
-        assert!(profile_problem(&h).is_none());
-        h.insert("accept-profile", "semantic".parse().unwrap());
-        assert!(profile_problem(&h).is_none());
-        h.insert("content-profile", "public".parse().unwrap());
-        assert!(profile_problem(&h).unwrap().contains("content-profile: public"));
-    }
-
-    #[test]
-    fn writes_are_told_from_reads() {
-        let o = Origin::parse("https://abc.supabase.co/rest/v1").unwrap();
-        let u = |s: &str| uri(s);
-        assert!(o.is_read(&http::Method::HEAD, &u("https://abc.supabase.co/rest/v1/t")));
-        assert!(o.is_read(&http::Method::GET, &u("https://abc.supabase.co/rest/v1/rpc/graphql")), "GET runs read-only");
-        for f in READ_RPCS {
-            assert!(o.is_read(&http::Method::POST, &u(&format!("https://abc.supabase.co/rest/v1/rpc/{f}"))));
-        }
-        assert!(!o.is_read(&http::Method::POST, &u("https://abc.supabase.co/rest/v1/rpc/graphql")), "any other function may write");
-        assert!(!o.is_read(&http::Method::POST, &u("https://abc.supabase.co/rest/v1/rpc/run_select_ws_x")));
-        assert!(!o.is_read(&http::Method::POST, &u("https://abc.supabase.co/rest/v1/dm_orders_shopify")));
-        assert!(!o.is_read(&http::Method::DELETE, &u("https://abc.supabase.co/rest/v1/dm_orders_shopify?a=eq.1")));
-        assert!(!o.is_read(&http::Method::PATCH, &u("https://abc.supabase.co/rest/v1/dm_orders_shopify?a=eq.1")));
-    }
-
-    #[test]
     fn plain_http_only_for_loopback() {
         let local = Origin::parse("http://127.0.0.1:54330").unwrap();
-        assert!(local.allows(&uri("http://127.0.0.1:54330/rpc/x")));
+        assert_eq!(local.route(&uri("http://127.0.0.1:54330/rpc/x")).as_deref(), Some("rpc/x"));
         assert!(!local.allows(&uri("http://127.0.0.1:54331/")));
         assert!(Origin::parse("http://db.example.com").unwrap_err().contains("https"));
         assert!(Origin::parse("http://127.evil.example").unwrap_err().contains("https"), "a name is not a loopback address");
