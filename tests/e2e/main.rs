@@ -9,6 +9,7 @@ mod harness;
 mod inputs;
 mod install;
 mod platforms;
+mod plugin;
 mod remote;
 mod report;
 mod sandbox;
