@@ -98,10 +98,11 @@ class Warehouse:
 class OpenClaw:
     """The pinned OpenClaw with every piece of state under one temporary folder."""
 
-    def __init__(self, node_bin, entry, root, host_runner_dir):
+    def __init__(self, node_bin, entry, root, host_runner_dir, compile_cache):
         self.node = Path(node_bin) / "node"
         self.entry = entry
         self.root = root
+        self.compile_cache = compile_cache
         self.host_runner_dir = host_runner_dir
         self.outputs = []  # everything OpenClaw printed, for the leak check
         for d in ("home", "state", "tmp", "logs", "workspace"):
@@ -123,6 +124,9 @@ class OpenClaw:
             "TMPDIR": str(self.root / "tmp"),
             "OPENCLAW_STATE_DIR": str(self.root / "state"),
             "OPENCLAW_CONFIG_PATH": str(self.root / "state" / "openclaw.json"),
+            # Node's cache of compiled JavaScript is no state: kept between runs, it saves
+            # each command seconds (OpenClaw would put it under TMPDIR).
+            "NODE_COMPILE_CACHE": str(self.compile_cache),
         }
 
     def configure(self, model_url):
@@ -328,7 +332,7 @@ def main():
     parser.add_argument("--node-bin", required=True)
     parser.add_argument("--openclaw", required=True, help="openclaw.mjs of the pinned package")
     parser.add_argument("--host-runner", required=True)
-    parser.add_argument("--cache", required=True, help="a folder kept between runs (compiled component)")
+    parser.add_argument("--cache", required=True, help="a folder kept between runs (compiled component, compiled JavaScript)")
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -344,12 +348,12 @@ def main():
         # workspace reaches host-runner through a launcher on PATH, like an installed binary.
         launcher = root / "bin"
         launcher.mkdir()
+        component_cache, binary = Path(args.cache) / "component", Path(args.host_runner).resolve()
         (launcher / "host-runner").write_text(
-            "#!/bin/sh\n"
-            f"MOCK_DATA_WORKSPACE_ID='{workspace}' BUSTLY_MOCK_CACHE_DIR='{args.cache}' exec '{Path(args.host_runner).resolve()}' \"$@\"\n"
+            f"#!/bin/sh\nMOCK_DATA_WORKSPACE_ID='{workspace}' BUSTLY_MOCK_CACHE_DIR='{component_cache}' exec '{binary}' \"$@\"\n"
         )
         (launcher / "host-runner").chmod(0o755)
-        oc = OpenClaw(args.node_bin, args.openclaw, root, launcher)
+        oc = OpenClaw(args.node_bin, args.openclaw, root, launcher, Path(args.cache) / "node")
         oc.configure(url)
         try:
             install_and_inspect(oc, started)
