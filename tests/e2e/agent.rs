@@ -86,26 +86,3 @@ fn the_tools_are_served_over_mcp() {
     assert!(structured["analysis"][0]["findings"].as_array().is_some_and(|f| !f.is_empty()), "{structured}");
     assert!(structured["warnings"].is_array(), "{structured}");
 }
-
-#[test]
-fn openclaw_reads_the_skill_and_the_plugin_manifest() {
-    let repo = crate::harness::repo();
-    // skill.md: YAML frontmatter with name, description and metadata as
-    // single-line JSON (OpenClaw's fallback parser reads only single lines).
-    let skill = std::fs::read_to_string(repo.join("skill.md")).unwrap();
-    let front = skill.strip_prefix("---\n").and_then(|s| s.split_once("\n---\n")).expect("frontmatter between --- lines").0;
-    let field = |key: &str| front.lines().find_map(|l| l.strip_prefix(&format!("{key}: "))).unwrap_or_else(|| panic!("no {key}"));
-    assert_eq!(field("name"), "bustly-mock-data");
-    assert!(field("description").len() > 80);
-    let metadata: serde_json::Value = serde_json::from_str(field("metadata")).expect("metadata is single-line JSON");
-    assert_eq!(metadata["openclaw"]["requires"]["bins"], serde_json::json!(["host-runner"]));
-    assert!(metadata["openclaw"]["emoji"].as_str().is_some_and(|e| !e.is_empty()));
-    // openclaw.plugin.json: id and configSchema required; the MCP server
-    // started as the MCP test above starts it.
-    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(repo.join("openclaw.plugin.json")).unwrap()).unwrap();
-    assert_eq!(manifest["id"], "bustly-mock-data");
-    assert_eq!(manifest["configSchema"]["type"], "object");
-    let server = &manifest["mcpServers"]["bustly-mock-data"];
-    assert_eq!((server["transport"].as_str(), server["command"].as_str()), (Some("stdio"), Some("host-runner")));
-    assert_eq!(server["args"], serde_json::json!(["mcp"]));
-}

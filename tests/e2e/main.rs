@@ -10,6 +10,7 @@ mod inputs;
 mod install;
 mod no_escape;
 mod platforms;
+mod plugin;
 mod remote;
 mod report;
 mod sandbox;
