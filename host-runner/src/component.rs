@@ -39,10 +39,17 @@ impl Component {
 impl fmt::Display for Component {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Component::Embedded => write!(f, "built in ({} bytes)", EMBEDDED.len()),
+            Component::Embedded => write!(f, "built in ({} bytes, sha256 {})", EMBEDDED.len(), sha256(EMBEDDED)),
             Component::File(p) => write!(f, "{}", p.display()),
         }
     }
+}
+
+/// The hex SHA-256 of a component: other hosts (the Node host) name the
+/// component they carry the same way, so the two can be compared.
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
