@@ -23,6 +23,16 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    pub const ALL: [ErrorKind; 7] = [
+        ErrorKind::InvalidInput,
+        ErrorKind::Configuration,
+        ErrorKind::Schema,
+        ErrorKind::Database,
+        ErrorKind::Network,
+        ErrorKind::Denied,
+        ErrorKind::Internal,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::InvalidInput => "invalid_input",

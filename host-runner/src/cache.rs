@@ -1,12 +1,21 @@
 //! Who may have written a compiled component: loading one runs its machine
 //! code, so only a file (and folder) owned by this user and writable by no
-//! one else is trusted; anything else is compiled again.
+//! one else is trusted; anything else is compiled again. On Windows the
+//! cache lives in the user's `%LOCALAPPDATA%`, which only the user (and
+//! administrators) may write by default; its ACLs are not read here.
 
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 /// Ok if `file` and its folder belong to this user and no one else may write them.
+#[cfg(not(unix))]
+pub fn trusted(_file: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+/// Ok if `file` and its folder belong to this user and no one else may write them.
+#[cfg(unix)]
 pub fn trusted(file: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
     let folder = file.parent().unwrap_or(Path::new("."));
@@ -26,17 +35,23 @@ pub fn trusted(file: &Path) -> Result<(), String> {
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let _ = std::fs::remove_file(path);
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    f.write_all(bytes)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }
 
 /// Makes the cache folder, private to this user.
 pub fn make_folder(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

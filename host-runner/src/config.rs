@@ -208,7 +208,7 @@ pub fn read_json(path: &Path) -> Result<Option<Value>, String> {
 /// The state directory the Bustly desktop app writes: OPENCLAW_STATE_DIR,
 /// else ~/.bustly.
 pub fn state_dir() -> PathBuf {
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = crate::lookup::home_dir().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
     match std::env::var("OPENCLAW_STATE_DIR").ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) {
         Some(dir) if dir == "~" => home,
         Some(dir) if dir.starts_with("~/") => home.join(&dir[2..]),

@@ -66,6 +66,38 @@ pub fn report(sources: &Sources, component: &Component) -> String {
     out
 }
 
+/// The same as JSON (`config --json`): `{success, config: {...}}`.
+pub fn json(sources: &Sources, component: &Component) -> Value {
+    let file = |name: &str| match sources.lookup.find(name) {
+        Some((path, place)) => serde_json::json!({"path": path, "from": place.origin.to_string()}),
+        None => Value::Null,
+    };
+    let environments: Vec<Value> = match sources.lookup.find(SUPABASE).map(|(p, _)| read_json(&p)) {
+        Some(Ok(Some(Value::Object(map)))) => map
+            .iter()
+            .filter(|(k, _)| *k != "defaultEnv")
+            .map(|(k, v)| serde_json::json!({"name": k, "production": crate::config::is_production(k, v.get("production").and_then(Value::as_bool))}))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let oauth = sources.oauth_json();
+    serde_json::json!({
+        "success": true,
+        "config": {
+            "lookup": sources.lookup.places.iter().map(|p| serde_json::json!({"from": p.origin.to_string(), "dir": p.dir})).collect::<Vec<_>>(),
+            "repository": sources.lookup.repository_rule,
+            "supabase_json": file(SUPABASE),
+            "local_json": file(LOCAL),
+            "environments": environments,
+            "oauth_json": {"path": oauth, "found": oauth.is_file()},
+            "default_environment": sources.default_environment(),
+            "default_environment_from": default_origin(sources),
+            "component": component.to_string(),
+            "sandbox": "host-runner/src/sandbox/rules.json (built in)",
+        }
+    })
+}
+
 /// `; environments: a, b (production); defaultEnv: a`, or why they cannot be read.
 fn environments(path: &std::path::Path) -> String {
     match read_json(path) {

@@ -7,7 +7,9 @@
 //!    project could point an agent host at another URL, mark production as
 //!    not production and be sent the user's workspace id), and, on unix,
 //!    only when that folder is the user's and no one else may write it.
-//! 4. The user's folder: `$XDG_CONFIG_HOME/bustly-mock-data`, else
+//! 4. The user's folder: the platform's configuration folder (through
+//!    etcetera: `$XDG_CONFIG_HOME` on Linux and macOS, `%APPDATA%` on
+//!    Windows) + `bustly-mock-data`, else
 //!    `~/.config/bustly-mock-data`.
 //!
 //! Without 1 or 2, each file (supabase.json, local.json) comes from the
@@ -70,8 +72,8 @@ impl Lookup {
             flag,
             std::env::var_os(CONFIG_DIR_VAR),
             std::env::current_dir().ok().as_deref(),
-            std::env::var_os("XDG_CONFIG_HOME"),
-            std::env::var_os("HOME"),
+            config_home(),
+            home_dir(),
             &build_checkout(),
         )
     }
@@ -162,6 +164,18 @@ fn owned_privately(dir: &Path) -> Result<(), String> {
 #[cfg(not(unix))]
 fn owned_privately(_: &Path) -> Result<(), String> {
     Ok(())
+}
+
+/// The platform's folder for user configuration: `$XDG_CONFIG_HOME` (only an
+/// absolute one), else `~/.config`, on Linux and macOS; `%APPDATA%` on Windows.
+fn config_home() -> Option<OsString> {
+    use etcetera::BaseStrategy;
+    etcetera::choose_base_strategy().ok().map(|s| s.config_dir().into_os_string())
+}
+
+/// The user's home folder, on every platform.
+pub fn home_dir() -> Option<OsString> {
+    etcetera::home_dir().ok().map(PathBuf::into_os_string)
 }
 
 /// `$XDG_CONFIG_HOME/bustly-mock-data` (only an absolute one counts, as the

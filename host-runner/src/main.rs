@@ -46,14 +46,37 @@ use crate::runtime::{MockData, Runtime, State, cache_dir, wit};
 use crate::stop::{Stop, Watchdog, exit_when_stuck, signals};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // --json promises one JSON object on stdout, whatever fails: even the flags.
+    let json = std::env::args_os().any(|a| a == "--json");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if json && !matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+            print_json_error("invalid_input", &e.render().to_string());
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", text::clean(&format!("{e:#}")));
+            let message = text::clean(&format!("{e:#}")).into_owned();
+            if json {
+                print_json_error("host", &message);
+            } else {
+                eprintln!("error: {message}");
+            }
             ExitCode::FAILURE
         }
     }
+}
+
+/// The one JSON object of a call that failed in the host, not the component.
+fn print_json_error(kind: &str, message: &str) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({"success": false, "error": {"kind": kind, "message": message.trim_end()}}))
+            .unwrap_or_default()
+    );
 }
 
 fn run(mut cli: Cli) -> Result<ExitCode> {
@@ -78,7 +101,11 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     };
     let component = Component::choose(g.component.clone())?;
     if matches!(cli.command, Command::Config) {
-        print!("{}", config_report::report(&sources, &component));
+        if g.json {
+            println!("{}", serde_json::to_string_pretty(&config_report::json(&sources, &component))?);
+        } else {
+            print!("{}", config_report::report(&sources, &component));
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(env) = probe_ahead(&cli, &sources) {
@@ -91,7 +118,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             allow_production: g.allow_production,
             deadline: g.timeout.map_or_else(default_timeout, Duration::from_secs),
         };
-        mcp::serve(&runtime, &sources, &limits)?;
+        mcp::serve(runtime, sources, limits)?;
         return Ok(ExitCode::SUCCESS);
     }
     let progress = Progress::new(g.verbose, g.json || matches!(cli.command, Command::Call { .. } | Command::Tools));
@@ -104,7 +131,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
         component,
         if runtime.cached { "compiled earlier, from the cache" } else { "compiled now" }
     ));
-    let watchdog = Watchdog::start(runtime.engine().clone(), stop.clone(), deadline, exit_when_stuck());
+    let watchdog = Watchdog::start(runtime.engine().clone(), stop.clone(), deadline, exit_when_stuck(g.json));
     let outcome = dispatch(&cli, &mut store, &instance);
     drop(watchdog);
     let state = store.data_mut();
@@ -121,7 +148,12 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     if let Some(why) = stop.reason() {
         // The component's own result says whether its rows were removed.
         if let Err(e) = &outcome {
-            eprintln!("error: {}", text::clean(&format!("{e:#}")));
+            let message = text::clean(&format!("{e:#}")).into_owned();
+            if g.json {
+                print_json_error("host", &format!("{message} (stopped: {why})"));
+            } else {
+                eprintln!("error: {message}");
+            }
         }
         eprintln!("stopped: {why}");
         if let Some(note) = stop.run_advice() {
@@ -240,13 +272,22 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
             };
             let result = tools.call_generate_mock_data(&mut *store, &request)?;
             let succeeded = result.as_ref().is_ok_and(|r| r.success);
+            let mut files_in = None;
             if let Some(out) = store.data_mut().output.as_mut() {
                 out.finish(succeeded).map_err(anyhow::Error::msg)?;
-                if succeeded {
-                    println!("files in {}", out.dir().display());
-                }
+                files_in = succeeded.then(|| out.dir().to_path_buf());
             }
             store.data_mut().progress.finish();
+            if g.json {
+                // Files written: the same answer an agent gets, and where they went.
+                return Ok(print_json_answer(&match &result {
+                    Ok(r) => render::generated_json(r, files_in.as_deref()).to_string(),
+                    Err(e) => render::error_json(e).to_string(),
+                }));
+            }
+            if let Some(dir) = &files_in {
+                println!("files in {}", dir.display());
+            }
             Ok(match result {
                 Ok(r) => render::generated(&r, &a.platform),
                 Err(e) => render::tool_error(&e),
@@ -310,6 +351,8 @@ fn dispatch(cli: &Cli, store: &mut wasmtime::Store<State>, instance: &MockData) 
         Command::Tools => {
             let defs = agent.call_tool_definitions(&mut *store)?;
             let value: serde_json::Value = serde_json::from_str(&defs).context("the component's tool definitions are not JSON")?;
+            // The definitions themselves, or with --json one object like every other answer.
+            let value = if g.json { json!({"success": true, "tools": value}) } else { value };
             println!("{}", serde_json::to_string_pretty(&value)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -35,6 +35,46 @@ pub fn error_json(e: &wit::ToolError) -> Value {
     json!({"success": false, "error": {"kind": kind, "message": e.message}})
 }
 
+/// A generate result in the agent interface's JSON shape (the component's
+/// own for agents, built here for the typed calls `--out` makes), with the
+/// folder the files went to.
+pub fn generated_json(r: &wit::MockResult, files: Option<&std::path::Path>) -> Value {
+    let parsed = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    // Findings by platform, as the agent answer groups them.
+    let mut analysis: Vec<Value> = Vec::new();
+    for f in &r.analysis {
+        let finding = json!({"analyzer": f.analyzer, "aspect": f.aspect, "source": f.source, "rows": f.rows, "summary": f.summary, "figures": parsed(&f.figures_json)});
+        match analysis.iter_mut().find(|a| a["platform"] == json!(f.platform)) {
+            Some(a) => a["findings"].as_array_mut().expect("an array").push(finding),
+            None => analysis.push(json!({"platform": f.platform, "findings": [finding], "warnings": []})),
+        }
+    }
+    let mut v = json!({
+        "success": r.success,
+        "run_id": r.run_id,
+        "seed": r.seed,
+        "environment": r.environment,
+        "dry_run": r.dry_run,
+        "platforms": r.platforms.iter().map(|p| json!({
+            "platform": p.platform,
+            "tables": p.tables.iter().map(|t| json!({"table": t.table, "inserted": t.inserted, "failed": t.failed})).collect::<Vec<_>>(),
+            "total_records": p.total_records,
+            "outcome": p.outcome,
+        })).collect::<Vec<_>>(),
+        "total_records": r.total_records,
+        "summary": r.summary,
+        "warnings": r.warnings,
+        "execution_time_ms": r.execution_time_ms,
+        "peak_in_flight": r.peak_in_flight,
+        "samples": r.samples.iter().map(|s| json!({"table": s.table, "rows_json": parsed(&s.rows_json)})).collect::<Vec<_>>(),
+        "analysis": analysis,
+    });
+    if let Some(dir) = files {
+        v["files"] = json!(dir);
+    }
+    v
+}
+
 pub fn generated(r: &wit::MockResult, platform: &str) -> ExitCode {
     for w in &r.warnings {
         eprintln!("warning: {}", clean(w));
@@ -127,7 +167,7 @@ pub fn platforms(list: &[wit::PlatformInfo], json: bool) {
     if json {
         let v: Vec<serde_json::Value> =
             list.iter().map(|p| serde_json::json!({"name": p.name, "description": p.description, "tables": p.tables})).collect();
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"success": true, "platforms": v})).unwrap_or_default());
         return;
     }
     for p in list {

@@ -236,14 +236,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Where compiled components are kept: BUSTLY_MOCK_CACHE_DIR, else
-/// $XDG_CACHE_HOME/bustly-mock-data, else ~/.cache/bustly-mock-data.
+/// Where compiled components are kept: BUSTLY_MOCK_CACHE_DIR, else the
+/// platform's cache folder (`$XDG_CACHE_HOME` or `~/.cache` on Linux and
+/// macOS, `%LOCALAPPDATA%` on Windows) + `bustly-mock-data`.
 pub fn cache_dir() -> Option<PathBuf> {
+    use etcetera::BaseStrategy;
     if let Some(d) = std::env::var_os("BUSTLY_MOCK_CACHE_DIR") {
         return Some(PathBuf::from(d));
     }
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("bustly-mock-data"))
+    Some(etcetera::choose_base_strategy().ok()?.cache_dir().join("bustly-mock-data"))
 }

@@ -215,12 +215,18 @@ impl Drop for Watchdog {
     }
 }
 
-/// The CLI's way with a stuck call: end the process, naming the run to clean.
-pub fn exit_when_stuck() -> OnStuck {
-    Box::new(|stop: &Stop| {
+/// The CLI's way with a stuck call: end the process, naming the run to
+/// clean (with `json`, also as the one JSON object on stdout).
+pub fn exit_when_stuck(json: bool) -> OnStuck {
+    Box::new(move |stop: &Stop| {
         eprintln!("error: the call did not stop; quitting.");
         if let Some(note) = stop.run_advice() {
             eprintln!("{note}");
+        }
+        if json {
+            let message =
+                format!("the call did not stop ({}); {}", stop.reason().unwrap_or_default(), stop.run_advice().unwrap_or_default());
+            println!("{}", serde_json::json!({"success": false, "error": {"kind": "host", "message": message}}));
         }
         std::process::exit(i32::from(signals::exit_code().unwrap_or(124)));
     })

@@ -2,9 +2,10 @@
 //! fifth of the writes with 429 (benches/fixtures/latency.py between
 //! host-runner and the local REST API), and a foreign key without an index.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -207,4 +208,77 @@ fn clean_names_a_foreign_key_without_an_index_and_the_index_to_add() {
     assert!(warnings[0].ends_with(&format!("create index on semantic.{table} (tenant_id, order_id);")), "{}", warnings[0]);
     assert_eq!(second.ok().json()["warnings"], json!([]), "the index is there now");
     assert_eq!(ws.rows("dm_orders_shopify"), 0);
+}
+
+/// A stop (the deadline, a signal, an MCP cancel) takes effect within a few
+/// seconds even while a query hangs on the server: the host cuts the reads
+/// a stopping call has in flight (before, the call waited out the request's
+/// first-byte timeout, then the grace: `timeout 60` returned after 185 s).
+#[test]
+fn a_stop_takes_effect_while_a_query_hangs_on_the_server() {
+    let ws = Workspace::new("hung");
+    let proxy = Proxy::start("hung", 0, &["--hang-queries", "dm_orders_shopify"]);
+    let dir = proxy.config(&ws);
+    let hung = || std::fs::read_to_string(&proxy.log).unwrap_or_default().lines().filter(|l| l.contains(" HANG ")).count();
+    let d = dir.to_str().unwrap().to_string();
+    let far = ["--config-dir", d.as_str(), "--env", "far"];
+
+    let started = Instant::now();
+    let run = ws.hr(&[&far[..], &["--timeout", "5", "generate", "shopify", "--dry-run"]].concat());
+    let took = started.elapsed();
+    assert!(hung() > 0, "no query hung:\n{}", run.output());
+    assert_eq!(run.code, 124, "{}", run.output());
+    assert!(took < Duration::from_secs(20), "the deadline of 5 s took {took:?}:\n{}", run.output());
+
+    let spawn = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_host-runner"))
+            .args(args)
+            .current_dir(repo())
+            .env("MOCK_DATA_WORKSPACE_ID", &ws.id)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let wait_for_hang = |before: usize| {
+        let started = Instant::now();
+        while hung() == before && started.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(hung() > before, "no query hung");
+    };
+
+    // A signal.
+    let before = hung();
+    let mut child = spawn(&[&far[..], &["generate", "shopify", "--dry-run"]].concat());
+    wait_for_hang(before);
+    let started = Instant::now();
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(started.elapsed() < Duration::from_secs(10), "SIGINT took {:?}", started.elapsed());
+
+    // An MCP cancel: the call ends (unanswered, as the specification asks)
+    // and the server goes on.
+    let before = hung();
+    let mut server = spawn(&[&far[..], &["mcp"]].concat());
+    let mut input = server.stdin.take().unwrap();
+    let mut output = BufReader::new(server.stdout.take().unwrap());
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "generate_mock_data", "arguments": {"platform": "shopify", "dry_run": true}}});
+    writeln!(input, "{call}").unwrap();
+    wait_for_hang(before);
+    let started = Instant::now();
+    writeln!(input, "{}", json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1, "reason": "e2e"}}))
+        .unwrap();
+    writeln!(input, "{}", json!({"jsonrpc": "2.0", "id": 2, "method": "ping"})).unwrap();
+    let mut line = String::new();
+    output.read_line(&mut line).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&line).unwrap()["id"], 2, "{line}");
+    drop(input);
+    let status = server.wait().unwrap();
+    let mut rest = String::new();
+    output.read_to_string(&mut rest).unwrap();
+    assert!(status.success() && rest.trim().is_empty(), "no answer to the cancelled call: {rest}");
+    assert!(started.elapsed() < Duration::from_secs(15), "the cancel took {:?}", started.elapsed());
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::api::types::{CleanRequest, GenerateRequest};
 use crate::core::strategy::Strategy;
-use crate::error::{Result, ToolError};
+use crate::error::{ErrorKind, Result, ToolError};
 use crate::platforms;
 use crate::service::{self, Host};
 use crate::supabase::inserter::Conflict;
@@ -31,11 +31,17 @@ fn env_schema() -> Json {
     json!({"type": "string", "description": "Environment from the host's configuration: local, staging or production. Default: MOCK_DATA_ENV, else the configuration's defaultEnv, else staging."})
 }
 
-/// The three tools' definitions: `[{name, description, inputSchema}]`.
+/// The three tools' definitions: `[{name, title, description, inputSchema,
+/// outputSchema, annotations}]`. The annotations are what hosts use to
+/// decide whether to ask the user first: status only reads, clean destroys
+/// (only the tool's own rows, but rows all the same), generate adds.
 pub fn definitions() -> Json {
     json!([
         {
             "name": GENERATE,
+            "title": "Generate mock data",
+            "annotations": {"title": "Generate mock data", "readOnlyHint": false, "destructiveHint": false, "idempotentHint": false, "openWorldHint": false},
+            "outputSchema": answer_schema(generate_properties()),
             "description": "Generate realistic, correlated mock data (orders that reference real products and customers, totals that add up, pixel funnels, ad metrics) for a platform's warehouse tables in a Supabase workspace. Reads what the workspace holds first and extends it in the same shape. Every generated row is marked with a run id, so clean_mock_data can remove exactly those rows.",
             "inputSchema": {
                 "type": "object",
@@ -58,6 +64,9 @@ pub fn definitions() -> Json {
         },
         {
             "name": STATUS,
+            "title": "Mock data status",
+            "annotations": {"title": "Mock data status", "readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": false},
+            "outputSchema": answer_schema(status_properties()),
             "description": "Show, per warehouse table, how many rows the workspace has and how many this tool generated, and the generation runs those rows belong to.",
             "inputSchema": {
                 "type": "object",
@@ -70,6 +79,9 @@ pub fn definitions() -> Json {
         },
         {
             "name": CLEAN,
+            "title": "Clean mock data",
+            "annotations": {"title": "Clean mock data", "readOnlyHint": false, "destructiveHint": true, "idempotentHint": true, "openWorldHint": false},
+            "outputSchema": answer_schema(clean_properties()),
             "description": "Delete mock data this tool generated (all runs, or one run), children before parents. Never touches rows the tool did not create. Requires confirm: true.",
             "inputSchema": {
                 "type": "object",
@@ -85,6 +97,82 @@ pub fn definitions() -> Json {
             }
         }
     ])
+}
+
+/// The schema of every answer: `success`, and `error` when it is false;
+/// the tool's own fields when it is true.
+fn answer_schema(mut properties: Json) -> Json {
+    properties["success"] = json!({"type": "boolean", "description": "Whether the tool did what was asked."});
+    properties["error"] = json!({
+        "type": "object",
+        "description": "Present when success is false: what went wrong and how to fix it.",
+        "properties": {"kind": {"type": "string", "enum": ErrorKind::ALL.map(ErrorKind::name)}, "message": {"type": "string"}},
+        "required": ["kind", "message"]
+    });
+    json!({"type": "object", "properties": properties, "required": ["success"]})
+}
+
+fn strings() -> Json {
+    json!({"type": "array", "items": {"type": "string"}})
+}
+
+fn generate_properties() -> Json {
+    let count = json!({"type": "integer", "minimum": 0});
+    json!({
+        "run_id": {"type": "string", "description": "The run's id: status lists it, clean_mock_data with run_id removes exactly its rows."},
+        "seed": count,
+        "environment": {"type": "string"},
+        "dry_run": {"type": "boolean"},
+        "platforms": {"type": "array", "items": {"type": "object", "properties": {
+            "platform": {"type": "string"},
+            "tables": {"type": "array", "items": {"type": "object", "properties": {"table": {"type": "string"}, "inserted": count, "failed": count}}},
+            "total_records": count,
+            "outcome": {"type": "string", "enum": ["success", "dry-run", "rolled-back", "failed"]}
+        }}},
+        "total_records": count,
+        "summary": {"type": "string"},
+        "warnings": strings(),
+        "execution_time_ms": count,
+        "peak_in_flight": count,
+        "samples": {"type": "array", "items": {"type": "object", "properties": {"table": {"type": "string"}, "rows_json": {"type": "array"}}}},
+        "analysis": {"type": "array", "description": "What the workspace showed, per platform and aspect.", "items": {"type": "object", "properties": {
+            "platform": {"type": "string"},
+            "findings": {"type": "array", "items": {"type": "object", "properties": {
+                "analyzer": {"type": "string"}, "aspect": {"type": "string"}, "source": {"type": "string", "enum": ["workspace", "defaults"]},
+                "rows": count, "summary": {"type": "string"}, "figures": {"type": "object"}
+            }}},
+            "warnings": strings()
+        }}}
+    })
+}
+
+fn status_properties() -> Json {
+    let count = json!({"type": "integer", "minimum": 0});
+    json!({
+        "report": {"type": "object", "properties": {
+            "environment": {"type": "string"},
+            "workspace_id": {"type": "string"},
+            "tables": {"type": "array", "items": {"type": "object", "properties": {
+                "table": {"type": "string"}, "platform": {"type": "string"}, "total_rows": count, "generated_rows": count
+            }}},
+            "runs": {"type": "array", "items": {"type": "object", "properties": {
+                "run_id": {"type": "string"}, "platforms": strings(), "rows": count,
+                "first_row_at": {"type": ["string", "null"]}, "last_row_at": {"type": ["string", "null"]}
+            }}},
+            "warnings": strings()
+        }}
+    })
+}
+
+fn clean_properties() -> Json {
+    let count = json!({"type": "integer", "minimum": 0});
+    json!({
+        "environment": {"type": "string"},
+        "tables": {"type": "array", "items": {"type": "object", "properties": {"table": {"type": "string"}, "rows": count}}},
+        "deleted": count,
+        "summary": {"type": "string"},
+        "warnings": strings()
+    })
 }
 
 /// Arguments as given, with lookups that name what is wrong.
@@ -284,6 +372,49 @@ mod tests {
             }
         }
         assert!(tools[0]["inputSchema"]["properties"]["platform"]["enum"].as_array().unwrap().contains(&json!("all")));
+        // What hosts ask the user about: status reads, clean destroys, generate adds.
+        let hint = |i: usize, k: &str| tools[i]["annotations"][k].as_bool();
+        assert_eq!((hint(0, "readOnlyHint"), hint(0, "destructiveHint")), (Some(false), Some(false)));
+        assert_eq!(hint(1, "readOnlyHint"), Some(true));
+        assert_eq!((hint(2, "readOnlyHint"), hint(2, "destructiveHint")), (Some(false), Some(true)));
+        for t in tools {
+            assert!(t["title"].is_string());
+            assert_eq!(t["outputSchema"]["type"], "object");
+            assert_eq!(t["outputSchema"]["required"], json!(["success"]));
+        }
+    }
+
+    #[test]
+    fn answers_have_the_fields_their_output_schema_names() {
+        // A failure: success and error, as the schema of every tool says.
+        let answer: Json = serde_json::from_str(&failure(&ToolError::invalid("x")).to_string()).unwrap();
+        for t in definitions().as_array().unwrap() {
+            let props = &t["outputSchema"]["properties"];
+            for key in answer.as_object().unwrap().keys() {
+                assert!(props.get(key).is_some(), "{}: {key}", t["name"]);
+            }
+            let kinds = props["error"]["properties"]["kind"]["enum"].as_array().unwrap();
+            assert!(kinds.contains(&answer["error"]["kind"]));
+        }
+        // A clean and a status: every field they serialise is in their schema.
+        let clean = object(crate::api::types::CleanResult {
+            environment: "e".into(),
+            tables: vec![],
+            deleted: 0,
+            summary: "s".into(),
+            warnings: vec![],
+        });
+        let props = &definitions()[2]["outputSchema"]["properties"];
+        assert!(clean.as_object().unwrap().keys().all(|k| props.get(k).is_some()), "{clean}");
+        let status = object(crate::api::types::StatusReport {
+            environment: "e".into(),
+            workspace_id: "w".into(),
+            tables: vec![],
+            runs: vec![],
+            warnings: vec![],
+        });
+        let props = &definitions()[1]["outputSchema"]["properties"]["report"]["properties"];
+        assert!(status.as_object().unwrap().keys().all(|k| props.get(k).is_some()), "{status}");
     }
 
     #[test]

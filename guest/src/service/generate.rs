@@ -323,6 +323,12 @@ fn analyse_in_rounds<T: Transport>(
         }
         let started = host.millis();
         let got = client.selects(cx.workspace, &missing);
+        // The host refusing a read means the call is stopping (a signal, the
+        // deadline, a cancel): stop with it, rather than guess on with
+        // defaults and ask again.
+        if let Some(Err(denied)) = got.iter().find(|a| matches!(a, Err(e) if e.kind == crate::error::ErrorKind::Denied)) {
+            return Err(denied.clone());
+        }
         let took = host.millis().saturating_sub(started);
         host.log(LogLevel::Debug, &format!("analysis round {round}: {} queries together, {took} ms", missing.len()));
         for sql in &missing {

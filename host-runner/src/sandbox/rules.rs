@@ -162,6 +162,8 @@ pub struct Resources {
 pub struct Mcp {
     /// A longer input line is refused whole (and read no further into memory).
     pub max_line_bytes: usize,
+    /// Tool calls running at once; one more is refused until one ends.
+    pub max_calls_at_once: usize,
 }
 
 #[cfg(test)]
