@@ -24,6 +24,7 @@ use crate::model::table::TableSpec;
 use crate::platforms::store::analysis::{literal, quote};
 use crate::platforms::store::engine::StoreDefinition;
 use crate::platforms::{Platform, Query};
+use crate::service::rounds::in_rounds;
 use crate::service::{Host, Purpose, platforms_for, read_plans, thousands};
 use crate::supabase::client::Client;
 use crate::supabase::transport::Transport;
@@ -63,15 +64,21 @@ pub fn report<T: Transport>(host: &mut dyn Host, transport: T, req: &ReportReque
     let plans = read_plans(&mut client, &scored, Purpose::Report, &mut warnings)?;
     let ws = conn.workspace_id.clone();
     let scope = run.map_or(Scope::AllRuns, Scope::Run);
-    let mut query = |sql: &str| client.select(&ws, sql);
-    let mut results = Vec::new();
-    for p in scored {
-        results.push(match (p.store(), ads_table(p)) {
-            (Some(store), _) => store_fidelity(store, &plans, &ws, scope, &mut query, &mut warnings),
-            (None, Some(table)) => ads_fidelity(p.name(), table, &plans, &ws, scope, &mut query, &mut warnings),
-            (None, None) => continue,
-        });
-    }
+    // Every platform's queries in rounds: each query within its time limit,
+    // many at once; a slow or failing one leaves its aspect unavailable.
+    let (results, found) = in_rounds(&mut client, &ws, host, "report", |query| {
+        let mut found = Vec::new();
+        let results: Vec<PlatformFidelity> = scored
+            .iter()
+            .filter_map(|p| match (p.store(), ads_table(*p)) {
+                (Some(store), _) => Some(store_fidelity(store, &plans, &ws, scope, query, &mut found)),
+                (None, Some(table)) => Some(ads_fidelity(p.name(), table, &plans, &ws, scope, query, &mut found)),
+                (None, None) => None,
+            })
+            .collect();
+        (results, found)
+    });
+    warnings.extend(found);
     Ok(FidelityReport {
         environment: conn.environment.clone(),
         workspace_id: conn.workspace_id.clone(),

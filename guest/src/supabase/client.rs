@@ -17,6 +17,11 @@ use crate::supabase::transport::{Method, Request, Response, Transport, Transport
 pub const MAX_RETRIES: u32 = 3;
 /// Independent reads sent together at most (see `Client::execute_all`).
 pub const MAX_TOGETHER: usize = 16;
+/// How long one read-only query (`run_select_ws`) may take before its
+/// answer starts. Analysis and report queries take well under a second on a
+/// million-order store; one that takes this long is waited out no longer
+/// (and not sent again): its aspects get defaults and a warning.
+pub const SELECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Characters PostgREST filter values may keep as they are.
 const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'*').remove(b':');
@@ -100,6 +105,7 @@ impl<T: Transport> Client<T> {
                     self.note_retry(doing, wait, &format!("HTTP {}", r.status));
                 }
                 Ok(r) => return Err(from_response(doing, &self.environment, &r)),
+                Err(e) if request.timeout.is_some() && e.is_timeout() => return Err(timed_out(doing, request)),
                 Err(TransportError::Connection(e)) if attempt < MAX_RETRIES => {
                     attempt += 1;
                     let wait = backoff_ms(attempt, None);
@@ -148,6 +154,7 @@ impl<T: Transport> Client<T> {
             answers[i] = Some(match result {
                 Ok(r) if r.ok() => Ok(r),
                 Ok(r) if !retryable_status(r.status) => Err(from_response(&requests[i].0, &self.environment, &r)),
+                Err(e) if requests[i].1.timeout.is_some() && e.is_timeout() => Err(timed_out(&requests[i].0, &requests[i].1)),
                 // Transient: again, alone, with backoff.
                 _ => self.execute(&requests[i].0, &requests[i].1),
             });
@@ -173,6 +180,19 @@ impl<T: Transport> Client<T> {
     pub fn select_request(&self, workspace: &str, sql: &str) -> (String, Request) {
         let args = serde_json::json!({ "p_query": sql, "p_workspace_id": workspace });
         ("calling run_select_ws".to_string(), self.rpc_request("run_select_ws", &args))
+    }
+
+    /// Analysis and report queries: `run_select_ws` within `SELECT_TIMEOUT`,
+    /// together (see `execute_all`). A query past it is an error, not a hang.
+    pub fn bounded_selects(&mut self, workspace: &str, queries: &[String]) -> Vec<Result<Json>> {
+        let requests: Vec<(String, Request)> = queries
+            .iter()
+            .map(|sql| {
+                let (doing, request) = self.select_request(workspace, sql);
+                (doing, request.timeout(SELECT_TIMEOUT))
+            })
+            .collect();
+        self.execute_all(&requests).into_iter().map(|answer| json_of("run_select_ws", answer)).collect()
     }
 
     /// Several tables' live columns at once (see `execute_all`).
@@ -219,6 +239,12 @@ impl<T: Transport> Client<T> {
             .header("accept-profile", "semantic")
             .header("prefer", "count=exact")
     }
+}
+
+/// The error for a request that passed its own time limit.
+fn timed_out(doing: &str, request: &Request) -> ToolError {
+    let secs = request.timeout.map_or(0, |t| t.as_secs());
+    ToolError::new(crate::error::ErrorKind::Database, format!("{doing}: no answer within {secs} s (the query was given up, not sent again)"))
 }
 
 /// The total of an answer's Content-Range (`0-9/N` or `*/N`): the rows a
@@ -379,6 +405,20 @@ mod tests {
             Client::new(FakeTransport::new(|_| Ok(response(400, r#"{"code":"PGRST204","message":"no column"}"#))), "http://h", "staging");
         assert!(c.count("t", &[]).is_err());
         assert_eq!(c.transport.seen.len(), 1);
+    }
+
+    #[test]
+    fn a_query_past_its_time_limit_is_not_sent_again() {
+        let timeout = || Err(TransportError::Connection("ConnectionReadTimeout".into()));
+        let mut c = Client::new(FakeTransport::new(move |_| timeout()), "http://h", "local");
+        let answers = c.bounded_selects("ws", &["select 1".into(), "select 2".into()]);
+        assert!(answers.iter().all(|a| a.as_ref().is_err_and(|e| e.message.contains("no answer within 20 s"))), "{answers:?}");
+        assert_eq!(c.transport.seen.len(), 2, "each sent once, not retried");
+        assert!(c.transport.seen.iter().all(|r| r.timeout == Some(SELECT_TIMEOUT)));
+        // Other requests keep their retries.
+        let mut c = Client::new(FakeTransport::new(move |_| timeout()), "http://h", "local");
+        assert!(c.count("t", &[]).is_err());
+        assert_eq!(c.transport.seen.len(), 4);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::core::strategy::target_orders;
+use crate::core::strategy::target;
 use crate::core::time::{DAY, start_of_day};
 use crate::error::Result;
 use crate::fields;
@@ -167,8 +167,16 @@ impl Platform for GoogleAds {
     }
 
     fn analyse(&'static self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>> {
-        let existing = cx.count(&CAMPAIGNS);
+        // The workspace's own campaign-days: earlier runs do not compound.
+        let existing = cx.real(&CAMPAIGNS);
         let mut analysis = Analysis::new("google-ads");
+        let target = target(cx.strategy, existing, cx.forced, "campaign-days");
+        let figures = json!({"real_campaign_days": existing, "campaign_days": target.count, "rule": target.rule});
+        if existing > 0 {
+            analysis.measured("scale", "run size", existing, figures, target.rule.clone());
+        } else {
+            analysis.defaults("scale", "run size", figures, target.rule.clone());
+        }
         let (mut measured, mut currency, mut account_id) = (BTreeMap::new(), None, None);
         if let Some(plan) = cx.plan(&CAMPAIGNS)
             && existing > 0
@@ -187,7 +195,7 @@ impl Platform for GoogleAds {
         }
         let inputs = AdsInputs {
             seed: cx.seed,
-            target_rows: target_orders(cx.strategy, existing, cx.forced),
+            target_rows: target.count,
             end: start_of_day(cx.as_of),
             measured,
             currency,

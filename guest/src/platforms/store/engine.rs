@@ -398,10 +398,11 @@ impl Rounds for OrderRounds<'_> {
 impl Generation for StoreGeneration {
     fn describe(&self) -> String {
         format!(
-            "{}: {}; generating {} orders from {} to {} for {} ({}, {})",
+            "{}: {}; generating {} orders ({}) from {} to {} for {} ({}, {})",
             self.definition.name,
             self.analysis.headline(),
             self.inputs.orders,
+            self.inputs.rule,
             crate::core::time::format_timestamp(self.inputs.period.start),
             crate::core::time::format_timestamp(self.inputs.period.end),
             self.shop.name,

@@ -141,6 +141,9 @@ impl Default for Discounts {
 #[derive(Clone, Debug)]
 pub struct StoreInputs {
     pub seed: u64,
+    /// How the run's size was decided, in words ("3,040 real orders (over
+    /// 200): +20% = 608").
+    pub rule: String,
     /// Chooses the merchant's locale and line of business: the run's seed,
     /// so that stores generated together sell the same things in one currency.
     pub profile_seed: u64,
@@ -193,6 +196,7 @@ impl StoreInputs {
     pub fn defaults(seed: u64, orders: u64, period: Period) -> StoreInputs {
         StoreInputs {
             seed,
+            rule: format!("{orders} orders"),
             profile_seed: seed,
             orders,
             period,

@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use serde_json::{Value as Json, json};
 
-use crate::core::strategy::target_orders;
+use crate::core::strategy::target;
 use crate::core::time::{DAY, Period, Seconds, parse_instant};
 use crate::error::{Result, ToolError};
 use crate::model::plan::ColumnPlan;
@@ -271,11 +271,22 @@ pub fn analyse(
     platform: &str,
     query: &mut Query,
 ) -> (StoreInputs, Analysis) {
-    let orders = target_orders(cx.strategy, cx.count(tables.orders), cx.forced);
+    // The workspace's own orders decide the run's size: earlier runs' rows
+    // do not count, so runs do not compound.
+    let real_orders = cx.real(tables.orders);
+    let target = target(cx.strategy, real_orders, cx.forced, "orders");
+    let orders = target.count;
     let end = cx.as_of;
     let mut inputs = StoreInputs::defaults(cx.seed, orders, Period { start: end - default_days(orders) * DAY, end });
     inputs.profile_seed = cx.run_seed;
+    inputs.rule = target.rule.clone();
     let mut out = Analysis::new(platform);
+    let figures = json!({"real_orders": real_orders, "generated_orders": cx.count(tables.orders).saturating_sub(real_orders), "orders": orders, "rule": target.rule});
+    if real_orders > 0 {
+        out.measured("scale", "run size", real_orders, figures, target.rule);
+    } else {
+        out.defaults("scale", "run size", figures, target.rule);
+    }
     let all = [tables.shop, tables.products, tables.variants, tables.customers, tables.orders, tables.items];
     if all.iter().chain(tables.events.iter()).all(|t| cx.count(t) == 0) {
         // Nothing to read (an empty workspace, or files without one): the
