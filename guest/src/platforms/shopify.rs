@@ -263,6 +263,7 @@ pub static SHOPIFY: StoreDefinition = StoreDefinition {
         item_product: "product_id",
         item_quantity: "quantity",
         order_customer: "customer_id",
+        order_currency: "currency",
         order_subtotal: "subtotal_price",
         order_discount: "total_discounts",
         order_statuses: &["financial_status", "fulfillment_status"],

@@ -416,11 +416,16 @@ pub fn store_fidelity(
                 let product = s.col(t.items, "i", f.item_product)?;
                 let products = s.plan(t.products)?;
                 let (tenant, key) = (quote(&products.tenant_column), quote(&products.marker_column));
+                // Each line's type by aggregation, not a join: the lines and
+                // the products in one union, the type spread over its
+                // product's rows (a plan that stays linear without statistics).
                 Ok(format!(
-                    "select {kind}::text as v from {} join {} on p.{key}::text = {product}::text where {} and p.{tenant} = {}",
+                    "select t as v from (select line, first_value(ty) over (partition by k order by ty nulls last) as t from \
+                     (select {product}::text as k, true as line, null::text as ty from {} where {} \
+                      union all select p.{key}::text, null, {kind}::text from {} where p.{tenant} = {}) u) w where line",
                     Sides::from(t.items, "i", sample),
-                    Sides::from(t.products, "p", None),
                     s.filter(t.items, "i", side)?,
+                    Sides::from(t.products, "p", None),
                     literal(workspace)
                 ))
             }),

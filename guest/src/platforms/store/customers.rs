@@ -387,7 +387,7 @@ mod tests {
         // A grocery-like store: 150 customers, about 20 orders each, few new ones.
         let mut i = inputs(600);
         i.existing_customers = (0..150).map(|k| existing(k, 10 + (k as u64 % 21))).collect();
-        i.repeat = Repeat { orders_per_customer: Discrete::new((10..=30).map(|k| (k, 1.0))).unwrap(), new_customers: 0.1 };
+        i.repeat = Repeat { orders_per_customer: Discrete::new((10..=30).map(|k| (k, 1.0))).unwrap(), new_customers: 0.1, gaps: None };
         let book = CustomerBook::new(&i);
         let buyers = per_buyer(&book, 600);
         let mean = 600.0 / buyers.len() as f64;

@@ -101,6 +101,9 @@ pub struct Repeat {
     pub orders_per_customer: Discrete,
     /// Share of customers buying in a period who had never bought before.
     pub new_customers: f64,
+    /// Days between a customer's consecutive orders; None: orders spread
+    /// over the period at random.
+    pub gaps: Option<Percentiles>,
 }
 
 impl Default for Repeat {
@@ -110,6 +113,7 @@ impl Default for Repeat {
         Repeat {
             orders_per_customer: Discrete::new([(1, 0.70), (2, 0.17), (3, 0.07), (4, 0.03), (5, 0.02), (6, 0.01)]).expect("positive"),
             new_customers: 1.0,
+            gaps: None,
         }
     }
 }
@@ -152,6 +156,9 @@ pub struct StoreInputs {
     pub shape: WeeklyShape,
     pub season: Season,
     pub shop: Option<ExistingShop>,
+    /// What the orders say where the shop row does not (its time zone,
+    /// currency and country), for the shop row a run writes or lacks.
+    pub inferred: Option<ExistingShop>,
     /// Unit prices of order lines in major units; None: the vertical's
     /// default shape.
     pub prices: Option<Percentiles>,
@@ -203,6 +210,7 @@ impl StoreInputs {
             shape: WeeklyShape::default(),
             season: Season::default(),
             shop: None,
+            inferred: None,
             prices: None,
             prices_by_type: Vec::new(),
             lines: None,

@@ -112,13 +112,19 @@ fn prices_and_units(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, que
             && inputs.prices.is_some()
         {
             let by = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+            // Each line's product type by aggregation, not a join (plans
+            // that stay linear without statistics): the sampled lines and the
+            // products in one union, the type spread over its product's rows.
             let q = format!(
-                "select x.{ptype} as t, percentile_cont({}) within group (order by i.{price}::float8) as p, count(*) as n from {} join {} x on x.{pkey} = i.{product} and {} where {} and i.{price} > 0 and x.{ptype} is not null group by 1 order by 3 desc limit {PRICED_TYPES}",
-                percentile_array(&by),
+                "with u as (select i.{product} as k, i.{price}::float8 as p, null::text as t from {} where {} and i.{price} > 0 \
+                   union all select x.{pkey}, null, x.{ptype}::text from {} x where {} and x.{ptype} is not null), \
+                 w as (select p, first_value(t) over (partition by k order by t nulls last) as t from u) \
+                 select t, percentile_cont({}) within group (order by p) as p, count(*) as n from w where p is not null and t is not null group by 1 order by 3 desc limit {PRICED_TYPES}",
                 sql.sampled(t, "i"),
+                sql.real(t, "i"),
                 sql.from(p.tables.products),
                 sql.workspace(p.tables.products, "x"),
-                sql.real(t, "i"),
+                percentile_array(&by),
             );
             inputs.prices_by_type = rows(&query(&q)?)
                 .iter()

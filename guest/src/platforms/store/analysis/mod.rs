@@ -74,6 +74,7 @@ pub struct StoreFields {
     pub item_product: &'static str,
     pub item_quantity: &'static str,
     pub order_customer: &'static str,
+    pub order_currency: &'static str,
     pub order_subtotal: &'static str,
     pub order_discount: &'static str,
     /// The columns holding an `OrderStatus`'s labels, in label order.
@@ -341,6 +342,29 @@ pub fn analyse(
         }
         Ok(())
     });
+    // Without a shop row (or its time zone), the zone the orders were placed
+    // in: measured and generated in it, and the new shop says which.
+    if inputs.shop.as_ref().is_none_or(|s| s.timezone.is_none()) {
+        run("time zone", "times of day", &mut out, &mut |out| {
+            if let Some((zone, country, currency)) = time::infer_zone(&probe, query)? {
+                out.measured(
+                    "time",
+                    "time zone",
+                    probe.real_orders.max(1),
+                    json!({"timezone": zone, "country": country, "currency": currency}),
+                    format!("no shop time zone: the orders' quiet hours fall at night in {zone}, so they are read and generated there"),
+                );
+                probe.tz = zone.clone();
+                inputs.inferred = Some(ExistingShop {
+                    timezone: Some(zone),
+                    currency,
+                    country_code: Some(country).filter(|c| !c.is_empty()),
+                    ..ExistingShop::default()
+                });
+            }
+            Ok(())
+        });
+    }
     run("time", "times of day, seasons and the period", &mut out, &mut |out| time::analyse(&mut probe, &mut inputs, out, query));
     run("scale", "catalogue growth", &mut out, &mut |out| scale::analyse(&probe, &mut inputs, out, query));
     run("distribution", "prices, baskets, discounts and statuses", &mut out, &mut |out| {

@@ -13,6 +13,107 @@ use crate::platforms::store::analysis::{Probe, first, instant, literal, no_answe
 use crate::platforms::store::inputs::StoreInputs;
 
 const NAME: &str = "time";
+
+/// Zones a store without a shop row may be in, with their country: one per
+/// offset (and its daylight saving rules) where shops commonly are.
+const ZONES: [(&str, &str); 24] = [
+    ("America/New_York", "US"),
+    ("America/Chicago", "US"),
+    ("America/Denver", "US"),
+    ("America/Los_Angeles", "US"),
+    ("America/Phoenix", "US"),
+    ("America/Anchorage", "US"),
+    ("Pacific/Honolulu", "US"),
+    ("America/Halifax", "CA"),
+    ("America/Sao_Paulo", "BR"),
+    ("Europe/London", "GB"),
+    ("Europe/Berlin", "DE"),
+    ("Europe/Athens", "GR"),
+    ("Europe/Moscow", "RU"),
+    ("Asia/Dubai", "AE"),
+    ("Asia/Karachi", "PK"),
+    ("Asia/Kolkata", "IN"),
+    ("Asia/Bangkok", "TH"),
+    ("Asia/Shanghai", "CN"),
+    ("Asia/Tokyo", "JP"),
+    ("Australia/Brisbane", "AU"),
+    ("Australia/Sydney", "AU"),
+    ("Pacific/Auckland", "NZ"),
+    ("Atlantic/Azores", "PT"),
+    ("UTC", ""),
+];
+
+/// The middle of the night, local time (hours): online orders are fewest
+/// around then everywhere (benchmarks.md, "time of day").
+const NIGHT: f64 = 3.5;
+
+/// How much of a day's orders fall in the night of `zone`, from orders per
+/// (month `YYYY-MM`, UTC hour): each month's hours shifted by the zone's
+/// offset in that month (its daylight saving time included), each hour
+/// weighted by how deep in the night it falls.
+fn night_share(zone: &jiff::tz::TimeZone, counts: &[(String, u32, f64)]) -> f64 {
+    let (mut night, mut total) = (0.0, 0.0);
+    for (month, hour, n) in counts {
+        let mid = crate::core::time::parse_instant(&format!("{month}-15")).unwrap_or(0);
+        let offset = f64::from(zone.to_offset(jiff::Timestamp::from_second(mid).unwrap_or(jiff::Timestamp::UNIX_EPOCH)).seconds()) / 3600.0;
+        let local = (f64::from(*hour) + 0.5 + offset).rem_euclid(24.0);
+        let distance = (local - NIGHT).abs().min(24.0 - (local - NIGHT).abs());
+        // 1 at the night's middle, 0 from six hours away.
+        let depth = (1.0 - distance / 6.0).max(0.0);
+        night += n * depth * depth;
+        total += n;
+    }
+    if total > 0.0 { night / total } else { 0.0 }
+}
+
+/// The zone whose night is quietest, with its country: where a store
+/// without a shop row most likely sells from. Orders are measured and
+/// generated in it, and the generated shop says so.
+pub fn likely_zone(counts: &[(String, u32, f64)]) -> (&'static str, &'static str) {
+    let mut best = ZONES[ZONES.len() - 1];
+    let mut quietest = f64::INFINITY;
+    for (name, country) in ZONES {
+        let share = night_share(&crate::core::time::time_zone(name), counts);
+        // Earlier zones win ties (within a hair).
+        if share < quietest - 1e-9 {
+            (best, quietest) = ((name, country), share);
+        }
+    }
+    best
+}
+
+/// For a workspace without a shop row (or one without a time zone): the
+/// zone its orders were placed in, and the currency most of them are in.
+pub fn infer_zone(p: &Probe, query: &mut Query) -> Result<Option<(String, String, Option<String>)>> {
+    let (sql, t) = (&p.sql, p.tables.orders);
+    let Some(created) = sql.col(t, p.f.order_created) else { return Ok(None) };
+    let currency = sql.opt(t, p.f.order_currency, "o");
+    let q = format!(
+        "select m, h, cur, count(*) as n from (select to_char(o.{created}::timestamptz at time zone 'UTC', 'YYYY-MM') as m, \
+           extract(hour from o.{created}::timestamptz at time zone 'UTC')::int as h, {currency}::text as cur from {} where {} and o.{created} is not null) o \
+         group by grouping sets ((m, h), (cur))",
+        sql.sampled(t, "o"),
+        sql.real(t, "o"),
+    );
+    let answer = query(&q)?;
+    let mut counts = Vec::new();
+    let mut currencies: Vec<(String, f64)> = Vec::new();
+    for r in rows(&answer) {
+        let n = num(&r["n"]).unwrap_or(0.0);
+        match (text(&r["m"]), num(&r["h"]), text(&r["cur"])) {
+            (Some(m), Some(h), _) => counts.push((m, h as u32, n)),
+            (None, None, Some(c)) => currencies.push((c, n)),
+            _ => {}
+        }
+    }
+    let seen: f64 = counts.iter().map(|c| c.2).sum();
+    if seen < MIN_ORDERS {
+        return Ok(None);
+    }
+    let (zone, country) = likely_zone(&counts);
+    let currency = currencies.into_iter().max_by(|a, b| a.1.total_cmp(&b.1)).map(|(c, _)| c);
+    Ok(Some((zone.to_string(), country.to_string(), currency)))
+}
 /// Orders below which the hour-of-week profile keeps the defaults.
 const MIN_ORDERS: f64 = 20.0;
 
@@ -182,6 +283,41 @@ mod tests {
 
     fn months(counts: &[f64]) -> Vec<(String, f64)> {
         counts.iter().enumerate().map(|(i, n)| (format!("{}-{:02}", 2024 + i / 12, i % 12 + 1), *n)).collect()
+    }
+
+    /// Orders per (month, UTC hour) of a store busy from 8:00 to 22:00 in
+    /// `zone`, peaking at `peak` local time, over a year (daylight saving
+    /// time included).
+    fn local_day(zone: &str, peak: f64) -> Vec<(String, u32, f64)> {
+        let tz = crate::core::time::time_zone(zone);
+        let mut out = Vec::new();
+        for m in 1..=12 {
+            let month = format!("2025-{m:02}");
+            let mid = crate::core::time::parse_instant(&format!("{month}-15")).unwrap();
+            let offset = tz.to_offset(jiff::Timestamp::from_second(mid).unwrap()).seconds() / 3600;
+            for local in 8..=22 {
+                let n = 100.0 * (1.0 - (f64::from(local) - peak).abs() / 12.0);
+                out.push((month.clone(), (local - offset).rem_euclid(24) as u32, n));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_zone_is_where_the_nights_are_quiet() {
+        // Within an hour of the truth, winter and summer: where the night's
+        // middle falls in a store's day is only known that well.
+        let offset = |zone: &str, month: &str| {
+            let at = crate::core::time::parse_instant(&format!("2025-{month}-15")).unwrap();
+            crate::core::time::time_zone(zone).to_offset(jiff::Timestamp::from_second(at).unwrap()).seconds() / 3600
+        };
+        for (zone, peak) in [("America/Los_Angeles", 14.0), ("Asia/Tokyo", 20.0), ("Europe/Berlin", 10.0), ("America/New_York", 19.0), ("UTC", 15.0)] {
+            let (found, _) = likely_zone(&local_day(zone, peak));
+            for month in ["01", "07"] {
+                assert!((offset(found, month) - offset(zone, month)).abs() <= 1, "{zone} (peak {peak}): found {found}");
+            }
+        }
+        assert_eq!(likely_zone(&local_day("America/Los_Angeles", 14.0)), ("America/Los_Angeles", "US"));
     }
 
     #[test]
