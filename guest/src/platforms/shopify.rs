@@ -374,7 +374,7 @@ impl StoreVocabulary for Shopify {
             .set(Order::FinancialStatus, status.labels[0])
             .set(Order::FulfillmentStatus, opt_text(status.labels[1]))
             .set(Order::Subtotal, Value::Money(o.subtotal))
-            .set(Order::Discounts, Value::Money(o.discounts))
+            .set(Order::Discounts, Value::Money(o.reported_discounts))
             .set(Order::Tax, Value::Money(o.tax))
             .set(Order::Shipping, Value::Money(o.shipping))
             .set(Order::Total, Value::Money(o.total))

@@ -118,13 +118,21 @@ impl Default for Repeat {
     }
 }
 
-/// Order-level discounts.
+/// Discounts, wherever the workspace records them: on whole orders (a code,
+/// spread over the order's lines), on single lines (sale prices), or both.
 #[derive(Clone, Debug)]
 pub struct Discounts {
-    /// Share of orders with a discount.
+    /// Share of orders with an order-level discount.
     pub share: f64,
-    /// Discount as a share of the order's gross, among discounted orders.
+    /// That discount as a share of the order's lines after their own
+    /// discounts, among discounted orders.
     pub rate: Percentiles,
+    /// Share of lines with a discount of their own, and its depth (a share
+    /// of the line's value); None: lines carry only the order's.
+    pub lines: Option<(f64, Percentiles)>,
+    /// Whether the order's discount column counts its lines' own discounts
+    /// too (Shopify's `total_discounts` does); some imports leave them out.
+    pub order_counts_lines: bool,
 }
 
 impl Default for Discounts {
@@ -137,6 +145,8 @@ impl Default for Discounts {
                 0.0,
             )
             .expect("increasing"),
+            lines: None,
+            order_counts_lines: true,
         }
     }
 }

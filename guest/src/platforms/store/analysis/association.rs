@@ -43,10 +43,13 @@ pub fn analyse(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &
 fn popularity(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
     let (sql, pt, vt, it) = (&p.sql, p.tables.products, p.tables.variants, p.tables.items);
     let (Some(pkey), Some(title)) = (sql.key(pt), sql.col(pt, p.f.product_title)) else { return Ok(()) };
+    // Lines per product, and the mean unit price they sold at: what a line
+    // of that product costs, whatever its variants list now.
+    let sold = sql.col(it, p.f.item_price).map_or("null::float8".to_string(), |c| format!("avg(i.{c})::float8"));
     let lines = match sql.col(it, p.f.item_product) {
-        Some(ip) => format!("select i.{ip} as k, count(*) as n from {} where {} group by 1", sql.sampled(it, "i"), sql.real(it, "i")),
+        Some(ip) => format!("select i.{ip} as k, count(*) as n, {sold} as sold from {} where {} group by 1", sql.sampled(it, "i"), sql.real(it, "i")),
         // No order lines to count: every product weighs the same.
-        None => format!("select x.{pkey} as k, 1 as n from {} where {}", sql.from(pt), sql.real(pt, "x")),
+        None => format!("select x.{pkey} as k, 1 as n, null::float8 as sold from {} where {}", sql.from(pt), sql.real(pt, "x")),
     };
     // Products and their variants joined by aggregation (a union of the
     // picked keys, the products and the variants, grouped by product), not
@@ -55,7 +58,7 @@ fn popularity(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &m
     // index at all).
     let variants = match (sql.col(vt, p.f.variant_product), sql.col(vt, p.f.variant_price), sql.key(vt)) {
         (Some(vp), Some(price), Some(vkey)) => format!(
-            " union all select v.{vp}, null::bigint, null::boolean, null::text, null::text, null::text, null::text, null::float8, json_build_object('key', v.{vkey}, 'title', {}, 'sku', {}, 'price', v.{price}) from {} v where {} and v.{price} > 0",
+            " union all select v.{vp}, null::bigint, null::boolean, null::float8, null::text, null::text, null::text, null::text, null::float8, json_build_object('key', v.{vkey}, 'title', {}, 'sku', {}, 'price', v.{price}) from {} v where {} and v.{price} > 0",
             sql.opt(vt, p.f.variant_title, "v"),
             sql.opt(vt, p.f.variant_sku, "v"),
             sql.from(vt),
@@ -64,15 +67,15 @@ fn popularity(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &m
         _ => String::new(),
     };
     let q = format!(
-        "with pop as ({lines}), ranked as (select k, n, row_number() over (order by n desc, k) as r from pop), \
+        "with pop as ({lines}), ranked as (select k, n, sold, row_number() over (order by n desc, k) as r from pop), \
          tot as (select sum(n) as total, sum(n) filter (where r <= {TOP_PRODUCTS}) as top from ranked), \
-         pick as ((select k, n, false as tail from ranked where r <= {TOP_PRODUCTS}) union all (select k, n, true from ranked where r > {TOP_PRODUCTS} order by md5(k::text) limit {TAIL_PRODUCTS})), \
-         u (k, n, tail, title, product_type, vendor, created, price, v) as (\
-           select k, n, tail, null::text, null::text, null::text, null::text, null::float8, null::json from pick \
-           union all select x.{pkey}, null, null, x.{title}::text, {ptype}::text, {vendor}::text, {created}::text, {price}::float8, null from {} x where {}{variants}), \
-         g as (select k, max(n) as lines, bool_or(tail) as tail, max(title) as title, max(product_type) as product_type, max(vendor) as vendor, max(created) as created, max(price) as price, json_agg(v) filter (where v is not null) as variants \
+         pick as ((select k, n, sold, false as tail from ranked where r <= {TOP_PRODUCTS}) union all (select k, n, sold, true from ranked where r > {TOP_PRODUCTS} order by md5(k::text) limit {TAIL_PRODUCTS})), \
+         u (k, n, tail, sold, title, product_type, vendor, created, price, v) as (\
+           select k, n, tail, sold, null::text, null::text, null::text, null::text, null::float8, null::json from pick \
+           union all select x.{pkey}, null, null, null, x.{title}::text, {ptype}::text, {vendor}::text, {created}::text, {price}::float8, null from {} x where {}{variants}), \
+         g as (select k, max(n) as lines, bool_or(tail) as tail, max(sold) as sold, max(title) as title, max(product_type) as product_type, max(vendor) as vendor, max(created) as created, max(price) as price, json_agg(v) filter (where v is not null) as variants \
            from u group by k having count(n) > 0 and count(title) > 0) \
-         select g.k as key, g.title, g.product_type, g.vendor, g.created, g.price, g.lines, g.tail, g.variants, tot.total, tot.top from g, tot order by g.lines desc, g.k",
+         select g.k as key, g.title, g.product_type, g.vendor, g.created, g.price, g.lines, g.tail, g.sold, g.variants, tot.total, tot.top from g, tot order by g.lines desc, g.k",
         sql.from(pt),
         sql.real(pt, "x"),
         ptype = sql.opt(pt, p.f.product_type, "x"),
@@ -132,6 +135,18 @@ fn existing_product(r: &serde_json::Value) -> Option<ExistingProduct> {
     if variants.is_empty() {
         // A product without variant rows sells at its own price.
         variants.push(ExistingVariant { key: None, title: None, sku: None, price: to_cents(num(&r["price"])?) });
+    }
+    // Its lines sold at another level than its variants list (prices
+    // changed, lines record what was paid): the lines' level, the variants'
+    // steps between each other kept.
+    if let Some(sold) = num(&r["sold"]).filter(|s| *s > 0.0) {
+        let listed = variants.iter().map(|v| v.price as f64).sum::<f64>() / variants.len() as f64 / 100.0;
+        let factor = sold / listed;
+        if listed > 0.0 && (factor - 1.0).abs() > 0.02 {
+            for v in &mut variants {
+                v.price = to_cents(v.price as f64 / 100.0 * factor).max(1);
+            }
+        }
     }
     Some(ExistingProduct {
         key: key(&r["key"])?,

@@ -9,7 +9,7 @@ use crate::core::stats::{Discrete, Percentiles};
 use crate::error::Result;
 use crate::platforms::Query;
 use crate::platforms::findings::Analysis;
-use crate::platforms::store::analysis::{Probe, first, no_answer, num, percentile_array, percentiles_1_to_99, rows, text};
+use crate::platforms::store::analysis::{Probe, SAMPLE_ROWS, num, the_row, percentile_array, percentiles_1_to_99, rows, text};
 use crate::platforms::store::inputs::{Discounts, StoreInputs};
 use crate::platforms::store::orders::OrderStatus;
 
@@ -91,7 +91,7 @@ fn prices_and_units(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, que
             sql.real(t, "i"),
         );
         let answer = query(&q)?;
-        let r = first(&answer).ok_or_else(|| no_answer("unit price"))?;
+        let r = the_row(&answer);
         let n = num(&r["n"]).unwrap_or(0.0);
         match quantiles(&points, &r["p"]).filter(|_| n >= MIN_ROWS) {
             Some(q) => {
@@ -168,18 +168,20 @@ fn prices_and_units(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, que
 }
 
 /// Order subtotals (reported: they follow from lines, units and prices) and
-/// discounts (followed: share of orders discounted, and by how much).
+/// discounts, wherever the workspace records them (followed): on orders
+/// (share of orders, depth), on lines of their own (share of lines, depth),
+/// and whether an order's discount column counts its lines' discounts.
 fn orders(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
     let (sql, t) = (&p.sql, p.tables.orders);
     let Some(subtotal) = sql.col(t, p.f.order_subtotal) else { return Ok(()) };
     let points = percentiles_1_to_99();
-    let rate_points = [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
+    let rates = percentile_array(&RATE_POINTS);
+    // Magento records an order's discount as a negative amount.
     let (share, rate) = match sql.col(t, p.f.order_discount) {
         Some(d) => (
-            format!("count(*) filter (where o.{d} > 0)"),
+            format!("count(*) filter (where abs(o.{d}) > 0.005)"),
             format!(
-                "percentile_cont({}) within group (order by (o.{d} / nullif(o.{subtotal} + o.{d}, 0))::float8) filter (where o.{d} > 0 and o.{subtotal} + o.{d} > 0)",
-                percentile_array(&rate_points)
+                "percentile_cont({rates}) within group (order by (abs(o.{d}) / nullif(o.{subtotal} + abs(o.{d}), 0))::float8) filter (where abs(o.{d}) > 0.005 and o.{subtotal} + abs(o.{d}) > 0)"
             ),
         ),
         None => ("null".into(), "null".into()),
@@ -191,7 +193,9 @@ fn orders(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Q
         sql.real(t, "o"),
     );
     let answer = query(&q)?;
-    let r = first(&answer).ok_or_else(|| no_answer("order subtotal"))?;
+    // Asked together with the orders' figures (one round trip).
+    let split = line_discounts(p, query)?;
+    let r = the_row(&answer);
     let n = num(&r["n"]).unwrap_or(0.0);
     if n < MIN_ROWS {
         out.defaults(NAME, "discounts", json!({"share": inputs.discounts.share}), "18% of orders use a 10-25% code".into());
@@ -206,24 +210,130 @@ fn orders(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Q
             format!("median order subtotal {:.2}", q.median()),
         );
     }
-    if let Some(discounted) = num(&r["discounted"]) {
-        let share = discounted / n;
-        let rate = quantiles(&rate_points, &r["rate"])
-            .map(|q| Percentiles::new(rate_points.iter().map(|p| (*p, q.quantile(*p).clamp(0.0, 0.95))).collect(), 0.0));
-        inputs.discounts = match rate.flatten() {
-            Some(rate) => Discounts { share, rate },
-            // Discounts all of one size, or none: keep their share.
-            None => Discounts { share, ..Discounts::default() },
-        };
-        out.measured(
-            NAME,
-            "discounts",
-            n as u64,
-            json!({"share": share, "median_rate": inputs.discounts.rate.median()}),
-            format!("{:.0}% of orders discounted, median {:.0}% off", share * 100.0, inputs.discounts.rate.median() * 100.0),
-        );
+    let Some(discounted) = num(&r["discounted"]) else { return Ok(()) };
+    // Orders alone: their discount is all there is.
+    let mut d = Discounts { share: discounted / n, rate: depth(&r["rate"]).unwrap_or_else(|| Discounts::default().rate), lines: None, order_counts_lines: true };
+    let mut lines_figures = json!(null);
+    if let Some(split) = split {
+        d.lines = split.lines.clone();
+        d.order_counts_lines = split.order_counts_lines;
+        if split.orders >= MIN_ROWS {
+            d.share = split.order_share;
+            d.rate = split.order_rate.clone().unwrap_or(d.rate);
+        }
+        lines_figures = json!({
+            "line_share": split.lines.as_ref().map(|(s, _)| *s),
+            "line_median_rate": split.lines.as_ref().map(|(_, r)| r.median()),
+            "order_counts_lines": split.order_counts_lines,
+        });
     }
+    let on_orders = if d.share > 0.0 {
+        format!("{:.0}% of orders discounted, median {:.0}% off", d.share * 100.0, d.rate.median() * 100.0)
+    } else {
+        "none on orders".to_string()
+    };
+    let summary = match &d.lines {
+        Some((share, rate)) => format!(
+            "{:.0}% of lines discounted, median {:.0}% off; {on_orders}{}",
+            share * 100.0,
+            rate.median() * 100.0,
+            if d.order_counts_lines { "" } else { " (orders' discount column leaves out their lines')" }
+        ),
+        None => on_orders,
+    };
+    out.measured(
+        NAME,
+        "discounts",
+        n as u64,
+        json!({"share": d.share, "median_rate": d.rate.median(), "lines": lines_figures}),
+        summary,
+    );
+    inputs.discounts = d;
     Ok(())
+}
+
+/// Where discount depths are read.
+const RATE_POINTS: [f64; 7] = [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
+
+/// Discount depths (shares of a value) from quantiles at `RATE_POINTS`;
+/// discounts all of one size keep that size.
+fn depth(v: &Json) -> Option<Percentiles> {
+    let q = quantiles(&RATE_POINTS, v)?;
+    Percentiles::new(RATE_POINTS.iter().map(|p| (*p, q.quantile(*p).clamp(0.0, 0.95))).collect(), 0.0)
+}
+
+/// How a workspace's discounts split between lines and orders.
+struct Split {
+    /// Lines' own discounts: share of lines, depth.
+    lines: Option<(f64, Percentiles)>,
+    order_counts_lines: bool,
+    /// Orders read whole, and the order-level part of their discounts.
+    orders: f64,
+    order_share: f64,
+    order_rate: Option<Percentiles>,
+}
+
+/// Lines' own discounts (a page sample of lines) and, order by order, what
+/// the order's column says against its lines' (a hash subset of orders,
+/// their lines gathered by aggregation, not a join). None where lines carry
+/// no discount column.
+fn line_discounts(p: &Probe, query: &mut Query) -> Result<Option<Split>> {
+    let (sql, ot, it) = (&p.sql, p.tables.orders, p.tables.items);
+    let (Some(ld), Some(qty), Some(price), Some(io), Some(okey), Some(od)) = (
+        sql.col(it, p.f.item_discount),
+        sql.col(it, p.f.item_quantity),
+        sql.col(it, p.f.item_price),
+        sql.col(it, p.f.item_order),
+        sql.key(ot),
+        sql.col(ot, p.f.order_discount),
+    ) else {
+        return Ok(None);
+    };
+    let rates = percentile_array(&RATE_POINTS);
+    let value = format!("(i.{qty} * i.{price})::float8");
+    let own = format!("abs(coalesce(i.{ld}, 0))::float8");
+    let q = format!(
+        "select count(*) as n, count(*) filter (where {own} > 0.005) as discounted, \
+         percentile_cont({rates}) within group (order by {own} / {value}) filter (where {own} > 0.005 and {value} > 0) as rate from {} where {}",
+        sql.sampled(it, "i"),
+        sql.real(it, "i"),
+    );
+    let answer = query(&q)?;
+    let r = the_row(&answer);
+    let (n, discounted) = (num(&r["n"]).unwrap_or(0.0), num(&r["discounted"]).unwrap_or(0.0));
+    let lines = (n >= MIN_ROWS && discounted >= MIN_ROWS).then(|| depth(&r["rate"]).map(|d| (discounted / n, d))).flatten();
+    // The same hash subset of orders on both sides, so each order meets its lines.
+    let subset = |expr: &str| sql.subset_of(ot, expr, SAMPLE_ROWS / 3);
+    let q = format!(
+        "with u as (select o.{okey} as k, abs(coalesce(o.{od}, 0))::float8 as od, 0::float8 as ld, 0::float8 as g, 0 as lines from {} o where {} and {} \
+           union all select i.{io}, 0, {own}, {value}, 1 from {} i where {} and {}), \
+         o as (select k, sum(od) as od, sum(ld) as ld, sum(g) as g from u group by k having sum(lines) > 0 and count(*) > sum(lines)) \
+         select count(*) as orders, count(*) filter (where ld > 0.005 and abs(od - ld) <= 0.01 + 0.001 * ld) as counts_lines, \
+           count(*) filter (where ld > 0.005 and od <= 0.005) as leaves_lines, \
+           count(*) filter (where od - ld > 0.005) as extra_in, \
+           percentile_cont({rates}) within group (order by (od - ld) / (g - ld)) filter (where od - ld > 0.005 and g - ld > 0) as rate_in, \
+           count(*) filter (where od > 0.005) as extra_out, \
+           percentile_cont({rates}) within group (order by od / (g - ld)) filter (where od > 0.005 and g - ld > 0) as rate_out from o",
+        sql.from(ot),
+        sql.real(ot, "o"),
+        subset(&format!("o.{okey}")),
+        sql.from(it),
+        sql.real(it, "i"),
+        subset(&format!("i.{io}")),
+    );
+    let answer = query(&q)?;
+    let r = the_row(&answer);
+    let g = |k: &str| num(&r[k]).unwrap_or(0.0);
+    let order_counts_lines = g("leaves_lines") <= g("counts_lines");
+    let (extra, rate) = if order_counts_lines { ("extra_in", "rate_in") } else { ("extra_out", "rate_out") };
+    let orders = g("orders");
+    Ok(Some(Split {
+        lines,
+        order_counts_lines,
+        orders,
+        order_share: if orders > 0.0 { g(extra) / orders } else { 0.0 },
+        order_rate: depth(&r[rate]),
+    }))
 }
 
 /// The platform's statuses weighted as the workspace uses them. Statuses

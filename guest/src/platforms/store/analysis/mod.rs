@@ -34,7 +34,7 @@ use serde_json::{Value as Json, json};
 
 use crate::core::strategy::target;
 use crate::core::time::{DAY, Period, Seconds, parse_instant};
-use crate::error::{Result, ToolError};
+use crate::error::Result;
 use crate::model::plan::ColumnPlan;
 use crate::model::table::TableSpec;
 use crate::platforms::findings::Analysis;
@@ -407,9 +407,11 @@ fn shop(sql: &Sql, tables: &StoreTables, f: &StoreFields, query: &mut Query) -> 
     }))
 }
 
-/// An error for an answer without the row an aggregate always returns.
-pub fn no_answer(what: &str) -> ToolError {
-    ToolError::internal(format!("the {what} query returned no row"))
+/// The one row an aggregate without GROUP BY returns; null while its
+/// answer is not known yet (a round of `service::rounds` that guesses), so
+/// that the step goes on and asks its other questions in the same round.
+pub fn the_row(v: &Json) -> &Json {
+    first(v).unwrap_or(&Json::Null)
 }
 
 #[cfg(test)]

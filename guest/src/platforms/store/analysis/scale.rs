@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::error::Result;
 use crate::platforms::Query;
 use crate::platforms::findings::Analysis;
-use crate::platforms::store::analysis::{Probe, first, no_answer, num};
+use crate::platforms::store::analysis::{Probe, num, the_row};
 use crate::platforms::store::inputs::{StoreInputs, default_new_products};
 
 const NAME: &str = "scale";
@@ -52,7 +52,7 @@ pub fn analyse(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &
             sql.real(t.products, "x")
         );
         let answer = query(&q)?;
-        let r = first(&answer).ok_or_else(|| no_answer("catalogue growth"))?;
+        let r = the_row(&answer);
         let (seen, launched) = (num(&r["n"]).unwrap_or(0.0), num(&r["launched"]).unwrap_or(0.0));
         if seen > 0.0 {
             // Sampled counts scale back to the table.

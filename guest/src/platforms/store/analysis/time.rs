@@ -9,7 +9,7 @@ use crate::core::time::{DAY, Period, Season, WeeklyShape};
 use crate::error::Result;
 use crate::platforms::Query;
 use crate::platforms::findings::Analysis;
-use crate::platforms::store::analysis::{Probe, first, instant, literal, no_answer, num, quote, rows, text};
+use crate::platforms::store::analysis::{Probe, instant, literal, num, quote, rows, text, the_row};
 use crate::platforms::store::inputs::StoreInputs;
 
 const NAME: &str = "time";
@@ -140,7 +140,7 @@ pub fn analyse(p: &mut Probe, inputs: &mut StoreInputs, out: &mut Analysis, quer
         real = sql.real(t, "o"),
     );
     let answer = query(&q)?;
-    let r = first(&answer).ok_or_else(|| no_answer("order period"))?;
+    let r = the_row(&answer);
     p.real_orders = num(&r["real"]).unwrap_or(0.0) as u64;
     if let Some(n) = num(&r["max_number"]) {
         inputs.order_number_start = n as u64 + 1;
