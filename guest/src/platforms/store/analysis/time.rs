@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::core::time::{DAY, Period, Season, WeeklyShape};
+use crate::core::time::{Calendar, DAY, Period, Season, WeeklyShape};
 use crate::error::Result;
 use crate::platforms::Query;
 use crate::platforms::findings::Analysis;
@@ -175,66 +175,54 @@ pub fn analyse(p: &mut Probe, inputs: &mut StoreInputs, out: &mut Analysis, quer
         out.defaults(NAME, "hour of week", json!({}), "afternoon and evening peak, local time".into());
         return Ok(());
     }
-    // The volume curve: equal slices of the history's last `days`, each
-    // with some 20 orders or more, laid over the generated period.
-    let days = inputs.period.days();
-    let (_, last) = p.span.unwrap_or((end, end));
-    let from = last - days * DAY;
-    let slices = ((p.real_orders / 20) as i64).clamp(1, (days / 7).clamp(1, 104));
-    let width = (days * DAY) as f64 / slices as f64;
+    // The hour of a local week, and orders per local day: the calendar.
     let q = format!(
-        "with s as (select ((extract(isodow from x)::int - 1) * 24 + extract(hour from x)::int) as how, to_char(x, 'YYYY-MM') as m, floor((extract(epoch from c) - {from}) / {width})::int as slice \
-           from (select o.{created} as c, o.{created} at time zone {tz} as x from {} where {} and o.{created} is not null) w) \
-         select how, m, slice, count(*) as n from s group by grouping sets ((how), (m), (slice))",
+        "with s as (select ((extract(isodow from x)::int - 1) * 24 + extract(hour from x)::int) as how, to_char(x, 'YYYY-MM') as m, \
+           floor(extract(epoch from x) / 86400)::int as d \
+           from (select o.{created}::timestamptz at time zone {tz} as x from {} where {} and o.{created} is not null) w) \
+         select how, m, d, count(*) as n from s group by grouping sets ((how), (m), (d))",
         sql.sampled(t, "o"),
         sql.real(t, "o"),
         tz = literal(&p.tz),
     );
     let answer = query(&q)?;
-    let (mut week, mut months, mut curve) = ([0.0; 168], Vec::new(), vec![0.0; slices as usize]);
+    let (mut week, mut months, mut days) = ([0.0; 168], Vec::new(), Vec::new());
     for r in rows(&answer) {
         let n = num(&r["n"]).unwrap_or(0.0);
-        match (num(&r["how"]), text(&r["m"]), num(&r["slice"])) {
+        match (num(&r["how"]), text(&r["m"]), num(&r["d"])) {
             (Some(h), _, _) => week[(h as usize).min(167)] += n,
             (None, Some(m), _) => months.push((m, n)),
-            (None, None, Some(i)) if i >= 0.0 => {
-                if let Some(c) = curve.get_mut(i as usize) {
-                    *c += n;
-                } else if i as usize == curve.len() {
-                    // The very last instant belongs to the last slice.
-                    *curve.last_mut().expect("one slice at least") += n;
-                }
-            }
+            (None, None, Some(d)) => days.push((d as i64, n)),
             _ => {}
         }
     }
     let seen: f64 = week.iter().sum();
     inputs.shape = WeeklyShape::from_counts(&week);
     let peak = (0..168).max_by(|a, b| week[*a].total_cmp(&week[*b])).unwrap_or(0);
-    let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     out.measured(
         NAME,
         "hour of week",
         seen as u64,
         json!({"timezone": p.tz, "counts": week.to_vec()}),
-        format!("busiest hour {} {:02}:00 ({})", days[peak / 24], peak % 24, p.tz),
+        format!("busiest hour {} {:02}:00 ({})", weekdays[peak / 24], peak % 24, p.tz),
     );
     months.sort_by(|a, b| a.0.cmp(&b.0));
     inputs.season = season(&months);
-    if slices >= 3 && curve.iter().sum::<f64>() > 0.0 {
-        inputs.season.curve = curve.clone();
-    }
+    inputs.season.calendar = Calendar::from_daily(&days);
+    let calendar = inputs.season.calendar.as_ref().map(|c| {
+        let (a, b) = c.trend;
+        (c.seasonal.len(), (b / a.max(1e-9) - 1.0) * 100.0)
+    });
     out.measured(
         NAME,
         "seasonality",
         seen as u64,
-        json!({"months": inputs.season.months.to_vec(), "growth": inputs.season.growth, "by_month": months.iter().map(|(m, n)| json!([m, n])).collect::<Vec<_>>(), "volume_curve": curve}),
-        format!(
-            "trend {:+.0}% over the history{}; volume follows its {} slices",
-            inputs.season.growth * 100.0,
-            if months.len() >= 14 { ", month-of-year weights" } else { "" },
-            inputs.season.curve.len()
-        ),
+        json!({"months": inputs.season.months.to_vec(), "growth": inputs.season.growth, "by_month": months.iter().map(|(m, n)| json!([m, n])).collect::<Vec<_>>(), "calendar_days": calendar.map(|c| c.0), "trend_percent": calendar.map(|c| c.1)}),
+        match calendar {
+            Some((n, trend)) => format!("volume follows the history's {n} days by calendar date, trend {trend:+.0}% over the history"),
+            None => format!("trend {:+.0}% over the history", inputs.season.growth * 100.0),
+        },
     );
     Ok(())
 }
