@@ -404,6 +404,20 @@ impl Timeline {
         t.min(self.period.end - 1)
     }
 
+    /// The share of the period's weight before instant `t`.
+    pub fn quantile_of(&self, t: Seconds) -> f64 {
+        let h = (t - self.period.start) as f64 / HOUR as f64;
+        if h <= 0.0 {
+            return 0.0;
+        }
+        let i = h.floor() as usize;
+        if i >= self.cumulative.len() {
+            return 1.0;
+        }
+        let before = if i == 0 { 0.0 } else { self.cumulative[i - 1] };
+        (before + (self.cumulative[i] - before) * h.fract()) / self.total()
+    }
+
     /// The instant at quantile `q` in [0, 1).
     pub fn at(&self, q: f64) -> Seconds {
         self.at_weight(q.clamp(0.0, 1.0) * self.total())
