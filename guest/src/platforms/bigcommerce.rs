@@ -243,6 +243,7 @@ pub static BIGCOMMERCE: StoreDefinition = StoreDefinition {
         item_variant: "variant_id",
         event_name: "",
         event_session: "",
+        event_time: "",
     },
     vocabulary: &BigCommerce,
 };

@@ -229,6 +229,7 @@ pub static MAGENTO: StoreDefinition = StoreDefinition {
         item_variant: "variant_id",
         event_name: "",
         event_session: "",
+        event_time: "",
     },
     vocabulary: &Magento,
 };

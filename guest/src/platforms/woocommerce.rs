@@ -206,6 +206,7 @@ pub static WOOCOMMERCE: StoreDefinition = StoreDefinition {
         item_variant: "variation_id",
         event_name: "",
         event_session: "",
+        event_time: "",
     },
     vocabulary: &WooCommerce,
 };

@@ -26,6 +26,11 @@ pub struct Funnel {
     pub browser_page_views: f64,
     /// Share of sessions without a purchase that add to cart (1-2 times).
     pub browser_cart_rate: f64,
+    /// How long before the purchase a buying session's first page view
+    /// comes (seconds); None: the design's 1 to 7 days.
+    pub view_lead: Option<Percentiles>,
+    /// The same for its first add-to-cart; None: the design's 1 to 3 days.
+    pub cart_lead: Option<Percentiles>,
 }
 
 impl Default for Funnel {
@@ -36,6 +41,8 @@ impl Default for Funnel {
             browsers_per_purchase: 1.5,
             browser_page_views: 1.5,
             browser_cart_rate: 0.2,
+            view_lead: None,
+            cart_lead: None,
         }
     }
 }

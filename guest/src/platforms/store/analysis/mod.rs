@@ -86,6 +86,7 @@ pub struct StoreFields {
     pub item_variant: &'static str,
     pub event_name: &'static str,
     pub event_session: &'static str,
+    pub event_time: &'static str,
 }
 
 /// Rows a sampled read aims at: enough for quantiles to the percent, few
