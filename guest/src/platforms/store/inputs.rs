@@ -189,6 +189,9 @@ pub struct StoreInputs {
     /// Quantity per line; None: 1 + Poisson around `units_per_line`.
     pub units: Option<Discrete>,
     pub units_per_line: f64,
+    /// Quantity per line by the line's unit price: (highest unit price of
+    /// the band, in major units; histogram), cheapest first; empty: `units`.
+    pub units_by_price: Vec<(f64, Discrete)>,
     pub discounts: Discounts,
     /// Measured weight of each of the platform's statuses (same order as
     /// its status table); None: the platform's own weights.
@@ -234,6 +237,7 @@ impl StoreInputs {
             lines_per_order: 2.2,
             units: None,
             units_per_line: 2.0,
+            units_by_price: Vec::new(),
             discounts: Discounts::default(),
             status_weights: None,
             repeat: Repeat::default(),

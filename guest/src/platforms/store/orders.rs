@@ -192,11 +192,16 @@ impl OrderBook<'_> {
             };
             let variants = &self.catalogue.products[product].variants;
             let variant = rng.random_range(0..variants.len());
-            let quantity = match &inputs.units {
+            let unit_price = variants[variant].price;
+            // Units from the histogram of lines priced like this one.
+            let units = match inputs.units_by_price.iter().find(|(top, _)| unit_price as f64 <= top * 100.0 + 0.5) {
+                Some((_, h)) => Some(h),
+                None => inputs.units_by_price.last().map(|(_, h)| h).or(inputs.units.as_ref()),
+            };
+            let quantity = match units {
                 Some(units) => units.quantile((weyl(slot, UNITS_STEP) + weyl(lines.len() as u64 + 1, LINE_STEP) + offset).fract()).max(1),
                 None => one_plus_poisson(&mut rng, inputs.units_per_line, 10),
             };
-            let unit_price = variants[variant].price;
             let gross = unit_price * i64::from(quantity);
             // The line's own discount (a sale price), then its part of the
             // order's code on what is left.

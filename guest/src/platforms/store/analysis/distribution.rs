@@ -145,16 +145,23 @@ fn prices_and_units(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, que
         }
     }
     if let Some(qty) = sql.col(t, p.f.item_quantity) {
+        // Units per line overall, and within each quarter of lines by unit
+        // price: cheap staples go several at a time, dear items one.
+        let price = sql.col(t, p.f.item_price).map_or("null::float8".to_string(), |c| format!("i.{c}::float8"));
         let q = format!(
-            "select least(greatest(i.{qty}::int, 1), {HISTOGRAM_CAP}) as units, count(*) as n from {} where {} and i.{qty} is not null group by 1",
+            "select b, units, count(*) as n, max(p) as top from (select least(greatest(i.{qty}::int, 1), {HISTOGRAM_CAP}) as units, {price} as p, \
+               ntile({PRICE_BANDS}) over (order by {price}) as b from {} where {} and i.{qty} is not null) x group by grouping sets ((units), (b, units), (b))",
             sql.sampled(t, "i"),
             sql.real(t, "i"),
         );
-        match histogram(&query(&q)?, "units").filter(|h| h.total() >= MIN_ROWS) {
+        let answer = query(&q)?;
+        let overall = Discrete::new(rows(&answer).iter().filter(|r| r["b"].is_null()).filter_map(|r| Some((num(&r["units"])? as u32, num(&r["n"])?))));
+        match overall.filter(|h| h.total() >= MIN_ROWS) {
             Some(h) => {
                 out.measured(NAME, "units per line", h.total() as u64, shares(&h), format!("{:.2} units per line", h.mean()));
                 inputs.units_per_line = h.mean();
                 inputs.units = Some(h);
+                inputs.units_by_price = bands(&answer);
             }
             None => out.defaults(
                 NAME,
@@ -165,6 +172,25 @@ fn prices_and_units(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, que
         }
     }
     Ok(())
+}
+
+/// Quarters of lines by unit price for units per line.
+const PRICE_BANDS: u32 = 4;
+
+/// Units per line by price band: (the band's highest unit price, its
+/// histogram), cheapest first; empty unless every band has enough lines.
+fn bands(answer: &Json) -> Vec<(f64, Discrete)> {
+    let mut out = Vec::new();
+    for b in 1..=PRICE_BANDS {
+        let of = |r: &&Json| num(&r["b"]) == Some(f64::from(b));
+        let top = rows(answer).iter().filter(of).find(|r| r["units"].is_null()).and_then(|r| num(&r["top"]));
+        let h = Discrete::new(rows(answer).iter().filter(of).filter_map(|r| Some((num(&r["units"])? as u32, num(&r["n"])?))));
+        match (top, h.filter(|h| h.total() >= MIN_ROWS)) {
+            (Some(top), Some(h)) => out.push((top, h)),
+            _ => return Vec::new(),
+        }
+    }
+    out
 }
 
 /// Order subtotals (reported: they follow from lines, units and prices) and
