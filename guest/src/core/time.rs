@@ -229,6 +229,11 @@ impl Season {
     }
 }
 
+/// `YYYY-MM` of a day number (days since 1970-01-01).
+pub fn month_of_day(day: i64) -> Option<String> {
+    civil(day).map(|(y, m, _)| format!("{y:04}-{m:02}"))
+}
+
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's
 /// `days_from_civil`, proleptic Gregorian).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {

@@ -53,14 +53,24 @@ fn histogram(answer: &Json, value: &str) -> Option<Discrete> {
 fn lines(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
     let (sql, t) = (&p.sql, p.tables.items);
     let Some(order) = sql.col(t, p.f.item_order) else { return Ok(()) };
-    // Whole orders: a hash subset of orders, not a page sample.
-    let q = format!(
-        "select least(k, {HISTOGRAM_CAP}) as k, count(*) as n from (select i.{order}, count(*) as k from {} i where {} and {} group by 1) s group by 1",
-        sql.from(t),
-        sql.real(t, "i"),
-        sql.subset(t, &format!("i.{order}")),
-    );
-    match histogram(&query(&q)?, "k").filter(|h| h.total() >= MIN_ROWS) {
+    // Whole orders: a hash subset of orders, not a page sample; read with
+    // the discounts per order where the tables allow (one scan of the lines).
+    let h = match basket_sql(p) {
+        Some(q) => {
+            let answer = query(&q)?;
+            Discrete::new(rows(&the_row(&answer)["lines"]).iter().filter_map(|r| Some((num(&r[0])? as u32, num(&r[1])?))))
+        }
+        None => {
+            let q = format!(
+                "select least(k, {HISTOGRAM_CAP}) as k, count(*) as n from (select i.{order}, count(*) as k from {} i where {} and {} group by 1) s group by 1",
+                sql.from(t),
+                sql.real(t, "i"),
+                sql.subset(t, &format!("i.{order}")),
+            );
+            histogram(&query(&q)?, "k")
+        }
+    };
+    match h.filter(|h| h.total() >= MIN_ROWS) {
         Some(h) => {
             out.measured(NAME, "lines per order", h.total() as u64, shares(&h), format!("{:.1} lines per order", h.mean()));
             inputs.lines_per_order = h.mean();
@@ -74,6 +84,45 @@ fn lines(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Qu
         ),
     }
     Ok(())
+}
+
+/// Orders read whole for baskets and discounts.
+const BASKET_ORDERS: u64 = SAMPLE_ROWS / 3;
+
+/// Per order of a hash subset of orders (its lines gathered by aggregation,
+/// not a join): lines, and what its discount column says against its lines'
+/// own discounts. One query serves the lines-per-order histogram and the
+/// split of discounts between lines and orders.
+fn basket_sql(p: &Probe) -> Option<String> {
+    let (sql, ot, it) = (&p.sql, p.tables.orders, p.tables.items);
+    let (io, okey) = (sql.col(it, p.f.item_order)?, sql.key(ot)?);
+    let od = sql.col(ot, p.f.order_discount).map_or("0::float8".to_string(), |c| format!("abs(coalesce(o.{c}, 0))::float8"));
+    let own = sql.col(it, p.f.item_discount).map_or("0::float8".to_string(), |c| format!("abs(coalesce(i.{c}, 0))::float8"));
+    let value = match (sql.col(it, p.f.item_quantity), sql.col(it, p.f.item_price)) {
+        (Some(q), Some(pr)) => format!("(i.{q} * i.{pr})::float8"),
+        _ => "0::float8".to_string(),
+    };
+    let rates = percentile_array(&RATE_POINTS);
+    // The same hash subset of orders on both sides, so each order meets its lines.
+    let subset = |expr: &str| sql.subset_of(ot, expr, BASKET_ORDERS);
+    Some(format!(
+        "with u as (select o.{okey} as k, {od} as od, 0::float8 as ld, 0::float8 as g, 0 as lines from {} o where {} and {} \
+           union all select i.{io}, 0, {own}, {value}, 1 from {} i where {} and {}), \
+         o as (select k, sum(od) as od, sum(ld) as ld, sum(g) as g, sum(lines) as l from u group by k having sum(lines) > 0 and count(*) > sum(lines)) \
+         select count(*) as orders, count(*) filter (where ld > 0.005 and abs(od - ld) <= 0.01 + 0.001 * ld) as counts_lines, \
+           count(*) filter (where ld > 0.005 and od <= 0.005) as leaves_lines, \
+           count(*) filter (where od - ld > 0.005) as extra_in, \
+           percentile_cont({rates}) within group (order by (od - ld) / (g - ld)) filter (where od - ld > 0.005 and g - ld > 0) as rate_in, \
+           count(*) filter (where od > 0.005) as extra_out, \
+           percentile_cont({rates}) within group (order by od / (g - ld)) filter (where od > 0.005 and g - ld > 0) as rate_out, \
+           (select json_agg(json_build_array(k, n)) from (select least(l, {HISTOGRAM_CAP}) as k, count(*) as n from o group by 1) h) as lines from o",
+        sql.from(ot),
+        sql.real(ot, "o"),
+        subset(&format!("o.{okey}")),
+        sql.from(it),
+        sql.real(it, "i"),
+        subset(&format!("i.{io}")),
+    ))
 }
 
 fn shares(h: &Discrete) -> Json {
@@ -305,12 +354,11 @@ struct Split {
 /// no discount column.
 fn line_discounts(p: &Probe, query: &mut Query) -> Result<Option<Split>> {
     let (sql, ot, it) = (&p.sql, p.tables.orders, p.tables.items);
-    let (Some(ld), Some(qty), Some(price), Some(io), Some(okey), Some(od)) = (
+    let (Some(ld), Some(qty), Some(price), Some(_), Some(_)) = (
         sql.col(it, p.f.item_discount),
         sql.col(it, p.f.item_quantity),
         sql.col(it, p.f.item_price),
         sql.col(it, p.f.item_order),
-        sql.key(ot),
         sql.col(ot, p.f.order_discount),
     ) else {
         return Ok(None);
@@ -328,26 +376,8 @@ fn line_discounts(p: &Probe, query: &mut Query) -> Result<Option<Split>> {
     let r = the_row(&answer);
     let (n, discounted) = (num(&r["n"]).unwrap_or(0.0), num(&r["discounted"]).unwrap_or(0.0));
     let lines = (n >= MIN_ROWS && discounted >= MIN_ROWS).then(|| depth(&r["rate"]).map(|d| (discounted / n, d))).flatten();
-    // The same hash subset of orders on both sides, so each order meets its lines.
-    let subset = |expr: &str| sql.subset_of(ot, expr, SAMPLE_ROWS / 3);
-    let q = format!(
-        "with u as (select o.{okey} as k, abs(coalesce(o.{od}, 0))::float8 as od, 0::float8 as ld, 0::float8 as g, 0 as lines from {} o where {} and {} \
-           union all select i.{io}, 0, {own}, {value}, 1 from {} i where {} and {}), \
-         o as (select k, sum(od) as od, sum(ld) as ld, sum(g) as g from u group by k having sum(lines) > 0 and count(*) > sum(lines)) \
-         select count(*) as orders, count(*) filter (where ld > 0.005 and abs(od - ld) <= 0.01 + 0.001 * ld) as counts_lines, \
-           count(*) filter (where ld > 0.005 and od <= 0.005) as leaves_lines, \
-           count(*) filter (where od - ld > 0.005) as extra_in, \
-           percentile_cont({rates}) within group (order by (od - ld) / (g - ld)) filter (where od - ld > 0.005 and g - ld > 0) as rate_in, \
-           count(*) filter (where od > 0.005) as extra_out, \
-           percentile_cont({rates}) within group (order by od / (g - ld)) filter (where od > 0.005 and g - ld > 0) as rate_out from o",
-        sql.from(ot),
-        sql.real(ot, "o"),
-        subset(&format!("o.{okey}")),
-        sql.from(it),
-        sql.real(it, "i"),
-        subset(&format!("i.{io}")),
-    );
-    let answer = query(&q)?;
+    let Some(baskets) = basket_sql(p) else { return Ok(None) };
+    let answer = query(&baskets)?;
     let r = the_row(&answer);
     let g = |k: &str| num(&r[k]).unwrap_or(0.0);
     let order_counts_lines = g("leaves_lines") <= g("counts_lines");

@@ -145,9 +145,14 @@ impl Sql<'_> {
     /// workspace has many more rows than a sample needs. Pages are sampled,
     /// so use it only for figures that do not need whole groups.
     pub fn sampled(&self, table: &TableSpec, alias: &str) -> String {
+        self.sampled_of(table, alias, SAMPLE_ROWS)
+    }
+
+    /// The same, aiming at `target` rows.
+    pub fn sampled_of(&self, table: &TableSpec, alias: &str, target: u64) -> String {
         let rows = self.cx.count(table);
-        if rows > 2 * SAMPLE_ROWS {
-            let percent = (100.0 * SAMPLE_ROWS as f64 / rows as f64).max(0.01);
+        if rows > 2 * target {
+            let percent = (100.0 * target as f64 / rows as f64).max(0.01);
             format!("{} {alias} tablesample system ({percent:.4})", self.from(table))
         } else {
             format!("{} {alias}", self.from(table))

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::core::time::{Calendar, DAY, Period, Season, WeeklyShape};
+use crate::core::time::{Calendar, DAY, Period, Season, WeeklyShape, month_of_day};
 use crate::error::Result;
 use crate::platforms::Query;
 use crate::platforms::findings::Analysis;
@@ -42,6 +42,9 @@ const ZONES: [(&str, &str); 24] = [
     ("Atlantic/Azores", "PT"),
     ("UTC", ""),
 ];
+
+/// Orders read to find a store's time zone: its nights show in far fewer.
+const ZONE_SAMPLE: u64 = 10_000;
 
 /// The middle of the night, local time (hours): online orders are fewest
 /// around then everywhere (benchmarks.md, "time of day").
@@ -89,10 +92,10 @@ pub fn infer_zone(p: &Probe, query: &mut Query) -> Result<Option<(String, String
     let Some(created) = sql.col(t, p.f.order_created) else { return Ok(None) };
     let currency = sql.opt(t, p.f.order_currency, "o");
     let q = format!(
-        "select m, h, cur, count(*) as n from (select to_char(o.{created}::timestamptz at time zone 'UTC', 'YYYY-MM') as m, \
-           extract(hour from o.{created}::timestamptz at time zone 'UTC')::int as h, {currency}::text as cur from {} where {} and o.{created} is not null) o \
+        "select m, h, cur, count(*) as n from (select (extract(year from x) * 100 + extract(month from x))::int as m, extract(hour from x)::int as h, cur \
+           from (select o.{created}::timestamptz at time zone 'UTC' as x, {currency}::text as cur from {} where {} and o.{created} is not null) w) o \
          group by grouping sets ((m, h), (cur))",
-        sql.sampled(t, "o"),
+        sql.sampled_of(t, "o", ZONE_SAMPLE),
         sql.real(t, "o"),
     );
     let answer = query(&q)?;
@@ -100,8 +103,8 @@ pub fn infer_zone(p: &Probe, query: &mut Query) -> Result<Option<(String, String
     let mut currencies: Vec<(String, f64)> = Vec::new();
     for r in rows(&answer) {
         let n = num(&r["n"]).unwrap_or(0.0);
-        match (text(&r["m"]), num(&r["h"]), text(&r["cur"])) {
-            (Some(m), Some(h), _) => counts.push((m, h as u32, n)),
+        match (num(&r["m"]), num(&r["h"]), text(&r["cur"])) {
+            (Some(m), Some(h), _) => counts.push((format!("{:04}-{:02}", m as i64 / 100, m as i64 % 100), h as u32, n)),
             (None, None, Some(c)) => currencies.push((c, n)),
             _ => {}
         }
@@ -177,25 +180,32 @@ pub fn analyse(p: &mut Probe, inputs: &mut StoreInputs, out: &mut Analysis, quer
     }
     // The hour of a local week, and orders per local day: the calendar.
     let q = format!(
-        "with s as (select ((extract(isodow from x)::int - 1) * 24 + extract(hour from x)::int) as how, to_char(x, 'YYYY-MM') as m, \
+        "with s as (select ((extract(isodow from x)::int - 1) * 24 + extract(hour from x)::int) as how, \
            floor(extract(epoch from x) / 86400)::int as d \
            from (select o.{created}::timestamptz at time zone {tz} as x from {} where {} and o.{created} is not null) w) \
-         select how, m, d, count(*) as n from s group by grouping sets ((how), (m), (d))",
+         select how, d, count(*) as n from s group by grouping sets ((how), (d))",
         sql.sampled(t, "o"),
         sql.real(t, "o"),
         tz = literal(&p.tz),
     );
     let answer = query(&q)?;
-    let (mut week, mut months, mut days) = ([0.0; 168], Vec::new(), Vec::new());
+    let (mut week, mut days) = ([0.0; 168], Vec::new());
     for r in rows(&answer) {
         let n = num(&r["n"]).unwrap_or(0.0);
-        match (num(&r["how"]), text(&r["m"]), num(&r["d"])) {
-            (Some(h), _, _) => week[(h as usize).min(167)] += n,
-            (None, Some(m), _) => months.push((m, n)),
-            (None, None, Some(d)) => days.push((d as i64, n)),
+        match (num(&r["how"]), num(&r["d"])) {
+            (Some(h), _) => week[(h as usize).min(167)] += n,
+            (None, Some(d)) => days.push((d as i64, n)),
             _ => {}
         }
     }
+    // Orders per calendar month, from the days.
+    let mut by_month: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    for (d, n) in &days {
+        if let Some(m) = month_of_day(*d) {
+            *by_month.entry(m).or_default() += n;
+        }
+    }
+    let mut months: Vec<(String, f64)> = by_month.into_iter().collect();
     let seen: f64 = week.iter().sum();
     inputs.shape = WeeklyShape::from_counts(&week);
     let peak = (0..168).max_by(|a, b| week[*a].total_cmp(&week[*b])).unwrap_or(0);
