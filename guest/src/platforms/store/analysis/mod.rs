@@ -1,17 +1,23 @@
 //! Reading a store workspace before extending it: the design's five
 //! analyzers, one module each.
 //!
-//! - `scale`: rows per table and the ratios between them;
-//! - `distribution`: quantiles and histograms of prices, baskets, discounts,
-//!   statuses, product types and vendors;
+//! - `scale`: the workspace's own rows per table and the ratios between them;
+//! - `distribution`: quantiles and histograms of prices, baskets, units by
+//!   price, discounts on lines and on orders, statuses, types and vendors;
 //! - `association`: product popularity, orders per customer, returning
 //!   customers, gaps between orders, what returning customers buy again;
-//! - `funnel`: pixel events per purchase and per session;
-//! - `time`: the hour-of-week profile, seasons and trend, the period.
+//! - `funnel`: pixel events per purchase and per session, and their timing;
+//! - `time`: the time zone, the hour-of-week profile, the calendar (orders
+//!   per local day), the period.
 //!
 //! Each runs a few set-based, read-only queries through `run_select_ws`:
 //! aggregates computed in the database, bounded samples at most, nothing
 //! per row or per product, nothing that needs an index beyond primary keys.
+//! No query joins two large relations: a freshly imported tenant has no
+//! planner statistics, and a plan chosen on them can rescan one side once
+//! per row of the other. Rows meet their order, product or customer by
+//! aggregation (a `union all` grouped, or windowed, by the key), a few
+//! sampled keys are looked up by primary key (`lateral ... limit 1`).
 //! Large tables are read through `TABLESAMPLE` or a hash subset of their
 //! groups (see `Sql::sampled`, `Sql::subset`). Every finding says how many
 //! rows it rests on and whether it came from the workspace or the defaults;
