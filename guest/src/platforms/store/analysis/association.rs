@@ -12,7 +12,7 @@ use crate::core::stats::{Discrete, Percentiles};
 use crate::error::Result;
 use crate::platforms::Query;
 use crate::platforms::findings::Analysis;
-use crate::platforms::store::analysis::{Probe, instant, key, num, percentile_array, rows, text};
+use crate::platforms::store::analysis::{Probe, SAMPLE_ROWS, instant, key, num, percentile_array, rows, text};
 use crate::platforms::store::inputs::{ExistingCustomer, ExistingProduct, ExistingVariant, Repeat, StoreInputs};
 
 const NAME: &str = "association";
@@ -51,7 +51,9 @@ fn popularity(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &m
         // No order lines to count: every product weighs the same.
         None => format!("select x.{pkey} as k, 1 as n, null::float8 as sold from {} where {}", sql.from(pt), sql.real(pt, "x")),
     };
-    // Products and their variants joined by aggregation (a union of the
+    // The totals computed once (`materialized`: inlined, a plan that thinks
+    // the picked products are one row may recompute them for each). Products
+    // and their variants joined by aggregation (a union of the
     // picked keys, the products and the variants, grouped by product), not
     // by a join: a plan that cannot go quadratic when the planner has no
     // statistics for the workspace (the variants' product column may have no
@@ -68,7 +70,7 @@ fn popularity(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &m
     };
     let q = format!(
         "with pop as ({lines}), ranked as (select k, n, sold, row_number() over (order by n desc, k) as r from pop), \
-         tot as (select sum(n) as total, sum(n) filter (where r <= {TOP_PRODUCTS}) as top from ranked), \
+         tot as materialized (select sum(n) as total, sum(n) filter (where r <= {TOP_PRODUCTS}) as top from ranked), \
          pick as ((select k, n, sold, false as tail from ranked where r <= {TOP_PRODUCTS}) union all (select k, n, sold, true from ranked where r > {TOP_PRODUCTS} order by md5(k::text) limit {TAIL_PRODUCTS})), \
          u (k, n, tail, sold, title, product_type, vendor, created, price, v) as (\
            select k, n, tail, sold, null::text, null::text, null::text, null::text, null::float8, null::json from pick \
@@ -200,7 +202,7 @@ fn customers(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mu
              l as (select c, ty, count(*) as n from (select c, first_value(ty) over (partition by pk order by ty nulls last) as ty from lp) z \
                    where c is not null and ty is not null group by 1, 2), \
              r as (select c, sum(n) as total, max(n) as top from l group by 1 having sum(n) >= 2)",
-            sql.sampled(it, "i"),
+            sql.sampled_of(it, "i", SAMPLE_ROWS / 2),
             sql.real(it, "i"),
             sql.from(pt),
             sql.workspace(pt, "x"),

@@ -20,6 +20,9 @@ const MIN_ROWS: f64 = 20.0;
 const PRICED_TYPES: u32 = 30;
 /// Types and vendors kept in the mix.
 const MIX_LIMIT: u32 = 200;
+/// Lines read for the figures that need fewer than the unit price's
+/// quantiles (price by type, units by price, lines' own discounts).
+const SECONDARY_SAMPLE: u64 = 30_000;
 /// Histograms stop here; the rare larger values count as this one.
 const HISTOGRAM_CAP: u32 = 200;
 
@@ -158,7 +161,6 @@ fn prices_and_units(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, que
         // By product type, for new products of that type.
         if let (Some(product), Some(pkey), Some(ptype)) =
             (sql.col(t, p.f.item_product), sql.key(p.tables.products), sql.col(p.tables.products, p.f.product_type))
-            && inputs.prices.is_some()
         {
             let by = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
             // Each line's product type by aggregation, not a join (plans
@@ -169,14 +171,17 @@ fn prices_and_units(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, que
                    union all select x.{pkey}, null, x.{ptype}::text from {} x where {} and x.{ptype} is not null), \
                  w as (select p, first_value(t) over (partition by k order by t nulls last) as t from u) \
                  select t, percentile_cont({}) within group (order by p) as p, count(*) as n from w where p is not null and t is not null group by 1 order by 3 desc limit {PRICED_TYPES}",
-                sql.sampled(t, "i"),
+                sql.sampled_of(t, "i", SECONDARY_SAMPLE),
                 sql.real(t, "i"),
                 sql.from(p.tables.products),
                 sql.workspace(p.tables.products, "x"),
                 percentile_array(&by),
             );
-            inputs.prices_by_type = rows(&query(&q)?)
+            // Asked with the overall prices (one round), used with them.
+            let answer = query(&q)?;
+            inputs.prices_by_type = rows(&answer)
                 .iter()
+                .filter(|_| inputs.prices.is_some())
                 .filter(|r| num(&r["n"]).unwrap_or(0.0) >= MIN_ROWS)
                 .filter_map(|r| Some((text(&r["t"])?, quantiles(&by, &r["p"])?)))
                 .collect();
@@ -200,7 +205,7 @@ fn prices_and_units(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, que
         let q = format!(
             "select b, units, count(*) as n, max(p) as top from (select least(greatest(i.{qty}::int, 1), {HISTOGRAM_CAP}) as units, {price} as p, \
                ntile({PRICE_BANDS}) over (order by {price}) as b from {} where {} and i.{qty} is not null) x group by grouping sets ((units), (b, units), (b))",
-            sql.sampled(t, "i"),
+            sql.sampled_of(t, "i", SECONDARY_SAMPLE),
             sql.real(t, "i"),
         );
         let answer = query(&q)?;
@@ -369,7 +374,7 @@ fn line_discounts(p: &Probe, query: &mut Query) -> Result<Option<Split>> {
     let q = format!(
         "select count(*) as n, count(*) filter (where {own} > 0.005) as discounted, \
          percentile_cont({rates}) within group (order by {own} / {value}) filter (where {own} > 0.005 and {value} > 0) as rate from {} where {}",
-        sql.sampled(it, "i"),
+        sql.sampled_of(it, "i", SECONDARY_SAMPLE),
         sql.real(it, "i"),
     );
     let answer = query(&q)?;

@@ -9,7 +9,7 @@ use crate::core::time::{Calendar, DAY, Period, Season, WeeklyShape, month_of_day
 use crate::error::Result;
 use crate::platforms::Query;
 use crate::platforms::findings::Analysis;
-use crate::platforms::store::analysis::{Probe, instant, literal, num, quote, rows, text, the_row};
+use crate::platforms::store::analysis::{Probe, SAMPLE_ROWS, instant, literal, num, quote, rows, text, the_row};
 use crate::platforms::store::inputs::StoreInputs;
 
 const NAME: &str = "time";
@@ -184,7 +184,7 @@ pub fn analyse(p: &mut Probe, inputs: &mut StoreInputs, out: &mut Analysis, quer
            floor(extract(epoch from x) / 86400)::int as d \
            from (select o.{created}::timestamptz at time zone {tz} as x from {} where {} and o.{created} is not null) w) \
          select how, d, count(*) as n from s group by grouping sets ((how), (d))",
-        sql.sampled(t, "o"),
+        sql.sampled_of(t, "o", SAMPLE_ROWS / 2),
         sql.real(t, "o"),
         tz = literal(&p.tz),
     );
