@@ -35,8 +35,10 @@ pub fn page(r: &wit::FidelityReport) -> String {
     h.push_str(
         "<p class=\"explain\">Each score is SDMetrics' metric for one aspect, in [0, 1], 1 meaning the same distribution: \
          <b>KSComplement</b> (numbers) is 1 minus the largest gap between the two cumulative distributions; \
-         <b>TVComplement</b> (categories) is 1 minus half the summed differences of the category shares. \
-         The bars show each side's share of its rows per bin.</p>\n",
+         <b>TVComplement</b> (categories) is 1 minus half the summed differences of the category shares; \
+         <b>CorrelationSimilarity</b> (a pair of columns: an order's subtotal, lines, units and unit price, a customer's spend and orders) \
+         is 1 minus half the gap between the two sides' Pearson correlations. \
+         The bars show each side's share of its rows per bin, or each side's correlation.</p>\n",
     );
     h.push_str(LEGEND);
     h.push_str("</header>\n");
@@ -131,6 +133,8 @@ fn card(h: &mut String, platform: &str, a: &wit::AspectScore) {
     );
     if a.bins.is_empty() {
         h.push_str("<p class=\"empty\">No chart: nothing to compare on one side.</p>\n");
+    } else if a.metric == "CorrelationSimilarity" {
+        h.push_str(&correlations(&a.aspect, &a.bins));
     } else {
         h.push_str(&chart(&a.aspect, &a.bins, horizontal(a)));
     }
@@ -248,6 +252,41 @@ fn chart(aspect: &str, bins: &[wit::DistributionBin], horizontal: bool) -> Strin
         }
         let _ = write!(s, "<line class=\"axis\" x1=\"{left}\" y1=\"{bottom}\" x2=\"{:.1}\" y2=\"{bottom}\"/>", WIDTH - right);
     }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// A column-pair trend: each side's correlation as a bar from 0 on an axis
+/// from -1 to 1.
+fn correlations(aspect: &str, bins: &[wit::DistributionBin]) -> String {
+    let (left, right, row) = (110.0, 16.0, 22.0);
+    let plot = WIDTH - left - right;
+    let x = |r: f64| left + plot * (r.clamp(-1.0, 1.0) + 1.0) / 2.0;
+    let height = 8.0 + 2.0 * row + 24.0;
+    let bottom = 8.0 + 2.0 * row;
+    let mut s = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"{}: the correlation on each side\">",
+        esc(aspect)
+    );
+    for k in 0..=4 {
+        let r = -1.0 + 0.5 * f64::from(k);
+        let _ = write!(s, "<line class=\"grid\" x1=\"{0:.1}\" y1=\"8\" x2=\"{0:.1}\" y2=\"{bottom}\"/>", x(r));
+        let _ = write!(s, "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{r:+.1}</text>", x(r), bottom + 14.0);
+    }
+    let b = bins.first().map_or((0.0, 0.0), |b| (b.real, b.generated));
+    for (i, (label, r, colour)) in [("existing", b.0, REAL), ("generated", b.1, GENERATED)].into_iter().enumerate() {
+        let y = 8.0 + row * i as f64;
+        let (from, to) = (x(0.0).min(x(r)), x(0.0).max(x(r)));
+        let _ = write!(
+            s,
+            "<g><title>{label}: correlation {r:+.3}</title><text class=\"label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{label} {r:+.2}</text><rect x=\"{from:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"12\" fill=\"{colour}\"/></g>",
+            left - 6.0,
+            y + 13.0,
+            y + 3.0,
+            (to - from).max(1.0)
+        );
+    }
+    let _ = write!(s, "<line class=\"axis\" x1=\"{0:.1}\" y1=\"8\" x2=\"{0:.1}\" y2=\"{bottom}\"/>", x(0.0));
     s.push_str("</svg>\n");
     s
 }
@@ -389,6 +428,7 @@ mod tests {
                         vec![bin("paid/<script>alert(1)</script>", None, 0.7, 0.6), bin("refunded & gone", None, 0.3, 0.4)],
                     ),
                     aspect("discount share", "KSComplement", None, vec![]),
+                    aspect("units ~ unit price", "CorrelationSimilarity", Some(0.95), vec![bin("Pearson correlation", None, -0.4, -0.3)]),
                 ],
                 mean: Some(0.85),
             }],
@@ -399,8 +439,9 @@ mod tests {
     #[test]
     fn one_chart_per_aspect_with_data_and_everything_escaped() {
         let page = page(&report());
-        assert_eq!(page.matches("<svg class=\"chart\"").count(), 2);
-        assert_eq!(page.matches("<article class=\"card\"").count(), 3);
+        assert_eq!(page.matches("<svg class=\"chart\"").count(), 3);
+        assert_eq!(page.matches("<article class=\"card\"").count(), 4);
+        assert!(page.contains("existing -0.40") && page.contains("generated -0.30"), "a pair's correlations");
         assert!(!page.contains("<script"), "labels are text, not markup");
         assert!(page.contains("paid/&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(page.contains("refunded &amp; gone") && page.contains("ws-&lt;1&gt;") && page.contains("a &quot;warning&quot;"));

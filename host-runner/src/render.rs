@@ -195,12 +195,13 @@ pub fn report(r: &wit::FidelityReport) -> ExitCode {
         }
         let aw = p.aspects.iter().map(|a| a.aspect.len()).max().unwrap_or(6).max(6);
         let cw = p.aspects.iter().map(|a| a.column.len()).max().unwrap_or(6).max(6);
-        println!("  {:aw$}  {:cw$}  {:12}  {:>5}  {:>10}  {:>15}", "aspect", "column", "metric", "score", "rows real", "rows generated");
+        let mw = p.aspects.iter().map(|a| a.metric.len()).max().unwrap_or(6).max(6);
+        println!("  {:aw$}  {:cw$}  {:mw$}  {:>5}  {:>10}  {:>15}", "aspect", "column", "metric", "score", "rows real", "rows generated");
         for a in &p.aspects {
             let score = a.score.map_or("n/a".to_string(), |s| format!("{s:.3}"));
             let rows = |n: u64| format!("{n} {}", a.unit);
             println!(
-                "  {:aw$}  {:cw$}  {:12}  {:>5}  {:>10}  {:>15}",
+                "  {:aw$}  {:cw$}  {:mw$}  {:>5}  {:>10}  {:>15}",
                 a.aspect,
                 a.column,
                 a.metric,
@@ -211,7 +212,7 @@ pub fn report(r: &wit::FidelityReport) -> ExitCode {
         }
         let available = p.aspects.iter().filter(|a| a.score.is_some()).count();
         let mean = p.mean.map_or("n/a".to_string(), |m| format!("{m:.3}"));
-        println!("  {:aw$}  {:cw$}  {:12}  {:>5}", format!("mean of {available} of {}", p.aspects.len()), "", "", mean);
+        println!("  {:aw$}  {:cw$}  {:mw$}  {:>5}", format!("mean of {available} of {}", p.aspects.len()), "", "", mean);
         for a in p.aspects.iter().filter(|a| a.note.is_some()) {
             println!("  note: {}: {}", a.aspect, a.note.as_deref().unwrap_or_default());
         }

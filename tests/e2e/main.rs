@@ -4,6 +4,7 @@
 
 mod agent;
 mod files;
+mod fresh;
 mod hardening;
 mod harness;
 mod inputs;

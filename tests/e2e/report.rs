@@ -61,7 +61,7 @@ fn generated_rows_are_scored_against_the_real_ones() {
         let platform = &report["platforms"][0];
         assert_eq!(platform["platform"], "shopify");
         let aspects = platform["aspects"].as_array().unwrap();
-        assert_eq!(aspects.len(), 10);
+        assert_eq!(aspects.len(), 17, "ten columns, six order pairs, spend per customer");
         let mut available = Vec::new();
         for a in aspects {
             match a["score"].as_f64() {
@@ -70,6 +70,12 @@ fn generated_rows_are_scored_against_the_real_ones() {
                     assert!(a["real_rows"].as_u64().unwrap() > 0 && a["generated_rows"].as_u64().unwrap() > 0, "{a}");
                     let bins = a["bins"].as_array().unwrap();
                     assert!(!bins.is_empty() && bins.len() <= 40, "{a}");
+                    if a["metric"] == "CorrelationSimilarity" {
+                        // One bar per side: its correlation.
+                        assert!(bins.len() == 1 && bins[0]["real"].as_f64().unwrap().abs() <= 1.0, "{a}");
+                        available.push(s);
+                        continue;
+                    }
                     for side in ["real", "generated"] {
                         let total: f64 = bins.iter().map(|b| b[side].as_f64().unwrap()).sum();
                         assert!((total - 1.0).abs() < 1e-6, "{} {side} shares sum to {total}", a["aspect"]);
@@ -79,8 +85,8 @@ fn generated_rows_are_scored_against_the_real_ones() {
                 None => assert!(a["note"].as_str().unwrap().starts_with("not available"), "{a}"),
             }
         }
-        // Everything the demo store has is measured (it has no discounts).
-        assert!(available.len() >= 9, "{report}");
+        // Everything the demo store has is measured.
+        assert!(available.len() >= 16, "{report}");
         let mean = platform["mean"].as_f64().unwrap();
         assert!((mean - available.iter().sum::<f64>() / available.len() as f64).abs() < 1e-9);
     }
@@ -117,13 +123,37 @@ fn generated_rows_are_scored_against_the_real_ones() {
     let got = aspect(&learnt_report, "status mix")["score"].as_f64().unwrap();
     assert!((got - status_tv).abs() < 1e-9, "status mix: report {got}, from the rows {status_tv}");
 
+    // A column-pair trend is the gap between the two sides' correlations,
+    // as computed here from the rows (units against mean unit price, per order).
+    let corr = |like: &str| -> f64 {
+        let mut ws = Workspace::attach(&ws.id);
+        ws.scalar(&format!(
+            "select corr(u, p) from (select sum(quantity)::float8 as u, avg(price)::float8 as p from semantic.dm_order_items_shopify
+               where tenant_id = $1 and order_id like '{like}' group by order_id) x"
+        ))
+    };
+    let (real, generated) = (corr("demo-%"), corr(&format!("mock-{learnt_run}-%")));
+    let trend = aspect(&learnt_report, "units ~ unit price");
+    let got = trend["score"].as_f64().unwrap();
+    assert!((got - (1.0 - (real - generated).abs() / 2.0)).abs() < 1e-6, "units ~ unit price: report {got}, rows {real} vs {generated}");
+    assert!((trend["bins"][0]["real"].as_f64().unwrap() - real).abs() < 1e-6);
+
     // Without --run: every generated row; text for people.
     let all = ws.hr(&["report", "shopify", "--json"]).ok().json();
     let both = aspect(&all["report"], "order subtotal")["generated_rows"].as_u64().unwrap();
     assert_eq!(both, 400);
     let text = ws.hr(&["report", "shopify"]);
     let out = &text.ok().stdout;
-    for part in ["aspect", "rows generated", "order subtotal", "KSComplement", "TVComplement", "hour of day", "mean of"] {
+    for part in [
+        "aspect",
+        "rows generated",
+        "order subtotal",
+        "KSComplement",
+        "TVComplement",
+        "CorrelationSimilarity",
+        "subtotal ~ lines",
+        "mean of",
+    ] {
         assert!(out.contains(part), "text output lacks {part}:\n{out}");
     }
 }

@@ -65,9 +65,9 @@ fn comprehensive_generation_holds_every_invariant_and_clean_restores_the_workspa
     assert_eq!(orphans(&mut ws), 0);
     assert_eq!(broken_sums(&mut ws), 0);
 
-    // Funnel: the demo store has pixel events of its own (2.2% of sessions
-    // buy); the new events follow its page views, add-to-carts and sessions
-    // per purchase across the whole table.
+    // Funnel: the demo store has pixel events of its own (40% of sessions
+    // buy: 1.5 browsing sessions per purchase); the new events follow its
+    // page views, add-to-carts and sessions per purchase across the whole table.
     let ratios = |ws: &mut Workspace, events: &str| -> (f64, f64, f64) {
         let per = |ws: &mut Workspace, name: &str| -> f64 {
             ws.scalar(&format!("select (count(*) filter (where event_name = '{name}'))::float8 / count(*) filter (where event_name = 'purchase') from semantic.dm_shopify_pixel_events where tenant_id = $1 and {events}"))
@@ -77,10 +77,10 @@ fn comprehensive_generation_holds_every_invariant_and_clean_restores_the_workspa
     };
     let (pv, atc, conversion) = ratios(&mut ws, "event_id::text like '6d6f636b-6461-%'");
     let (own_pv, own_atc, own) = ratios(&mut ws, "session_id like 'demo-%'");
-    assert!((0.01..=0.03).contains(&own));
+    assert!((0.35..=0.45).contains(&own), "the demo store's session conversion {own}");
     assert!((pv / own_pv - 1.0).abs() < 0.2, "page views per purchase {pv}, the store's {own_pv}");
     assert!((atc / own_atc - 1.0).abs() < 0.25, "carts per purchase {atc}, the store's {own_atc}");
-    assert!((conversion - own).abs() < 0.006, "session conversion {conversion}, the store's {own}");
+    assert!((conversion - own).abs() < 0.05, "session conversion {conversion}, the store's {own}");
 
     // Time: customers exist before their first order; a session's events
     // come before its purchase, which is at the order's time.
@@ -142,7 +142,7 @@ fn smart_mode_extends_the_existing_store_in_its_own_shape() {
     let existing_orders = ws.rows("dm_orders_shopify");
     let run = ws.hr(&["generate", "shopify", "--seed", "21", "--json"]);
     let result = run.ok().json();
-    assert_eq!(ws.count("dm_orders_shopify", GENERATED_ORDER), existing_orders * 5, "under 50 orders: x5");
+    assert_eq!(ws.count("dm_orders_shopify", GENERATED_ORDER), existing_orders * 2, "50 to 200 orders: x2");
     // New orders reference the store's own products and customers too.
     let old_products: i64 = ws.count("dm_order_items_shopify", "t.line_item_id like 'mock-%' and t.product_id like 'demo-p-%'");
     let old_customers: i64 = ws.count("dm_orders_shopify", "t.order_id like 'mock-%' and t.customer_id like 'demo-c-%'");
@@ -162,7 +162,7 @@ fn smart_mode_extends_the_existing_store_in_its_own_shape() {
     assert!((p5..=p95).contains(&new_median), "median new price {new_median}, the store's p5..p95 {p5}..{p95}");
     let currency: String = ws.scalar("select string_agg(distinct currency, ',') from semantic.dm_orders_shopify where tenant_id = $1");
     assert_eq!(currency, "USD");
-    assert!(result["summary"].as_str().unwrap().contains("200 orders"), "{}", result["summary"]);
+    assert!(result["summary"].as_str().unwrap().contains("300 orders"), "{}", result["summary"]);
     assert_eq!(orphans(&mut ws), 0);
     assert_eq!(broken_sums(&mut ws), 0);
 }
@@ -174,7 +174,8 @@ fn a_dry_run_writes_nothing_and_shows_samples() {
     let before = ws.checksum();
     let r = ws.hr(&["generate", "shopify", "comprehensive", "--dry-run", "--json"]).ok().json();
     assert_eq!(r["dry_run"], true);
-    assert!(r["total_records"].as_u64().unwrap() > 10_000);
+    // 500 orders, their lines and about 12 pixel events each.
+    assert!(r["total_records"].as_u64().unwrap() > 5_000, "{}", r["total_records"]);
     assert_eq!(r["platforms"][0]["outcome"], "dry-run");
     let samples = r["samples"].as_array().unwrap();
     assert_eq!(samples.len(), 6, "a sample per table that gets rows (the shop exists already)");

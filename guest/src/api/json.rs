@@ -47,7 +47,7 @@ pub fn definitions() -> Json {
                 "type": "object",
                 "properties": {
                     "platform": {"type": "string", "enum": platform_enum(true), "description": "Platform to generate, or all."},
-                    "strategy": {"type": "string", "enum": Strategy::ALL.map(Strategy::name), "description": "smart (default): scale what exists (under 50 orders x5, 50-200 x2, over 200 +20%, 10 to 1000); minimal: about 10 orders; comprehensive: about 500."},
+                    "strategy": {"type": "string", "enum": Strategy::ALL.map(Strategy::name), "description": "smart (default): scale the workspace's own orders (under 50 x5, 50-200 x2, over 200 +20%, 10 to 1000; rows of earlier runs do not count; the result says which rule applied); minimal: about 10 orders; comprehensive: about 500."},
                     "force_count": {"type": "integer", "minimum": 1, "description": "Exact number of orders (for google-ads: of order-equivalents that size the campaigns), overriding the strategy. Not capped."},
                     "env": env_schema(),
                     "dry_run": {"type": "boolean", "description": "Generate and validate everything but write nothing; returns counts and sample rows."},

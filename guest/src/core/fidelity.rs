@@ -138,6 +138,15 @@ fn union(real: &[(String, f64)], generated: &[(String, f64)]) -> Vec<(String, f6
     out
 }
 
+/// CorrelationSimilarity (SDMetrics' column-pair trend): 1 - |r_real -
+/// r_generated| / 2 for the two sides' Pearson correlations of one pair of
+/// columns, in [0, 1]. A side whose correlation is undefined (a column
+/// constant on that side) counts as uncorrelated, 0.
+pub fn correlation_similarity(real: Option<f64>, generated: Option<f64>) -> f64 {
+    let r = |c: Option<f64>| c.filter(|c| c.is_finite()).unwrap_or(0.0).clamp(-1.0, 1.0);
+    1.0 - (r(real) - r(generated)).abs() / 2.0
+}
+
 /// The mean of the scores that exist; None when none does.
 pub fn mean(scores: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
     let present: Vec<f64> = scores.into_iter().flatten().collect();
@@ -322,6 +331,14 @@ mod tests {
         let g = cats(&[("refunded", 2.0), ("paid", 8.0)]);
         assert!(close(tv_complement(&r, &g).unwrap(), 0.9));
         assert_eq!(tv_complement(&r, &[]), None);
+    }
+
+    #[test]
+    fn correlation_similarity_is_half_the_gap_between_correlations() {
+        assert!(close(correlation_similarity(Some(0.8), Some(0.8)), 1.0));
+        assert!(close(correlation_similarity(Some(1.0), Some(-1.0)), 0.0));
+        assert!(close(correlation_similarity(Some(0.9), Some(0.5)), 0.8));
+        assert!(close(correlation_similarity(None, Some(0.5)), 0.75));
     }
 
     #[test]

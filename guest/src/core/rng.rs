@@ -32,6 +32,7 @@ pub enum Domain {
     AdsDay = 11,
     Attribution = 12,
     Platform = 13,
+    Gaps = 14,
 }
 
 /// SplitMix64 finaliser: a cheap, well-mixed 64-bit hash.

@@ -198,36 +198,145 @@ impl WeeklyShape {
     }
 }
 
-/// Slow change over the period: the workspace's own volume curve when it
-/// has one (weekly volumes over its history, laid over a period of the same
-/// length: its seasons, trend and quiet weeks), else month-of-year weights
-/// and a trend from the period's start to its end.
+/// Slow change over the period: the workspace's own calendar when it has
+/// one (see `Calendar`), else month-of-year weights and a trend from the
+/// period's start to its end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Season {
     /// January first; all 1 when the data cannot tell.
     pub months: [f64; 12],
     /// Relative rise from start to end (0.15 = 15% busier at the end).
     pub growth: f64,
-    /// Relative volume of equal slices of the period, oldest first; empty
-    /// when unknown.
-    pub curve: Vec<f64>,
+    /// The history's volume by calendar date, where it has one.
+    pub calendar: Option<Calendar>,
 }
 
 impl Default for Season {
     /// A store that is growing gently, with no seasonality known.
     fn default() -> Self {
-        Season { months: [1.0; 12], growth: 0.15, curve: Vec::new() }
+        Season { months: [1.0; 12], growth: 0.15, calendar: None }
     }
 }
 
 impl Season {
-    fn weight(&self, month: usize, position: f64) -> f64 {
-        if self.curve.is_empty() {
-            self.months[month].max(0.0) * (1.0 + self.growth * position).max(0.05)
-        } else {
-            let i = ((position * self.curve.len() as f64) as usize).min(self.curve.len() - 1);
-            self.curve[i].max(0.0)
+    /// The weight of local day `day` (days since 1970-01-01), in `month`
+    /// (0 = January), at `position` in [0, 1) of the period.
+    fn weight(&self, day: i64, month: usize, position: f64) -> f64 {
+        match &self.calendar {
+            Some(c) => c.weight(day, position),
+            None => self.months[month].max(0.0) * (1.0 + self.growth * position).max(0.05),
         }
+    }
+}
+
+/// `YYYY-MM` of a day number (days since 1970-01-01).
+pub fn month_of_day(day: i64) -> Option<String> {
+    civil(day).map(|(y, m, _)| format!("{y:04}-{m:02}"))
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's
+/// `days_from_civil`, proleptic Gregorian).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The history's volume by calendar date. A generated day takes the
+/// (smoothed, detrended) volume of the same calendar day in the latest
+/// year of the history that has it, so a holiday peak lands on the holiday
+/// wherever the history ended; days the history never saw are average. The
+/// history's trend is laid over the period by position (its start to its
+/// end), since a trend belongs to the history's course, not to a date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Calendar {
+    /// Local day number (days since 1970-01-01) of the history's first day.
+    pub first: i64,
+    /// The volume of each day of the history, smoothed over whole weeks
+    /// (weekdays are the weekly shape's) and divided by the trend: mean ~1.
+    pub seasonal: Vec<f64>,
+    /// The trend's level at the history's start and end (mean 1).
+    pub trend: (f64, f64),
+}
+
+/// Orders a smoothing window should hold at least, so that a quiet store's
+/// days do not read as seasons.
+const ORDERS_PER_WINDOW: f64 = 40.0;
+
+impl Calendar {
+    /// From orders per local day (day number, count), in any order; None
+    /// for fewer than two weeks of history.
+    pub fn from_daily(days: &[(i64, f64)]) -> Option<Calendar> {
+        let first = days.iter().map(|d| d.0).min()?;
+        let last = days.iter().map(|d| d.0).max()?;
+        let len = (last - first + 1) as usize;
+        if len < 14 {
+            return None;
+        }
+        let mut counts = vec![0.0; len];
+        for (d, n) in days {
+            counts[(d - first) as usize] += n.max(0.0);
+        }
+        let total: f64 = counts.iter().sum();
+        if total <= 0.0 {
+            return None;
+        }
+        let mean = total / len as f64;
+        // Whole weeks, an odd number of them (centred), wide enough to hold
+        // ORDERS_PER_WINDOW orders.
+        let weeks = [1usize, 3, 5, 7, 9].into_iter().find(|w| mean * (7 * w) as f64 >= ORDERS_PER_WINDOW).unwrap_or(9);
+        let half = 7 * weeks / 2;
+        let mut prefix = vec![0.0; len + 1];
+        for (i, c) in counts.iter().enumerate() {
+            prefix[i + 1] = prefix[i] + c;
+        }
+        let smoothed: Vec<f64> = (0..len)
+            .map(|t| {
+                let (a, b) = (t.saturating_sub(half), (t + half + 1).min(len));
+                (prefix[b] - prefix[a]) / (b - a) as f64
+            })
+            .collect();
+        // A straight line through the days: the trend.
+        let n = len as f64;
+        let tm = (n - 1.0) / 2.0;
+        let (mut sxy, mut sxx) = (0.0, 0.0);
+        for (t, c) in counts.iter().enumerate() {
+            sxy += (t as f64 - tm) * (c - mean);
+            sxx += (t as f64 - tm).powi(2);
+        }
+        let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+        let level = |t: f64| (mean + slope * (t - tm)).max(0.1 * mean);
+        let seasonal = smoothed.iter().enumerate().map(|(t, s)| s / level(t as f64)).collect();
+        Some(Calendar { first, seasonal, trend: (level(0.0) / mean, level(n - 1.0) / mean) })
+    }
+
+    fn last(&self) -> i64 {
+        self.first + self.seasonal.len() as i64 - 1
+    }
+
+    /// The seasonal volume of the history's latest day with `day`'s month
+    /// and day of month, if the history has one.
+    pub fn seasonal_at(&self, day: i64) -> Option<f64> {
+        let at = |d: i64| (d >= self.first && d <= self.last()).then(|| self.seasonal[(d - self.first) as usize]);
+        if day <= self.last() {
+            return at(day);
+        }
+        let (y, m, d) = civil(day)?;
+        (1..=8).map(|k| i64::from(y) - k).find_map(|year| {
+            // 29 February in a year without one: the 28th.
+            let dd = if m == 2 && d == 29 && !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) { 28 } else { d };
+            let same = days_from_civil(year, m, dd);
+            (same <= self.last()).then(|| at(same))
+        })?
+    }
+
+    pub fn weight(&self, day: i64, position: f64) -> f64 {
+        let trend = self.trend.0 + (self.trend.1 - self.trend.0) * position.clamp(0.0, 1.0);
+        self.seasonal_at(day).unwrap_or(1.0).max(0.0) * trend.max(0.05)
     }
 }
 
@@ -265,7 +374,8 @@ impl Timeline {
             let at = period.start + h as i64 * HOUR;
             let z = timestamp(at).to_zoned(tz.clone());
             let (hour, weekday, month) = (z.hour() as usize, z.weekday().to_monday_zero_offset() as usize, z.month() as usize - 1);
-            total += shape.weight(weekday, hour) * season.weight(month, h as f64 / hours as f64);
+            let day = (at + i64::from(z.offset().seconds())).div_euclid(DAY);
+            total += shape.weight(weekday, hour) * season.weight(day, month, h as f64 / hours as f64);
             cumulative.push(total);
         }
         if total <= 0.0 {
@@ -297,6 +407,20 @@ impl Timeline {
         let frac = if width > 0.0 { (target - before) / width } else { 0.0 };
         let t = self.period.start + hour as i64 * HOUR + (frac * HOUR as f64) as i64;
         t.min(self.period.end - 1)
+    }
+
+    /// The share of the period's weight before instant `t`.
+    pub fn quantile_of(&self, t: Seconds) -> f64 {
+        let h = (t - self.period.start) as f64 / HOUR as f64;
+        if h <= 0.0 {
+            return 0.0;
+        }
+        let i = h.floor() as usize;
+        if i >= self.cumulative.len() {
+            return 1.0;
+        }
+        let before = if i == 0 { 0.0 } else { self.cumulative[i - 1] };
+        (before + (self.cumulative[i] - before) * h.fract()) / self.total()
     }
 
     /// The instant at quantile `q` in [0, 1).
@@ -443,15 +567,55 @@ mod tests {
     }
 
     #[test]
-    fn a_volume_curve_is_laid_over_the_period() {
-        let end = parse_instant("2026-01-01").unwrap();
-        let year = Period { start: end - 360 * DAY, end };
-        let season = Season { curve: vec![1.0, 0.0, 3.0], ..Season::default() };
+    fn days_from_civil_inverts_civil() {
+        for day in [-700_000, -1, 0, 59, 365, 11_016, 20_000, 2_932_896] {
+            let (y, m, d) = civil(day).unwrap();
+            assert_eq!(days_from_civil(i64::from(y), m, d), day);
+        }
+    }
+
+    /// Orders per day over `days` ending at `end`: `base` a day, `peak` on
+    /// 1-24 December.
+    fn history(end: Seconds, days: i64, base: f64, peak: f64) -> Vec<(i64, f64)> {
+        let last = end.div_euclid(DAY) - 1;
+        (0..days)
+            .map(|k| {
+                let day = last - k;
+                let (_, m, d) = civil(day).unwrap();
+                (day, if m == 12 && d <= 24 { peak } else { base })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn seasons_follow_the_calendar_wherever_the_history_ended() {
+        // A year of history that ended in March 2024; the period is the
+        // year up to June 2026: December's peak lands in December 2025.
+        let calendar = Calendar::from_daily(&history(parse_instant("2024-03-01").unwrap(), 365, 10.0, 40.0)).unwrap();
+        let end = parse_instant("2026-06-01").unwrap();
+        let year = Period { start: end - 365 * DAY, end };
+        let season = Season { calendar: Some(calendar), ..Season::default() };
         let tl = Timeline::new(year, &WeeklyShape::default(), &season, &TimeZone::UTC);
-        let n = 4000;
-        let thirds: Vec<usize> = (0..3).map(|k| (0..n).filter(|i| (tl.nth(*i, n, 0.5) - year.start) / (120 * DAY) == k).count()).collect();
-        assert_eq!(thirds[1], 0);
-        assert!((thirds[2] as f64 / thirds[0] as f64 - 3.0).abs() < 0.15, "{thirds:?}");
+        let (dec_start, dec_end) = (parse_instant("2025-12-01").unwrap(), parse_instant("2025-12-25").unwrap());
+        let n = 10_000;
+        let share = (0..n).filter(|i| (dec_start..dec_end).contains(&tl.nth(*i, n, 0.5))).count() as f64 / n as f64;
+        // 24 days at 4x the other 341: 96 / 437 of the year, less smoothing.
+        assert!(share > 0.15 && share < 0.23, "{share}");
+        // The same history laid by position would have put the peak 9 months off.
+        let early_summer = (0..n)
+            .filter(|i| (parse_instant("2025-06-05").unwrap()..parse_instant("2025-07-01").unwrap()).contains(&tl.nth(*i, n, 0.5)))
+            .count();
+        assert!((early_summer as f64 / n as f64) < 0.06, "{early_summer}");
+    }
+
+    #[test]
+    fn a_growing_history_grows_over_the_period() {
+        // Volume doubling over the history: the period's later half busier.
+        let end = parse_instant("2026-01-01").unwrap();
+        let days: Vec<(i64, f64)> = (0..360).map(|k| (end.div_euclid(DAY) - 360 + k, 10.0 + 10.0 * k as f64 / 360.0)).collect();
+        let c = Calendar::from_daily(&days).unwrap();
+        assert!(c.trend.1 / c.trend.0 > 1.8 && c.trend.1 / c.trend.0 < 2.2, "{:?}", c.trend);
+        assert!(c.seasonal.iter().all(|s| (s - 1.0).abs() < 0.1), "detrended, the days are even");
     }
 
     #[test]
@@ -460,7 +624,7 @@ mod tests {
         let year = Period { start: end - 365 * DAY, end };
         let mut months = [1.0; 12];
         months[11] = 4.0;
-        let tl = Timeline::new(year, &WeeklyShape::default(), &Season { months, growth: 0.0, curve: Vec::new() }, &TimeZone::UTC);
+        let tl = Timeline::new(year, &WeeklyShape::default(), &Season { months, growth: 0.0, calendar: None }, &TimeZone::UTC);
         let december = parse_instant("2025-12-01").unwrap();
         let n = 12_000;
         let in_december = (0..n).filter(|i| tl.nth(*i, n, 0.5) >= december).count() as f64 / n as f64;

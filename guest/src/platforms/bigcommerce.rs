@@ -234,6 +234,7 @@ pub static BIGCOMMERCE: StoreDefinition = StoreDefinition {
         item_product: "product_id",
         item_quantity: "quantity",
         order_customer: "customer_id",
+        order_currency: "currency_code",
         order_subtotal: "subtotal_ex_tax",
         order_discount: "discount_amount",
         order_statuses: &["status"],
@@ -242,6 +243,7 @@ pub static BIGCOMMERCE: StoreDefinition = StoreDefinition {
         item_variant: "variant_id",
         event_name: "",
         event_session: "",
+        event_time: "",
     },
     vocabulary: &BigCommerce,
 };

@@ -220,6 +220,7 @@ pub static MAGENTO: StoreDefinition = StoreDefinition {
         item_product: "product_id",
         item_quantity: "qty_ordered",
         order_customer: "customer_id",
+        order_currency: "order_currency_code",
         order_subtotal: "subtotal",
         order_discount: "discount_amount",
         order_statuses: &["state", "status"],
@@ -228,6 +229,7 @@ pub static MAGENTO: StoreDefinition = StoreDefinition {
         item_variant: "variant_id",
         event_name: "",
         event_session: "",
+        event_time: "",
     },
     vocabulary: &Magento,
 };

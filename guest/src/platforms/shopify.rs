@@ -263,6 +263,7 @@ pub static SHOPIFY: StoreDefinition = StoreDefinition {
         item_product: "product_id",
         item_quantity: "quantity",
         order_customer: "customer_id",
+        order_currency: "currency",
         order_subtotal: "subtotal_price",
         order_discount: "total_discounts",
         order_statuses: &["financial_status", "fulfillment_status"],
@@ -271,6 +272,7 @@ pub static SHOPIFY: StoreDefinition = StoreDefinition {
         item_variant: "variant_id",
         event_name: "event_name",
         event_session: "session_id",
+        event_time: "event_time",
     },
     vocabulary: &Shopify,
 };
@@ -374,7 +376,7 @@ impl StoreVocabulary for Shopify {
             .set(Order::FinancialStatus, status.labels[0])
             .set(Order::FulfillmentStatus, opt_text(status.labels[1]))
             .set(Order::Subtotal, Value::Money(o.subtotal))
-            .set(Order::Discounts, Value::Money(o.discounts))
+            .set(Order::Discounts, Value::Money(o.reported_discounts))
             .set(Order::Tax, Value::Money(o.tax))
             .set(Order::Shipping, Value::Money(o.shipping))
             .set(Order::Total, Value::Money(o.total))
@@ -567,10 +569,19 @@ mod tests {
         for e in events {
             by_session.entry(e["session_id"].as_str().unwrap()).or_default().push(e);
         }
+        let time = |e: &J| crate::core::time::parse_instant(e["event_time"].as_str().unwrap()).unwrap();
         for evs in by_session.values().filter(|evs| evs.iter().any(|e| e["event_name"] == "purchase")) {
             let purchase = evs.iter().find(|e| e["event_name"] == "purchase").unwrap();
             assert!(purchase["order_id"].is_string());
             assert!(evs.iter().all(|e| e["event_time"].as_str().unwrap() <= purchase["event_time"].as_str().unwrap()));
+            // The design's timing: views over the 1-7 days before, carts over the last 1-3.
+            let first = |name: &str| evs.iter().filter(|e| e["event_name"] == name).map(|e| time(e)).min().unwrap();
+            let (view, cart) =
+                ((time(purchase) - first("page_view")) as f64 / 86_400.0, (time(purchase) - first("add_to_cart")) as f64 / 86_400.0);
+            assert!(
+                (1.0..=7.0).contains(&view) && (0.99..=3.0).contains(&cart) && cart <= view,
+                "views {view} days, carts {cart} days before"
+            );
         }
         let count = |name: &str| events.iter().filter(|e| e["event_name"] == name).count() as f64;
         assert_eq!(count("purchase"), 200.0);

@@ -62,6 +62,7 @@ pub fn generation(
         as_of: 1_780_000_000 - 1_780_000_000 % 86_400,
         plans,
         counts: &counts,
+        real: &counts,
     };
     platform.analyse(&cx, &mut |_| Ok(serde_json::json!([]))).expect("analysis of an empty workspace")
 }

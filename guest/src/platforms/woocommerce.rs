@@ -197,6 +197,7 @@ pub static WOOCOMMERCE: StoreDefinition = StoreDefinition {
         item_product: "product_id",
         item_quantity: "quantity",
         order_customer: "customer_id",
+        order_currency: "currency",
         order_subtotal: "subtotal",
         order_discount: "discount_total",
         order_statuses: &["status"],
@@ -205,6 +206,7 @@ pub static WOOCOMMERCE: StoreDefinition = StoreDefinition {
         item_variant: "variation_id",
         event_name: "",
         event_session: "",
+        event_time: "",
     },
     vocabulary: &WooCommerce,
 };

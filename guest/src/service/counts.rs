@@ -2,7 +2,9 @@
 //! query. A workspace's rows are counted exactly up to 300,000
 //! per table; beyond that a `TABLESAMPLE` of the table's pages estimates
 //! them (the smart rule caps a run at 1,000 orders whether a store has
-//! 300,000 or 1,000,000). Nothing asks the server for rows it does not need.
+//! 300,000 or 1,000,000). Each count comes with the rows the tool did not
+//! generate: the smart rule scales those (runs do not compound). Nothing
+//! asks the server for rows it does not need.
 
 use std::collections::HashMap;
 
@@ -34,9 +36,13 @@ pub fn workspace_rows_sql(tables: &[&'static TableSpec], plans: &HashMap<&'stati
                 "(select least(100, greatest(0.01, 100 * {SAMPLED_ROWS} / greatest(c.reltuples, 1)))::float8 from pg_class c where c.oid = 'semantic.{}'::regclass and c.reltuples > {EXACT_UP_TO})",
                 quote(t.name).replace('\'', "''")
             );
+            let marker = format!("x.{}", quote(&plan.marker_column));
+            let real = format!("not {}", plan.marker_kind.sql_is_generated(&marker));
             format!(
-                "select {name} as t, case when c.n <= {cap} then c.n::float8 else (select count(*) from {from} tablesample system (coalesce({percent}, 100)) where {ws_filter})::float8 * 100 / coalesce({percent}, 100) end as n \
-                 from (select count(*) as n from (select 1 from {from} where {ws_filter} limit {limit}) s) c",
+                "select {name} as t, case when c.n <= {cap} then c.n::float8 else e.n end as n, case when c.n <= {cap} then c.r::float8 else e.r end as r \
+                 from (select count(*) as n, count(*) filter (where {real}) as r from (select {marker} from {from} where {ws_filter} limit {limit}) x) c \
+                 left join lateral (select count(*)::float8 * 100 / coalesce({percent}, 100) as n, (count(*) filter (where {real}))::float8 * 100 / coalesce({percent}, 100) as r \
+                   from {from} tablesample system (coalesce({percent}, 100)) where {ws_filter} and c.n > {cap}) e on true",
                 name = literal(t.name),
                 cap = EXACT_UP_TO as u64,
                 limit = EXACT_UP_TO as u64 + 1,
@@ -46,13 +52,19 @@ pub fn workspace_rows_sql(tables: &[&'static TableSpec], plans: &HashMap<&'stati
     (!parts.is_empty()).then(|| parts.join(" union all "))
 }
 
-/// The counts in `workspace_rows_sql`'s answer, by table.
-pub fn parse_workspace_rows(tables: &[&'static TableSpec], answer: &serde_json::Value) -> HashMap<&'static str, u64> {
-    let mut out = HashMap::new();
+/// The counts in `workspace_rows_sql`'s answer, by table: every row of the
+/// workspace, and its real rows (those the tool did not generate).
+pub fn parse_workspace_rows(
+    tables: &[&'static TableSpec],
+    answer: &serde_json::Value,
+) -> (HashMap<&'static str, u64>, HashMap<&'static str, u64>) {
+    let (mut all, mut real) = (HashMap::new(), HashMap::new());
     for t in tables {
         if let Some(r) = answer.as_array().into_iter().flatten().find(|r| r["t"] == t.name) {
-            out.insert(t.name, r["n"].as_f64().unwrap_or(0.0).round() as u64);
+            let n = r["n"].as_f64().unwrap_or(0.0).round() as u64;
+            all.insert(t.name, n);
+            real.insert(t.name, r["r"].as_f64().map_or(n, |r| r.round() as u64));
         }
     }
-    out
+    (all, real)
 }

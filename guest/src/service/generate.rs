@@ -100,10 +100,10 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
     // The run's seed, the workspace's size and the warehouse's foreign keys:
     // one round trip together.
     let mut barriers = HashMap::new();
-    let (seed, run, earlier_rows, mut counts) = match files {
+    let (seed, run, earlier_rows, mut counts, real) = match files {
         Some(_) => {
             let seed = req.seed.unwrap_or_else(|| host.fresh_seed());
-            (seed, RunId::from_seed(seed), 0, HashMap::new())
+            (seed, RunId::from_seed(seed), 0, HashMap::new(), HashMap::new())
         }
         None => {
             let seed = req.seed.unwrap_or_else(|| host.fresh_seed());
@@ -112,9 +112,9 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
             let (taken, mut answers) = client.counts_and_selects(&queries, &ws, &[&sizes, foreign_keys::SQL])?;
             let keys = answers.pop().expect("asked for");
             barriers = waits_beyond_references(&tables, &plans, keys.ok().map(|k| foreign_keys::parse(&k)).as_deref());
-            let counts = parse_workspace_rows(&tables, &answers.pop().expect("asked for")?);
+            let (counts, real) = parse_workspace_rows(&tables, &answers.pop().expect("asked for")?);
             let (seed, run, earlier) = choose_run(host, &mut client, &tables, &plans, &ws, req, (seed, taken.iter().sum()), &mut warnings)?;
-            (seed, run, earlier, counts)
+            (seed, run, earlier, counts, real)
         }
     };
     // Named before anything is written, so that a run stopped half-way (a
@@ -143,6 +143,7 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
         as_of,
         plans: &plans,
         counts: &counts,
+        real: &real,
     };
     let mut generations: Vec<(&'static dyn Platform, Box<dyn Generation>)> = Vec::new();
     let mut analysis = Vec::new();
@@ -291,57 +292,16 @@ pub fn generate<T: Transport>(host: &mut dyn Host, transport: T, req: &GenerateR
 }
 
 /// Analyses the workspace for `platform` in rounds of concurrent queries
-/// instead of one query after another: each round runs the analysis with the
-/// answers known so far (an unknown one reads as an empty result) and sends
-/// every query it asked for and did not have, together. The last round has
-/// every answer it needs and decides. Rounds follow the analyzers' chain of
-/// dependencies (the shop's time zone, then the history's span, then the
-/// rest): three or four round trips, where one query at a time took fifteen.
+/// (`rounds::in_rounds`): the analyzers' chain of dependencies (the shop's
+/// time zone, then the history's span, then the rest) takes two or three
+/// round trips, where one query at a time took fifteen.
 fn analyse_in_rounds<T: Transport>(
     platform: &'static dyn Platform,
     cx: &AnalysisContext,
     client: &mut Client<T>,
     host: &mut dyn Host,
 ) -> Result<Box<dyn Generation>> {
-    /// Past this, the analyzers keep asking new questions: stop guessing.
-    const MAX_ROUNDS: usize = 12;
-    let mut answers: HashMap<String, Result<serde_json::Value>> = HashMap::new();
-    for round in 1..=MAX_ROUNDS {
-        let mut missing: Vec<String> = Vec::new();
-        let analysed = platform.analyse(cx, &mut |sql| match answers.get(sql) {
-            Some(answer) => answer.clone(),
-            None => {
-                if !missing.iter().any(|m| m == sql) {
-                    missing.push(sql.to_string());
-                }
-                Ok(serde_json::json!([]))
-            }
-        });
-        // A round that guessed may fail where the real answers would not.
-        if missing.is_empty() {
-            return analysed;
-        }
-        let started = host.millis();
-        let got = client.selects(cx.workspace, &missing);
-        // The host refusing a read means the call is stopping (a signal, the
-        // deadline, a cancel): stop with it, rather than guess on with
-        // defaults and ask again.
-        if let Some(Err(denied)) = got.iter().find(|a| matches!(a, Err(e) if e.kind == crate::error::ErrorKind::Denied)) {
-            return Err(denied.clone());
-        }
-        let took = host.millis().saturating_sub(started);
-        host.log(LogLevel::Debug, &format!("analysis round {round}: {} queries together, {took} ms", missing.len()));
-        for sql in &missing {
-            let head: String = sql.chars().take(100).collect();
-            host.log(LogLevel::Debug, &format!("  {head}..."));
-        }
-        answers.extend(missing.into_iter().zip(got));
-    }
-    // Never expected: ask the remaining questions one at a time.
-    platform.analyse(cx, &mut |sql| match answers.get(sql) {
-        Some(answer) => answer.clone(),
-        None => client.select(cx.workspace, sql),
-    })
+    crate::service::rounds::in_rounds(client, cx.workspace, host, "analysis", |query| platform.analyse(cx, query))
 }
 
 /// For each table, the tables its batches must wait for entirely (not just

@@ -11,6 +11,7 @@ pub mod foreign_keys;
 pub mod generate;
 pub mod removal;
 pub mod report;
+pub mod rounds;
 pub mod runs;
 pub mod status;
 pub mod survey;
@@ -189,18 +190,7 @@ pub fn label(spec: &TableSpec) -> String {
     name.replace('_', " ")
 }
 
-/// 12345 as "12,345".
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::core::strategy::thousands;
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use serde_json::Value as Json;
 
 use crate::api::report::{AspectScore, FidelityReport, PlatformFidelity, ReportRequest};
-use crate::core::fidelity::{Numeric, category_bins, ks_complement, mean, numeric_bins, tv_complement};
+use crate::core::fidelity::{Bin, Numeric, category_bins, correlation_similarity, ks_complement, mean, numeric_bins, tv_complement};
 use crate::core::keys::{RunId, Scope};
 use crate::error::{Result, ToolError};
 use crate::model::plan::ColumnPlan;
@@ -24,6 +24,7 @@ use crate::model::table::TableSpec;
 use crate::platforms::store::analysis::{literal, quote};
 use crate::platforms::store::engine::StoreDefinition;
 use crate::platforms::{Platform, Query};
+use crate::service::rounds::in_rounds;
 use crate::service::{Host, Purpose, platforms_for, read_plans, thousands};
 use crate::supabase::client::Client;
 use crate::supabase::transport::Transport;
@@ -63,15 +64,21 @@ pub fn report<T: Transport>(host: &mut dyn Host, transport: T, req: &ReportReque
     let plans = read_plans(&mut client, &scored, Purpose::Report, &mut warnings)?;
     let ws = conn.workspace_id.clone();
     let scope = run.map_or(Scope::AllRuns, Scope::Run);
-    let mut query = |sql: &str| client.select(&ws, sql);
-    let mut results = Vec::new();
-    for p in scored {
-        results.push(match (p.store(), ads_table(p)) {
-            (Some(store), _) => store_fidelity(store, &plans, &ws, scope, &mut query, &mut warnings),
-            (None, Some(table)) => ads_fidelity(p.name(), table, &plans, &ws, scope, &mut query, &mut warnings),
-            (None, None) => continue,
-        });
-    }
+    // Every platform's queries in rounds: each query within its time limit,
+    // many at once; a slow or failing one leaves its aspect unavailable.
+    let (results, found) = in_rounds(&mut client, &ws, host, "report", |query| {
+        let mut found = Vec::new();
+        let results: Vec<PlatformFidelity> = scored
+            .iter()
+            .filter_map(|p| match (p.store(), ads_table(*p)) {
+                (Some(store), _) => Some(store_fidelity(store, &plans, &ws, scope, query, &mut found)),
+                (None, Some(table)) => Some(ads_fidelity(p.name(), table, &plans, &ws, scope, query, &mut found)),
+                (None, None) => None,
+            })
+            .collect();
+        (results, found)
+    });
+    warnings.extend(found);
     Ok(FidelityReport {
         environment: conn.environment.clone(),
         workspace_id: conn.workspace_id.clone(),
@@ -98,6 +105,9 @@ enum Shape {
     Categories,
     /// Indexes into fixed labels (hours, weekdays), TVComplement, in order.
     Ordered(&'static [&'static str]),
+    /// The Pearson correlation of a pair of columns, named in the answer's
+    /// row (several pairs come from one query), CorrelationSimilarity.
+    Correlation(&'static str),
 }
 
 impl Shape {
@@ -105,6 +115,7 @@ impl Shape {
         match self {
             Shape::Quantiles | Shape::Counts => "KSComplement",
             Shape::Categories | Shape::Ordered(_) => "TVComplement",
+            Shape::Correlation(_) => "CorrelationSimilarity",
         }
     }
 }
@@ -413,11 +424,16 @@ pub fn store_fidelity(
                 let product = s.col(t.items, "i", f.item_product)?;
                 let products = s.plan(t.products)?;
                 let (tenant, key) = (quote(&products.tenant_column), quote(&products.marker_column));
+                // Each line's type by aggregation, not a join: the lines and
+                // the products in one union, the type spread over its
+                // product's rows (a plan that stays linear without statistics).
                 Ok(format!(
-                    "select {kind}::text as v from {} join {} on p.{key}::text = {product}::text where {} and p.{tenant} = {}",
+                    "select t as v from (select line, first_value(ty) over (partition by k order by ty nulls last) as t from \
+                     (select {product}::text as k, true as line, null::text as ty from {} where {} \
+                      union all select p.{key}::text, null, {kind}::text from {} where p.{tenant} = {}) u) w where line",
                     Sides::from(t.items, "i", sample),
-                    Sides::from(t.products, "p", None),
                     s.filter(t.items, "i", side)?,
+                    Sides::from(t.products, "p", None),
                     literal(workspace)
                 ))
             }),
@@ -438,8 +454,101 @@ pub fn store_fidelity(
             order_sample.as_ref(),
         ),
     ];
+    let mut aspects = aspects;
+    aspects.extend(pair_trends(&s, store, orders, query_sample(orders)));
     let scored: Vec<AspectScore> = aspects.into_iter().map(|a| measure(a, store.name, scope, query, warnings)).collect();
     PlatformFidelity { platform: store.name.to_string(), mean: mean(scored.iter().map(|a| a.score)), aspects: scored }
+}
+
+/// Over this many real orders, the pair trends read a hash subset of them
+/// (each order whole, with its lines) of about this size.
+fn query_sample(orders: Volume) -> Option<u64> {
+    orders.real.filter(|n| *n > SAMPLE_ROWS).map(|n| n.div_ceil(SAMPLE_ROWS))
+}
+
+/// The four order figures whose pairwise correlations are compared: their
+/// columns in the query, and each pair's column and name.
+const ORDER_FIGURES: [&str; 4] = ["s", "l", "u", "p"];
+const ORDER_PAIRS: [(&str, &str); 6] = [
+    ("sl", "subtotal ~ lines"),
+    ("su", "subtotal ~ units"),
+    ("sp", "subtotal ~ unit price"),
+    ("lu", "lines ~ units"),
+    ("lp", "lines ~ unit price"),
+    ("up", "units ~ unit price"),
+];
+
+/// Column-pair trends (SDMetrics' CorrelationSimilarity): for every pair of
+/// an order's subtotal, lines, units and mean unit price, and for a
+/// customer's spend against their orders, the Pearson correlation on each
+/// side, compared. An order meets its lines by aggregation (a union grouped
+/// by order), not by a join; the six order pairs come from one query per side.
+fn pair_trends(s: &Sides, store: &StoreDefinition, orders: Volume, modulus: Option<u64>) -> Vec<Aspect> {
+    let (t, f) = (&store.tables, &store.fields);
+    let order_sql = |side: Side| -> std::result::Result<String, String> {
+        let key = format!("o.{}", quote(&s.plan(t.orders)?.marker_column));
+        let subtotal = s.col(t.orders, "o", f.order_subtotal)?;
+        let (io, qty, price) =
+            (s.col(t.items, "i", f.item_order)?, s.col(t.items, "i", f.item_quantity)?, s.col(t.items, "i", f.item_price)?);
+        // The real side of a large store: a hash subset of its orders, the
+        // same on both tables, so that each order keeps its lines.
+        let subset = |expr: &str| match (side, modulus) {
+            (Side::Real, Some(m)) => format!(" and abs(hashtext({expr}::text)) % {m} = 0"),
+            _ => String::new(),
+        };
+        let pairs: Vec<String> = (0..4)
+            .flat_map(|i| (i + 1..4).map(move |j| (i, j)))
+            .map(|(i, j)| format!("corr({a}, {b}) as {a}{b}", a = ORDER_FIGURES[i], b = ORDER_FIGURES[j]))
+            .collect();
+        Ok(format!(
+            "select count(*) as n, {} from (select k, max(s) as s, sum(l) as l, sum(u) as u, avg(p) as p from \
+             (select {key} as k, {subtotal}::float8 as s, 0 as l, 0::float8 as u, null::float8 as p, 1 as o from {} where {}{} \
+              union all select {io}, null, 1, {qty}::float8, {price}::float8, 0 from {} where {}{}) x group by k having sum(o) > 0 and sum(l) > 0) y",
+            pairs.join(", "),
+            Sides::from(t.orders, "o", None),
+            s.filter(t.orders, "o", side)?,
+            subset(&key),
+            Sides::from(t.items, "i", None),
+            s.filter(t.items, "i", side)?,
+            subset(&io),
+        ))
+    };
+    let both = s.both(None, |side, _| order_sql(side));
+    let sampled = modulus.map(|m| format!("real side: a hash subset of about 1 in {m} orders, each with its lines"));
+    let mut out: Vec<Aspect> = ORDER_PAIRS
+        .iter()
+        .map(|&(pair, name)| Aspect {
+            name,
+            column: format!("{} per order: {name}", t.orders.name),
+            unit: "orders",
+            shape: Shape::Correlation(pair),
+            sql: both.clone(),
+            volume: orders,
+            sampled: sampled.clone(),
+        })
+        .collect();
+    let spend = s.both(None, |side, _| {
+        let (customer, subtotal) = (s.col(t.orders, "o", f.order_customer)?, s.col(t.orders, "o", f.order_subtotal)?);
+        Ok(format!(
+            "select count(*) as n, corr(c, v) as cv from (select count(*)::float8 as c, sum({subtotal})::float8 as v from {} where {} and {customer} is not null group by {customer}) x",
+            Sides::from(t.orders, "o", None),
+            s.filter(t.orders, "o", side)?,
+        ))
+    });
+    out.push(Aspect {
+        name: "spend ~ orders per customer",
+        column: format!(
+            "{} per customer: {} ~ orders",
+            t.orders.name,
+            s.name(t.orders, &[f.order_subtotal]).rsplit('.').next().unwrap_or("subtotal")
+        ),
+        unit: "customers",
+        shape: Shape::Correlation("cv"),
+        sql: spend,
+        volume: orders,
+        sampled: None,
+    });
+    out
 }
 
 /// The fields of an ads platform's daily campaign metrics.
@@ -502,6 +611,8 @@ pub fn ads_fidelity(
 /// that name.)
 fn aggregate(shape: Shape, inner: &str) -> String {
     match shape {
+        // Correlations come aggregated: one row, `n` and a column per pair.
+        Shape::Correlation(_) => inner.to_string(),
         Shape::Quantiles => format!(
             "select count(v) as n, percentile_disc((select array_agg(g / {QUANTILES}.0) from generate_series(1, {QUANTILES}) g)) within group (order by v) as quantiles from ({inner}) s"
         ),
@@ -515,6 +626,7 @@ fn aggregate(shape: Shape, inner: &str) -> String {
 enum Measured {
     Numeric(Option<Numeric>, u64),
     Labels(Vec<(String, f64)>, u64),
+    Correlation(Option<f64>, u64),
 }
 
 fn parse(shape: Shape, answer: &Json) -> Measured {
@@ -527,6 +639,10 @@ fn parse(shape: Shape, answer: &Json) -> Measured {
             Measured::Numeric(Numeric::from_values(&q), count(&row["n"]).unwrap_or(0))
         }
         Shape::Counts => Measured::Numeric(Numeric::from_counts(rows.iter().filter_map(|r| Some((num(&r["v"])?, num(&r["n"])?)))), total),
+        Shape::Correlation(pair) => {
+            let row = rows.first().cloned().unwrap_or(Json::Null);
+            Measured::Correlation(num(&row[pair]), count(&row["n"]).unwrap_or(0))
+        }
         Shape::Categories | Shape::Ordered(_) => {
             let mut labels: Vec<(String, f64)> = rows
                 .iter()
@@ -590,7 +706,7 @@ fn measure(a: Aspect, platform: &str, scope: Scope, query: &mut Query, warnings:
         }
     }
     let rows = |m: &Option<Measured>| match m {
-        Some(Measured::Numeric(_, n) | Measured::Labels(_, n)) => *n,
+        Some(Measured::Numeric(_, n) | Measured::Labels(_, n) | Measured::Correlation(_, n)) => *n,
         None => 0,
     };
     (out.real_rows, out.generated_rows) = (rows(&sides[0]), rows(&sides[1]));
@@ -603,6 +719,12 @@ fn measure(a: Aspect, platform: &str, scope: Scope, query: &mut Query, warnings:
         (Some(Measured::Numeric(Some(r), _)), Some(Measured::Numeric(Some(g), _))) => {
             out.score = Some(ks_complement(r, g));
             out.bins = numeric_bins(r, g, MAX_BINS);
+        }
+        (Some(Measured::Correlation(r, _)), Some(Measured::Correlation(g, _))) => {
+            out.score = Some(correlation_similarity(*r, *g));
+            // One bar per side: the correlation itself, in [-1, 1].
+            let at = |c: &Option<f64>| c.filter(|c| c.is_finite()).unwrap_or(0.0);
+            out.bins = vec![Bin { label: "Pearson correlation".into(), low: None, high: None, real: at(r), generated: at(g) }];
         }
         (Some(Measured::Labels(r, _)), Some(Measured::Labels(g, _))) => {
             out.score = tv_complement(r, g);
@@ -652,6 +774,9 @@ mod tests {
         if sql.contains("concat_ws") {
             return Ok(serde_json::json!([{"v": "paid/fulfilled", "n": 40, "total": 40}]));
         }
+        if sql.contains("corr(") {
+            return Ok(serde_json::json!([{"n": 40, "sl": 0.9, "su": 0.8, "sp": 0.3, "lu": 0.95, "lp": -0.1, "up": -0.4, "cv": 0.85}]));
+        }
         Ok(serde_json::json!([{"v": 1, "n": 30, "total": 40}, {"v": 2, "n": 10, "total": 40}]))
     }
 
@@ -680,9 +805,21 @@ mod tests {
                 "orders per customer",
                 "status mix",
                 "product type of lines",
-                "discount share"
+                "discount share",
+                "subtotal ~ lines",
+                "subtotal ~ units",
+                "subtotal ~ unit price",
+                "lines ~ units",
+                "lines ~ unit price",
+                "units ~ unit price",
+                "spend ~ orders per customer"
             ]
         );
+        let trend = r.aspects.iter().find(|a| a.aspect == "units ~ unit price").unwrap();
+        assert_eq!((trend.metric.as_str(), trend.bins[0].real, trend.bins[0].generated), ("CorrelationSimilarity", -0.4, -0.4));
+        // The six order pairs are one query per side, which joins nothing.
+        let pairs: Vec<&String> = seen.iter().filter(|q| q.contains("corr(s, l)")).collect();
+        assert!(pairs.iter().all(|q| q.contains("union all") && !q.contains(" join ")), "{pairs:?}");
         for a in &r.aspects {
             assert_eq!(a.score, Some(1.0), "{a:?}");
             assert!(!a.bins.is_empty() && a.bins.len() <= MAX_BINS, "{a:?}");
@@ -721,7 +858,7 @@ mod tests {
         assert!(warnings.iter().any(|w| w.contains("status mix") && w.contains("statement timeout")), "{warnings:?}");
         let discount = r.aspects.iter().find(|a| a.aspect == "discount share").unwrap();
         assert!(discount.note.as_deref().unwrap().contains("no total_discounts column"), "{discount:?}");
-        assert_eq!(r.aspects.iter().filter(|a| a.score.is_some()).count(), 8);
+        assert_eq!(r.aspects.iter().filter(|a| a.score.is_some()).count(), 15);
         assert_eq!(r.mean, Some(1.0));
     }
 
@@ -740,7 +877,7 @@ mod tests {
             answer(sql)
         };
         let r = store_fidelity(shopify(), &plans, "ws", Scope::AllRuns, &mut query, &mut Vec::new());
-        assert_eq!(asked, 10);
+        assert_eq!(asked, 17, "ten aspects, six order pairs (one query, asked once per aspect here), spend per customer");
         assert!(r.aspects.iter().all(|a| a.score.is_none() && a.real_rows == 40 && a.generated_rows == 0));
         assert!(r.aspects[0].note.as_deref().unwrap().contains("no generated orders"), "{:?}", r.aspects[0].note);
         assert_eq!(r.mean, None);
@@ -780,7 +917,9 @@ mod tests {
         };
         let r = store_fidelity(shopify(), &plans, "ws", Scope::AllRuns, &mut query, &mut Vec::new());
         let grouped = seen.iter().filter(|q| q.contains("group by o.\"customer_id\"") || q.contains("group by i.\"order_id\"")).count();
-        assert_eq!(grouped, 4);
+        assert_eq!(grouped, 6, "lines per order and orders per customer, and spend per customer, on each side");
+        // The pairs read a hash subset of the real side's orders, each whole.
+        assert!(seen.iter().filter(|q| q.contains("corr(s, l)") && q.contains("and not (")).all(|q| q.matches("% 5 = 0").count() == 2));
         assert!(
             seen.iter()
                 .filter(|q| q.contains("group by o.\"customer_id\"") || q.contains("group by i.\"order_id\""))

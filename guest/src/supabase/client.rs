@@ -17,6 +17,11 @@ use crate::supabase::transport::{Method, Request, Response, Transport, Transport
 pub const MAX_RETRIES: u32 = 3;
 /// Independent reads sent together at most (see `Client::execute_all`).
 pub const MAX_TOGETHER: usize = 16;
+/// How long one read-only query (`run_select_ws`) may take before its
+/// answer starts. Analysis and report queries take well under a second on a
+/// million-order store; one that takes this long is waited out no longer
+/// (and not sent again): its aspects get defaults and a warning.
+pub const SELECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Characters PostgREST filter values may keep as they are.
 const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'*').remove(b':');
@@ -48,6 +53,9 @@ pub struct Client<T: Transport> {
     /// Per table, the unique key its inserts name (`on_conflict`), so that a
     /// duplicate can only be the run's own row (see `model::unique`).
     conflict_targets: HashMap<String, String>,
+    /// The host refused a request: the call is stopping (a signal, the
+    /// deadline, a cancel). Analysis and report queries are asked no more.
+    refused: Option<ToolError>,
 }
 
 impl<T: Transport> Client<T> {
@@ -58,6 +66,7 @@ impl<T: Transport> Client<T> {
             environment: environment.to_string(),
             retried: Vec::new(),
             conflict_targets: HashMap::new(),
+            refused: None,
         }
     }
 
@@ -100,10 +109,16 @@ impl<T: Transport> Client<T> {
                     self.note_retry(doing, wait, &format!("HTTP {}", r.status));
                 }
                 Ok(r) => return Err(from_response(doing, &self.environment, &r)),
+                Err(e) if request.timeout.is_some() && e.is_timeout() => return Err(timed_out(doing, request)),
                 Err(TransportError::Connection(e)) if attempt < MAX_RETRIES => {
                     attempt += 1;
                     let wait = backoff_ms(attempt, None);
                     self.note_retry(doing, wait, &e);
+                }
+                Err(e @ TransportError::Denied(_)) => {
+                    let error = from_transport(doing, &e);
+                    self.refused.get_or_insert_with(|| error.clone());
+                    return Err(error);
                 }
                 Err(e) => return Err(from_transport(doing, &e)),
             }
@@ -130,13 +145,20 @@ impl<T: Transport> Client<T> {
         let mut answers: Vec<Option<Result<Response>>> = (0..requests.len()).map(|_| None).collect();
         let mut tickets = std::collections::HashMap::new();
         let mut next = 0;
+        // A refusal of the host's is final: the rest of the batch is not sent.
+        let mut refused: Option<ToolError> = None;
         while next < requests.len() || !tickets.is_empty() {
             while next < requests.len() && tickets.len() < MAX_TOGETHER {
-                match self.transport.start(&requests[next].1) {
-                    Ok(ticket) => {
-                        tickets.insert(ticket, next);
+                if let Some(e) = &refused {
+                    answers[next] = Some(Err(e.clone()));
+                } else {
+                    match self.transport.start(&requests[next].1) {
+                        Ok(ticket) => {
+                            tickets.insert(ticket, next);
+                        }
+                        Err(e @ TransportError::Denied(_)) => answers[next] = Some(Err(self.refusal(&requests[next].0, &e, &mut refused))),
+                        Err(_) => answers[next] = Some(self.execute(&requests[next].0, &requests[next].1)),
                     }
-                    Err(_) => answers[next] = Some(self.execute(&requests[next].0, &requests[next].1)),
                 }
                 next += 1;
             }
@@ -148,11 +170,21 @@ impl<T: Transport> Client<T> {
             answers[i] = Some(match result {
                 Ok(r) if r.ok() => Ok(r),
                 Ok(r) if !retryable_status(r.status) => Err(from_response(&requests[i].0, &self.environment, &r)),
+                Err(e) if requests[i].1.timeout.is_some() && e.is_timeout() => Err(timed_out(&requests[i].0, &requests[i].1)),
+                Err(e @ TransportError::Denied(_)) => Err(self.refusal(&requests[i].0, &e, &mut refused)),
                 // Transient: again, alone, with backoff.
                 _ => self.execute(&requests[i].0, &requests[i].1),
             });
         }
         answers.into_iter().map(|a| a.unwrap_or_else(|| Err(ToolError::internal("a request got no answer")))).collect()
+    }
+
+    /// The error of a request the host refused, kept for the rest of the batch and of the call.
+    fn refusal(&mut self, doing: &str, e: &TransportError, batch: &mut Option<ToolError>) -> ToolError {
+        let error = from_transport(doing, e);
+        *batch = Some(error.clone());
+        self.refused.get_or_insert_with(|| error.clone());
+        error
     }
 
     fn rpc_request(&self, name: &str, args: &Json) -> Request {
@@ -173,6 +205,24 @@ impl<T: Transport> Client<T> {
     pub fn select_request(&self, workspace: &str, sql: &str) -> (String, Request) {
         let args = serde_json::json!({ "p_query": sql, "p_workspace_id": workspace });
         ("calling run_select_ws".to_string(), self.rpc_request("run_select_ws", &args))
+    }
+
+    /// Analysis and report queries: `run_select_ws` within `SELECT_TIMEOUT`,
+    /// together (see `execute_all`). A query past it is an error, not a hang.
+    pub fn bounded_selects(&mut self, workspace: &str, queries: &[String]) -> Vec<Result<Json>> {
+        // Once the host refused one, the call is stopping: ask no more (the
+        // rollback's own reads go through `execute`).
+        if let Some(e) = &self.refused {
+            return queries.iter().map(|_| Err(e.clone())).collect();
+        }
+        let requests: Vec<(String, Request)> = queries
+            .iter()
+            .map(|sql| {
+                let (doing, request) = self.select_request(workspace, sql);
+                (doing, request.timeout(SELECT_TIMEOUT))
+            })
+            .collect();
+        self.execute_all(&requests).into_iter().map(|answer| json_of("run_select_ws", answer)).collect()
     }
 
     /// Several tables' live columns at once (see `execute_all`).
@@ -224,6 +274,15 @@ impl<T: Transport> Client<T> {
             .header("accept-profile", "semantic")
             .header("prefer", "count=exact")
     }
+}
+
+/// The error for a request that passed its own time limit.
+fn timed_out(doing: &str, request: &Request) -> ToolError {
+    let secs = request.timeout.map_or(0, |t| t.as_secs());
+    ToolError::new(
+        crate::error::ErrorKind::Database,
+        format!("{doing}: no answer within {secs} s (the query was given up, not sent again)"),
+    )
 }
 
 /// The total of an answer's Content-Range (`0-9/N` or `*/N`): the rows a
@@ -327,6 +386,19 @@ mod tests {
     use crate::supabase::transport::{FakeTransport, response};
 
     #[test]
+    fn after_the_hosts_refusal_no_more_of_the_batch_or_of_analysis_is_sent() {
+        let mut c = Client::new(FakeTransport::new(|_| Err(TransportError::Denied("HttpRequestDenied".into()))), "http://h", "local");
+        let queries: Vec<String> = (0..20).map(|i| format!("select {i}")).collect();
+        let answers = c.bounded_selects("ws", &queries);
+        assert!(answers.iter().all(|a| a.as_ref().is_err_and(|e| e.kind == crate::error::ErrorKind::Denied)));
+        let sent = c.transport.seen.len();
+        assert!(sent <= MAX_TOGETHER, "the rest of the batch was not sent: {sent}");
+        let again = c.bounded_selects("ws", &queries[..3]);
+        assert_eq!(again.len(), 3);
+        assert_eq!(c.transport.seen.len(), sent, "analysis asks no more once refused");
+    }
+
+    #[test]
     fn urls_encode_filter_values() {
         let c = Client::new(FakeTransport::new(|_| Ok(response(200, "[]"))), "http://h:1/rest/v1/", "local");
         let url = c.url("dm_orders_shopify", &[], &[Filter::eq("tenant_id", "a b&c"), Filter::new("order_id", "like", "mock-00001-*")]);
@@ -385,6 +457,20 @@ mod tests {
             Client::new(FakeTransport::new(|_| Ok(response(400, r#"{"code":"PGRST204","message":"no column"}"#))), "http://h", "staging");
         assert!(c.count("t", &[]).is_err());
         assert_eq!(c.transport.seen.len(), 1);
+    }
+
+    #[test]
+    fn a_query_past_its_time_limit_is_not_sent_again() {
+        let timeout = || Err(TransportError::Connection("ConnectionReadTimeout".into()));
+        let mut c = Client::new(FakeTransport::new(move |_| timeout()), "http://h", "local");
+        let answers = c.bounded_selects("ws", &["select 1".into(), "select 2".into()]);
+        assert!(answers.iter().all(|a| a.as_ref().is_err_and(|e| e.message.contains("no answer within 20 s"))), "{answers:?}");
+        assert_eq!(c.transport.seen.len(), 2, "each sent once, not retried");
+        assert!(c.transport.seen.iter().all(|r| r.timeout == Some(SELECT_TIMEOUT)));
+        // Other requests keep their retries.
+        let mut c = Client::new(FakeTransport::new(move |_| timeout()), "http://h", "local");
+        assert!(c.count("t", &[]).is_err());
+        assert_eq!(c.transport.seen.len(), 4);
     }
 
     #[test]

@@ -20,11 +20,20 @@ pub struct Request {
     /// Lower-case names. Never credentials: the host adds those.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// How long to wait for the answer to start; None: the transport's
+    /// default. A request with its own limit is not tried again when it
+    /// passes it: a slow query stays slow.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Request {
     pub fn new(method: Method, url: String) -> Request {
-        Request { method, url, headers: Vec::new(), body: Vec::new() }
+        Request { method, url, headers: Vec::new(), body: Vec::new(), timeout: None }
+    }
+
+    pub fn timeout(mut self, limit: std::time::Duration) -> Request {
+        self.timeout = Some(limit);
+        self
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Request {
@@ -72,6 +81,13 @@ pub enum TransportError {
     Connection(String),
     /// Anything else (a malformed request): not worth retrying.
     Other(String),
+}
+
+impl TransportError {
+    /// The answer did not start (or stopped) within the time allowed.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, TransportError::Connection(m) if m.contains("ConnectionReadTimeout") || m.contains("HttpResponseTimeout"))
+    }
 }
 
 impl fmt::Display for TransportError {

@@ -219,7 +219,7 @@ impl Transport for WasiTransport {
         let body = outgoing.body().map_err(|()| invalid("body"))?;
         let options = RequestOptions::new();
         let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT.as_nanos() as u64));
-        let _ = options.set_first_byte_timeout(Some(FIRST_BYTE_TIMEOUT.as_nanos() as u64));
+        let _ = options.set_first_byte_timeout(Some(request.timeout.unwrap_or(FIRST_BYTE_TIMEOUT).as_nanos() as u64));
         let future = outgoing_handler::handle(outgoing, Some(options)).map_err(|c| code_error(&c))?;
         if has_body(request.method) {
             if let Err(e) = write_body(&body, &request.body) {

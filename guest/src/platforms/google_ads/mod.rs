@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::core::strategy::target_orders;
+use crate::core::strategy::target;
 use crate::core::time::{DAY, start_of_day};
 use crate::error::Result;
 use crate::fields;
@@ -24,7 +24,7 @@ use crate::model::row::{Row, Value};
 use crate::model::table::{FieldKind as K, TableSpec};
 use crate::platforms::findings::Analysis;
 use crate::platforms::google_ads::metrics::{Channel, Metrics};
-use crate::platforms::google_ads::plan::{AdsInputs, AdsPlan, Campaign, Measured};
+use crate::platforms::google_ads::plan::{AdsInputs, AdsPlan, Campaign, ExistingCampaign, Extension, History, Measured};
 use crate::platforms::link::{AdsSide, Conversions, StoreFacts};
 use crate::platforms::store::analysis::{quote, real_rows};
 use crate::platforms::store::orders::AdSource;
@@ -167,14 +167,30 @@ impl Platform for GoogleAds {
     }
 
     fn analyse(&'static self, cx: &AnalysisContext, query: &mut Query) -> Result<Box<dyn Generation>> {
-        let existing = cx.count(&CAMPAIGNS);
+        // The workspace's own campaign-days: earlier runs do not compound.
+        let existing = cx.real(&CAMPAIGNS);
         let mut analysis = Analysis::new("google-ads");
+        let target = target(cx.strategy, existing, cx.forced, "campaign-days");
+        let figures = json!({"real_campaign_days": existing, "campaign_days": target.count, "rule": target.rule});
+        if existing > 0 {
+            analysis.measured("scale", "run size", existing, figures, target.rule.clone());
+        } else {
+            analysis.defaults("scale", "run size", figures, target.rule.clone());
+        }
         let (mut measured, mut currency, mut account_id) = (BTreeMap::new(), None, None);
+        let mut history = None;
         if let Some(plan) = cx.plan(&CAMPAIGNS)
             && existing > 0
-            && let Err(e) = measure(cx, plan, query, &mut measured, &mut currency, &mut account_id, &mut analysis)
         {
-            analysis.warn(format!("distribution analysis failed ({}); ad rates use industry benchmarks", e.message));
+            if let Err(e) = measure(cx, plan, query, &mut measured, &mut currency, &mut account_id, &mut analysis) {
+                analysis.warn(format!("distribution analysis failed ({}); ad rates use industry benchmarks", e.message));
+            }
+            match campaigns(cx, plan, query, &mut analysis) {
+                Ok(h) => history = h,
+                Err(e) => {
+                    analysis.warn(format!("campaign analysis failed ({}); new campaigns instead of continuing the workspace's", e.message))
+                }
+            }
         }
         for channel in Channel::ALL.iter().filter(|c| !measured.contains_key(*c)) {
             let b = channel.benchmarks();
@@ -185,14 +201,8 @@ impl Platform for GoogleAds {
                 format!("{}: benchmarks.md ranges", channel.api_name()),
             );
         }
-        let inputs = AdsInputs {
-            seed: cx.seed,
-            target_rows: target_orders(cx.strategy, existing, cx.forced),
-            end: start_of_day(cx.as_of),
-            measured,
-            currency,
-            account_id,
-        };
+        let inputs =
+            AdsInputs { seed: cx.seed, target_rows: target.count, end: start_of_day(cx.as_of), measured, currency, account_id, history };
         Ok(Box::new(AdsGeneration { inputs, store: None, conversions: None, plan: OnceCell::new(), analysis }))
     }
 }
@@ -286,6 +296,77 @@ fn measure(
     Ok(())
 }
 
+/// The workspace's campaigns, each with its own figures: the ones still
+/// running at the end of the history continue (see `plan::AdsPlan`).
+fn campaigns(cx: &AnalysisContext, plan: &ColumnPlan, query: &mut Query, analysis: &mut Analysis) -> Result<Option<History>> {
+    let col = |f: CampaignRow| plan.column_of(f).map(quote);
+    let (Some(date), Some(name), Some(channel), Some(impr), Some(clicks), Some(cost), Some(conv)) = (
+        col(CampaignRow::Date),
+        col(CampaignRow::Name),
+        col(CampaignRow::Channel),
+        col(CampaignRow::Impressions),
+        col(CampaignRow::Clicks),
+        col(CampaignRow::Cost),
+        col(CampaignRow::Conversions),
+    ) else {
+        return Ok(None);
+    };
+    let opt = |f: CampaignRow| col(f).map_or("null".to_string(), |c| format!("c.{c}"));
+    let sql = format!(
+        "select c.{key} as id, max(c.{name})::text as name, max(c.{channel})::text as channel, max({bidding})::text as bidding, max({budget})::float8 as budget, \
+           count(*) as days, sum(c.{impr})::float8 as i, sum(c.{clicks})::float8 as k, sum(c.{cost})::float8 as m, sum(c.{conv})::float8 as v, \
+           (min(c.{date}) - date '1970-01-01') as first, (max(c.{date}) - date '1970-01-01') as last \
+         from semantic.{} c where {} group by c.{key} order by max(c.{date}) desc, count(*) desc limit {MAX_CAMPAIGNS}",
+        quote(CAMPAIGNS.name),
+        real_rows(plan, "c", cx.workspace),
+        key = quote(&plan.marker_column),
+        bidding = opt(CampaignRow::Bidding),
+        budget = opt(CampaignRow::Budget),
+    );
+    let answer = query(&sql)?;
+    let rows: Vec<&serde_json::Value> = answer.as_array().into_iter().flatten().collect();
+    let f = |r: &serde_json::Value, k: &str| r[k].as_f64().or_else(|| r[k].as_str().and_then(|s| s.parse().ok())).unwrap_or(0.0);
+    let Some(last) = rows.iter().map(|r| f(r, "last") as i64).max() else { return Ok(None) };
+    let first = rows.iter().map(|r| f(r, "first") as i64).min().unwrap_or(last);
+    // Running at the history's end: a row in its last week.
+    let running: Vec<ExistingCampaign> = rows
+        .iter()
+        .filter(|r| f(r, "last") as i64 >= last - 7)
+        .filter_map(|r| {
+            let (days, i, k) = (f(r, "days").max(1.0), f(r, "i"), f(r, "k"));
+            Some(ExistingCampaign {
+                name: r["name"].as_str()?.to_string(),
+                channel: r["channel"].as_str().and_then(Channel::parse)?,
+                bidding: r["bidding"].as_str().map(str::to_string),
+                budget_micros: (f(r, "budget") > 0.0).then(|| f(r, "budget") as i64),
+                measured: (i > 0.0 && k > 0.0).then(|| Measured {
+                    ctr: k / i,
+                    cpc: f(r, "m") / k / 1e6,
+                    cvr: f(r, "v") / k,
+                    daily_impressions: i / days,
+                }),
+            })
+        })
+        .collect();
+    analysis.measured(
+        "time",
+        "campaign history",
+        rows.len() as u64,
+        json!({"campaigns": rows.len(), "running_at_end": running.len(), "first_day": first, "last_day": last}),
+        format!(
+            "{} campaigns from {} to {}, {} running at the end",
+            rows.len(),
+            crate::core::time::format_timestamp(first * DAY).get(..10).unwrap_or("?"),
+            crate::core::time::format_timestamp(last * DAY).get(..10).unwrap_or("?"),
+            running.len()
+        ),
+    );
+    Ok(Some(History { first_day: first, last_day: last, campaigns: rows.len(), running }))
+}
+
+/// Campaigns read at most.
+const MAX_CAMPAIGNS: u32 = 200;
+
 pub struct AdsGeneration {
     inputs: AdsInputs,
     store: Option<StoreFacts>,
@@ -325,8 +406,13 @@ fn json_list(items: &[String]) -> Value {
 impl Generation for AdsGeneration {
     fn describe(&self) -> String {
         let p = self.plan();
+        let how = match p.extension {
+            Extension::Fresh => "",
+            Extension::Continued => " (the workspace's running campaigns, on new days after its history)",
+            Extension::Alongside => " (as many as the workspace runs, beside its history, which reaches as-of)",
+        };
         format!(
-            "google-ads: {}; generating {} campaigns over {} days ({} to {}) in {}",
+            "google-ads: {}; generating {} campaigns{how} over {} days ({} to {}) in {}",
             self.analysis.headline(),
             p.campaigns.len(),
             p.period.days(),

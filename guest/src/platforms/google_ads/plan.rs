@@ -32,6 +32,44 @@ pub struct AdsInputs {
     pub measured: BTreeMap<Channel, Measured>,
     pub currency: Option<String>,
     pub account_id: Option<i64>,
+    /// The workspace's campaign history, where it has one.
+    pub history: Option<History>,
+}
+
+/// What the workspace's campaigns show: their days and the ones running
+/// at the end.
+#[derive(Clone, Debug)]
+pub struct History {
+    /// Days since 1970-01-01 of the first and last campaign-day.
+    pub first_day: i64,
+    pub last_day: i64,
+    /// Campaigns over the whole history.
+    pub campaigns: usize,
+    pub running: Vec<ExistingCampaign>,
+}
+
+/// A campaign of the workspace, as a continuation copies it.
+#[derive(Clone, Debug)]
+pub struct ExistingCampaign {
+    pub name: String,
+    pub channel: Channel,
+    pub bidding: Option<String>,
+    pub budget_micros: Option<i64>,
+    /// Its own rates and impressions per day.
+    pub measured: Option<Measured>,
+}
+
+/// How a smart run extends a workspace's campaigns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extension {
+    /// No history: an account of its own.
+    Fresh,
+    /// The running campaigns (their names, channels, bidding, budgets and
+    /// rates) go on for new days after the history.
+    Continued,
+    /// The history reaches as-of: as many campaigns, of the same channels,
+    /// over its last days.
+    Alongside,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +132,8 @@ pub struct Campaign {
     pub status: Status,
     pub bidding: &'static str,
     pub budget_micros: i64,
+    /// The workspace's own budget, which a continued campaign keeps.
+    pub kept_budget: bool,
     /// Days (since the epoch) it ran: [first, last).
     pub first_day: i64,
     pub last_day: i64,
@@ -139,11 +179,29 @@ pub struct AdsPlan {
     pub average_order: Cents,
     /// Attributed orders by (campaign, day), when linked to stores.
     pub conversions: Option<Conversions>,
+    pub extension: Extension,
 }
 
 /// The first channels of every account, so that even a small one fills
 /// every report: search (keywords, search terms, ads), shopping (products).
 const FIRST_CHANNELS: [Channel; 5] = [Channel::Search, Channel::Shopping, Channel::PerformanceMax, Channel::Search, Channel::Display];
+
+/// Google Ads' bidding strategies by name: the workspace's own words for a
+/// continued campaign.
+fn bidding_named(name: &str) -> Option<&'static str> {
+    const KNOWN: [&str; 9] = [
+        "MANUAL_CPC",
+        "MAXIMIZE_CONVERSIONS",
+        "MAXIMIZE_CONVERSION_VALUE",
+        "TARGET_CPA",
+        "TARGET_ROAS",
+        "TARGET_SPEND",
+        "MAXIMIZE_CLICKS",
+        "TARGET_IMPRESSION_SHARE",
+        "ENHANCED_CPC",
+    ];
+    KNOWN.into_iter().find(|k| k.eq_ignore_ascii_case(name.trim()))
+}
 
 fn pick_range<R: RngExt>(rng: &mut R, r: Range) -> f64 {
     rng.random_range(r.low..=r.high)
@@ -153,17 +211,33 @@ impl AdsPlan {
     pub fn new(inputs: &AdsInputs, store: Option<&StoreFacts>) -> AdsPlan {
         let seed = inputs.seed;
         let mut rng = stream(seed, Domain::Ads, 0);
-        // With a store: cover its orders and the 30 days of clicks before them.
-        let period = match store.and_then(|s| s.period) {
-            Some(p) => Period { start: p.start - 30 * DAY, end: p.end },
-            None => {
+        let running = inputs.history.as_ref().map_or(&[][..], |h| &h.running[..]);
+        let end_day = inputs.end.div_euclid(DAY);
+        // The workspace's campaigns: as many as it runs, on new days after
+        // its history when they fit before as-of, else alongside it.
+        let (period, n_campaigns, extension) = match (store.and_then(|s| s.period), inputs.history.as_ref()) {
+            // With a store: cover its orders and the 30 days of clicks before them.
+            (Some(p), _) => {
+                let period = Period { start: p.start - 30 * DAY, end: p.end };
+                let n = if running.is_empty() { inputs.target_rows.div_ceil(period.days().max(1) as u64) } else { running.len() as u64 };
+                (period, n.clamp(2, 200) as usize, Extension::Fresh)
+            }
+            (None, Some(h)) if !running.is_empty() => {
+                let n = running.len().min(200);
+                let days = inputs.target_rows.div_ceil(n as u64).clamp(1, 730) as i64;
+                if h.last_day + days < end_day {
+                    (Period { start: (h.last_day + 1) * DAY, end: (h.last_day + 1 + days) * DAY }, n, Extension::Continued)
+                } else {
+                    (Period { start: (end_day - days) * DAY, end: end_day * DAY }, n, Extension::Alongside)
+                }
+            }
+            _ => {
                 let campaigns = ((inputs.target_rows as f64 / 8.0).sqrt().ceil() as u64).clamp(2, 200);
                 let days = inputs.target_rows.div_ceil(campaigns).clamp(5, 730) as i64;
-                Period { start: inputs.end - days * DAY, end: inputs.end }
+                let period = Period { start: inputs.end - days * DAY, end: inputs.end };
+                (period, inputs.target_rows.div_ceil(period.days().max(1) as u64).clamp(2, 200) as usize, Extension::Fresh)
             }
         };
-        let days = period.days().max(1) as u64;
-        let n_campaigns = inputs.target_rows.div_ceil(days).clamp(2, 200) as usize;
         let vertical = store.map_or_else(|| rng.random_range(0..VERTICALS.len()), |s| s.vertical);
         let shop_name = store.map_or_else(|| CompanyName().fake_with_rng(&mut rng), |s| s.shop_name.clone());
         let domain = store.map_or_else(|| format!("{}.com", slug(&shop_name)), |s| s.domain.clone());
@@ -178,19 +252,31 @@ impl AdsPlan {
         let campaigns = (0..n_campaigns)
             .map(|i| {
                 let mut rng = stream(seed, Domain::Ads, 1 + i as u64);
-                let channel = FIRST_CHANNELS.get(i).copied().unwrap_or_else(|| FIRST_CHANNELS[rng.random_range(0..FIRST_CHANNELS.len())]);
-                // The first of each channel stays on, so every report has rows.
-                let status = if i < 2 { Status::Enabled } else { statuses.pick(&mut rng) };
+                let template = running.get(i).filter(|_| extension != Extension::Fresh);
+                let channel = template
+                    .map(|t| t.channel)
+                    .or_else(|| FIRST_CHANNELS.get(i).copied())
+                    .unwrap_or_else(|| FIRST_CHANNELS[rng.random_range(0..FIRST_CHANNELS.len())]);
+                // The first of each channel stays on, so every report has
+                // rows; the workspace's running campaigns run on.
+                let status = if i < 2 || template.is_some() { Status::Enabled } else { statuses.pick(&mut rng) };
                 let span = last_day - first_day;
-                let start = if i >= 2 && rng.random_bool(0.2) { first_day + rng.random_range(0..span / 2 + 1) } else { first_day };
+                let start = if i >= 2 && template.is_none() && rng.random_bool(0.2) {
+                    first_day + rng.random_range(0..span / 2 + 1)
+                } else {
+                    first_day
+                };
                 let stop = match status {
                     Status::Enabled => last_day,
                     Status::Paused => (start + ((last_day - start) as f64 * rng.random_range(0.4..0.9)) as i64).max(start + 1),
                     Status::Removed => (start + ((last_day - start) as f64 * rng.random_range(0.2..0.6)) as i64).max(start + 1),
                 };
-                let bench = rates(channel, inputs.measured.get(&channel).copied());
+                let bench = rates(channel, template.and_then(|t| t.measured).or_else(|| inputs.measured.get(&channel).copied()));
                 let cpc_cents = (pick_range(&mut rng, bench.cpc) * 100.0).round().max(1.0) as i64;
-                let name = campaign_name(channel, vertical, i, &mut rng);
+                let name = match template {
+                    Some(t) if extension == Extension::Continued => t.name.clone(),
+                    _ => campaign_name(channel, vertical, i, &mut rng),
+                };
                 let mut ad_groups = Vec::new();
                 let vertical_types = VERTICALS[vertical].types;
                 for g in 0..rng.random_range(2..=4usize) {
@@ -274,13 +360,14 @@ impl AdsPlan {
                     name,
                     channel,
                     status,
-                    bidding: match channel {
+                    bidding: template.and_then(|t| t.bidding.as_deref()).and_then(bidding_named).unwrap_or_else(|| match channel {
                         Channel::Search => ["MAXIMIZE_CONVERSIONS", "TARGET_CPA", "MANUAL_CPC"][rng.random_range(0..3)],
                         Channel::Shopping => ["TARGET_ROAS", "MANUAL_CPC"][rng.random_range(0..2)],
                         Channel::PerformanceMax => "MAXIMIZE_CONVERSION_VALUE",
                         Channel::Display => "MAXIMIZE_CONVERSIONS",
-                    },
-                    budget_micros: 0,
+                    }),
+                    budget_micros: template.and_then(|t| t.budget_micros).filter(|_| extension == Extension::Continued).unwrap_or(0),
+                    kept_budget: template.and_then(|t| t.budget_micros).is_some() && extension == Extension::Continued,
                     first_day: start,
                     last_day: stop,
                     ctr: pick_range(&mut rng, bench.ctr),
@@ -303,14 +390,16 @@ impl AdsPlan {
             timezone: store.map_or_else(|| "America/New_York".into(), |s| s.timezone.clone()),
             average_order: store.map_or(9000, |s| s.average_order.max(100)),
             conversions: None,
+            extension,
         };
         plan.set_budgets();
         plan
     }
 
-    /// Daily budgets a little above what campaigns spend.
+    /// Daily budgets a little above what campaigns spend (a continued
+    /// campaign keeps its own).
     fn set_budgets(&mut self) {
-        for c in &mut self.campaigns {
+        for c in self.campaigns.iter_mut().filter(|c| !c.kept_budget) {
             let spend = c.daily_impressions * c.ctr * c.cpc_cents as f64 * 10_000.0;
             c.budget_micros = ((spend * 1.3 / 1_000_000.0).ceil().max(5.0) * 1_000_000.0) as i64;
         }
@@ -501,6 +590,7 @@ mod tests {
             measured: BTreeMap::new(),
             currency: None,
             account_id: None,
+            history: None,
         }
     }
 
@@ -522,6 +612,43 @@ mod tests {
                 assert!(plan.campaign_day(c, c.last_day).is_none());
             }
         }
+    }
+
+    #[test]
+    fn a_workspace_with_campaigns_has_them_continued_after_its_history() {
+        let mut i = inputs(180);
+        let last = i.end.div_euclid(DAY) - 70;
+        let running = |name: &str, channel| ExistingCampaign {
+            name: name.into(),
+            channel,
+            bidding: Some("target_roas".into()),
+            budget_micros: Some(75_000_000),
+            measured: Some(Measured { ctr: 0.02, cpc: 0.8, cvr: 0.03, daily_impressions: 5000.0 }),
+        };
+        i.history = Some(History {
+            first_day: last - 89,
+            last_day: last,
+            campaigns: 4,
+            running: vec![
+                running("Brand | US", Channel::Search),
+                running("All | Shopping", Channel::Shopping),
+                running("PMax", Channel::PerformanceMax),
+            ],
+        });
+        let plan = AdsPlan::new(&i, None);
+        assert_eq!(plan.extension, Extension::Continued);
+        let names: Vec<&str> = plan.campaigns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Brand | US", "All | Shopping", "PMax"], "as many as run, by their names");
+        for c in &plan.campaigns {
+            assert_eq!((c.first_day, c.last_day), (last + 1, last + 61), "new days right after the history: 180 rows over 3 campaigns");
+            assert_eq!((c.bidding, c.budget_micros), ("TARGET_ROAS", 75_000_000));
+            assert!((c.ctr - 0.02).abs() < 0.004 && (c.daily_impressions - 5000.0).abs() < 800.0, "{c:?}");
+        }
+        // A history up to as-of: the same number of campaigns alongside it.
+        i.history.as_mut().unwrap().last_day = i.end.div_euclid(DAY) - 1;
+        let plan = AdsPlan::new(&i, None);
+        assert_eq!((plan.extension, plan.campaigns.len()), (Extension::Alongside, 3));
+        assert!(plan.campaigns.iter().all(|c| !c.name.starts_with("Brand | US") && c.last_day == i.end.div_euclid(DAY)));
     }
 
     #[test]

@@ -21,8 +21,9 @@ use fake::faker::phone_number::en::CellNumber;
 use rand::RngExt;
 
 use crate::core::perm::Permutation;
-use crate::core::rng::{Domain, mix, stream};
-use crate::core::time::{PHI, weyl};
+use crate::core::rng::{Domain, mix, stream, unit};
+use crate::core::stats::Percentiles;
+use crate::core::time::{DAY, PHI, Seconds, Timeline, weyl};
 use crate::platforms::store::inputs::{ExistingCustomer, Locale, StoreInputs};
 
 #[derive(Clone, Debug)]
@@ -42,6 +43,42 @@ pub enum Buyer {
     New { customer: u64, orders: u32 },
 }
 
+/// Which order slot each position (a customer's order) takes.
+#[derive(Clone, Debug)]
+enum Layout {
+    /// A seeded permutation: a customer's orders fall anywhere in the
+    /// period, in constant memory whatever the run's size.
+    Shuffled(Permutation),
+    /// Each customer's orders follow one another by the workspace's gaps
+    /// (see `gap_layout`): a table per order, so only for runs of up to
+    /// `GAP_LAYOUT_MAX` orders.
+    Spaced { slot_to_position: Vec<u32>, position_to_slot: Vec<u32> },
+}
+
+impl Layout {
+    fn position(&self, slot: u64) -> u64 {
+        match self {
+            Layout::Shuffled(perm) => perm.forward(slot),
+            Layout::Spaced { slot_to_position, .. } => u64::from(slot_to_position[slot as usize]),
+        }
+    }
+
+    fn slot(&self, position: u64) -> u64 {
+        match self {
+            Layout::Shuffled(perm) => perm.inverse(position),
+            Layout::Spaced { position_to_slot, .. } => u64::from(position_to_slot[position as usize]),
+        }
+    }
+}
+
+/// Runs of up to this many orders space each customer's orders by the
+/// workspace's gaps (8 bytes an order); larger ones shuffle them (smart
+/// runs are at most 1,000 orders).
+pub const GAP_LAYOUT_MAX: u64 = 250_000;
+
+/// A step for the gaps' Weyl sequence, independent of the others.
+const GAP_STEP: f64 = 0.381_966_011_250_105_1; // 2 - golden ratio
+
 #[derive(Clone, Debug)]
 pub struct CustomerBook {
     slots: u64,
@@ -51,7 +88,7 @@ pub struct CustomerBook {
     existing_positions: u64,
     classes: Vec<Class>,
     new_customers: u64,
-    perm: Permutation,
+    layout: Layout,
     existing: Vec<ExistingCustomer>,
 }
 
@@ -118,7 +155,7 @@ fn add(sizes: &mut Vec<(u64, u64)>, orders: u64, customers: u64) {
 }
 
 impl CustomerBook {
-    pub fn new(inputs: &StoreInputs) -> CustomerBook {
+    pub fn new(inputs: &StoreInputs, timeline: &Timeline) -> CustomerBook {
         let n = inputs.orders;
         // Existing customers whose account exists before the period ends.
         let mut existing: Vec<ExistingCustomer> =
@@ -157,15 +194,20 @@ impl CustomerBook {
             position += customers * orders;
         }
         debug_assert_eq!(position, n);
-        CustomerBook {
-            slots: n,
-            existing_blocks,
-            existing_positions,
-            classes,
-            new_customers: customer,
-            perm: Permutation::new(n, mix(inputs.seed ^ Domain::Permutation as u64)),
-            existing,
+        // Every customer's block of positions, in position order.
+        let mut blocks: Vec<(u64, u64)> = existing_blocks
+            .iter()
+            .enumerate()
+            .map(|(i, (_, first))| (*first, existing_blocks.get(i + 1).map_or(existing_positions, |b| b.1) - first))
+            .collect();
+        for c in &classes {
+            blocks.extend((0..c.customers).map(|k| (c.first_position + k * c.orders, c.orders)));
         }
+        let layout = match &inputs.repeat.gaps {
+            Some(gaps) if n <= GAP_LAYOUT_MAX && blocks.iter().any(|b| b.1 > 1) => gap_layout(inputs.seed, n, &blocks, gaps, timeline),
+            _ => Layout::Shuffled(Permutation::new(n, mix(inputs.seed ^ Domain::Permutation as u64))),
+        };
+        CustomerBook { slots: n, existing_blocks, existing_positions, classes, new_customers: customer, layout, existing }
     }
 
     pub fn new_customers(&self) -> u64 {
@@ -183,7 +225,7 @@ impl CustomerBook {
 
     /// Who placed the order in `slot`.
     pub fn buyer(&self, slot: u64) -> Buyer {
-        let p = self.perm.forward(slot);
+        let p = self.layout.position(slot);
         if p < self.existing_positions {
             let block = self.existing_blocks.partition_point(|(_, first)| *first <= p) - 1;
             return Buyer::Existing(self.existing_blocks[block].0);
@@ -205,12 +247,55 @@ impl CustomerBook {
             .find(|c| customer >= c.first_customer && customer < c.first_customer + c.customers)
             .expect("customer index in range");
         let first = class.first_position + (customer - class.first_customer) * class.orders;
-        (first..first + class.orders).map(|p| self.perm.inverse(p))
+        (first..first + class.orders).map(|p| self.layout.slot(p))
     }
 
     pub fn slots(&self) -> u64 {
         self.slots
     }
+}
+
+/// Each customer's orders a gap apart, the gaps drawn from the workspace's
+/// (stratified over all customers, so a short run keeps their shape): the
+/// first at a time drawn from the period's own density, early enough for the
+/// rest to fit. Every position's wished-for time is then ranked, and the
+/// n-th wish gets the n-th slot: the slots keep the period's times (hours,
+/// weekdays, seasons), each customer's orders keep their order and, about,
+/// their gaps.
+fn gap_layout(seed: u64, n: u64, blocks: &[(u64, u64)], gaps: &Percentiles, timeline: &Timeline) -> Layout {
+    let period = timeline.period();
+    let length = (period.end - period.start) as f64;
+    let offset = unit(seed, Domain::Gaps, u64::MAX);
+    let mut drawn = 0u64;
+    let mut wishes: Vec<(Seconds, u32)> = Vec::with_capacity(n as usize);
+    for (index, &(first, orders)) in blocks.iter().enumerate() {
+        let mut steps: Vec<f64> = (1..orders)
+            .map(|_| {
+                drawn += 1;
+                gaps.quantile((weyl(drawn, GAP_STEP) + offset).fract()) * DAY as f64
+            })
+            .collect();
+        let span: f64 = steps.iter().sum();
+        if span > 0.9 * length {
+            // More orders than the period holds at these gaps: closer.
+            steps.iter_mut().for_each(|s| *s *= 0.9 * length / span);
+        }
+        let span: f64 = steps.iter().sum();
+        let latest = timeline.quantile_of(period.end - span as Seconds);
+        let mut at = timeline.at(unit(seed, Domain::Gaps, index as u64) * latest) as f64;
+        wishes.push((at as Seconds, first as u32));
+        for (j, step) in steps.iter().enumerate() {
+            at += step;
+            wishes.push((at as Seconds, (first + 1 + j as u64) as u32));
+        }
+    }
+    wishes.sort_unstable();
+    let mut position_to_slot = vec![0u32; n as usize];
+    let slot_to_position: Vec<u32> = wishes.iter().map(|(_, p)| *p).collect();
+    for (slot, &p) in slot_to_position.iter().enumerate() {
+        position_to_slot[p as usize] = slot as u32;
+    }
+    Layout::Spaced { slot_to_position, position_to_slot }
 }
 
 /// Who a new customer is.
@@ -318,10 +403,18 @@ mod tests {
         StoreInputs::defaults(3, n, Period { start: 1_700_000_000, end: 1_700_000_000 + 90 * DAY })
     }
 
+    fn timeline(i: &StoreInputs) -> Timeline {
+        Timeline::new(i.period, &i.shape, &i.season, &jiff::tz::TimeZone::UTC)
+    }
+
+    fn book(i: &StoreInputs) -> CustomerBook {
+        CustomerBook::new(i, &timeline(i))
+    }
+
     #[test]
     fn every_slot_has_one_buyer_and_every_customer_their_slots() {
         for n in [1, 10, 500, 2047] {
-            let book = CustomerBook::new(&inputs(n));
+            let book = book(&inputs(n));
             let mut owned: HashMap<u64, Vec<u64>> = HashMap::new();
             for slot in 0..n {
                 match book.buyer(slot) {
@@ -351,7 +444,7 @@ mod tests {
 
     #[test]
     fn most_customers_buy_once() {
-        let book = CustomerBook::new(&inputs(10_000));
+        let book = book(&inputs(10_000));
         let once = (0..book.new_customers()).filter(|&c| book.slots_of(c).count() == 1).count() as f64;
         let share = once / book.new_customers() as f64;
         assert!((0.65..0.75).contains(&share), "{share}");
@@ -387,8 +480,8 @@ mod tests {
         // A grocery-like store: 150 customers, about 20 orders each, few new ones.
         let mut i = inputs(600);
         i.existing_customers = (0..150).map(|k| existing(k, 10 + (k as u64 % 21))).collect();
-        i.repeat = Repeat { orders_per_customer: Discrete::new((10..=30).map(|k| (k, 1.0))).unwrap(), new_customers: 0.1 };
-        let book = CustomerBook::new(&i);
+        i.repeat = Repeat { orders_per_customer: Discrete::new((10..=30).map(|k| (k, 1.0))).unwrap(), new_customers: 0.1, gaps: None };
+        let book = book(&i);
         let buyers = per_buyer(&book, 600);
         let mean = 600.0 / buyers.len() as f64;
         assert!((18.0..=22.0).contains(&mean), "{mean} orders per buyer");
@@ -407,7 +500,7 @@ mod tests {
         // never a crowd of one-time buyers filling the remainder.
         let mut i = inputs(196);
         i.repeat.orders_per_customer = Discrete::new((15..=35).map(|k| (k, 1.0))).unwrap();
-        let book = CustomerBook::new(&i);
+        let book = book(&i);
         let buyers = per_buyer(&book, 196);
         let small = buyers.values().filter(|&&k| k < 10).count();
         assert!(small <= 1, "{buyers:?}");
@@ -418,8 +511,46 @@ mod tests {
     fn tiny_runs_still_fill_every_slot() {
         let mut i = inputs(7);
         i.repeat.orders_per_customer = Discrete::new([(20, 1.0)]).unwrap();
-        let book = CustomerBook::new(&i);
+        let book = book(&i);
         assert_eq!(per_buyer(&book, 7).values().sum::<u64>(), 7);
+    }
+
+    #[test]
+    fn returning_customers_orders_follow_the_gaps() {
+        // A year; customers of 2 to 12 orders; next orders come after 5 to
+        // 15 days (median 10).
+        let mut i = StoreInputs::defaults(5, 1200, Period { start: 1_700_000_000, end: 1_700_000_000 + 365 * DAY });
+        i.repeat.orders_per_customer = Discrete::new((2..=12).map(|k| (k, 1.0))).unwrap();
+        i.repeat.gaps = Some(Percentiles::new(vec![(0.05, 5.5), (0.5, 10.0), (0.95, 14.5)], 0.0).unwrap());
+        let tl = timeline(&i);
+        let b = CustomerBook::new(&i, &tl);
+        let mut times: HashMap<u64, Vec<i64>> = HashMap::new();
+        for slot in 0..1200 {
+            let Buyer::New { customer, .. } = b.buyer(slot) else { panic!("no existing customers") };
+            times.entry(customer).or_default().push(tl.nth(slot, 1200, 0.5));
+        }
+        let mut gaps: Vec<f64> = Vec::new();
+        for (c, t) in &times {
+            let slots: Vec<u64> = b.slots_of(*c).collect();
+            assert_eq!(slots.len(), t.len(), "both directions agree");
+            gaps.extend(t.windows(2).map(|w| (w[1] - w[0]) as f64 / DAY as f64));
+        }
+        gaps.sort_by(f64::total_cmp);
+        let median = gaps[gaps.len() / 2];
+        assert!((8.0..=12.0).contains(&median), "median gap {median} days");
+        let (p10, p90) = (gaps[gaps.len() / 10], gaps[gaps.len() * 9 / 10]);
+        assert!(p10 > 3.0 && p90 < 20.0, "p10 {p10}, p90 {p90}");
+        // Without gaps, orders scatter over the year: far longer gaps.
+        i.repeat.gaps = None;
+        let shuffled = CustomerBook::new(&i, &tl);
+        let mut spread = Vec::new();
+        for c in 0..shuffled.new_customers() {
+            let mut t: Vec<i64> = shuffled.slots_of(c).map(|s| tl.nth(s, 1200, 0.5)).collect();
+            t.sort_unstable();
+            spread.extend(t.windows(2).map(|w| (w[1] - w[0]) as f64 / DAY as f64));
+        }
+        spread.sort_by(f64::total_cmp);
+        assert!(spread[spread.len() / 2] > 20.0, "{}", spread[spread.len() / 2]);
     }
 
     #[test]

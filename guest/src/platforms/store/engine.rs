@@ -170,8 +170,8 @@ impl StoreGeneration {
     pub fn new(definition: &'static StoreDefinition, inputs: StoreInputs, analysis: Analysis) -> StoreGeneration {
         let shop = ShopDraft::new(&inputs);
         let catalogue = Catalogue::new(&inputs, &shop);
-        let customers = CustomerBook::new(&inputs);
         let timeline = Timeline::new(inputs.period, &inputs.shape, &inputs.season, &time_zone(&shop.timezone));
+        let customers = CustomerBook::new(&inputs, &timeline);
         StoreGeneration { definition, vocabulary: definition.vocabulary, inputs, shop, catalogue, customers, timeline, ads: None, analysis }
     }
 
@@ -398,10 +398,11 @@ impl Rounds for OrderRounds<'_> {
 impl Generation for StoreGeneration {
     fn describe(&self) -> String {
         format!(
-            "{}: {}; generating {} orders from {} to {} for {} ({}, {})",
+            "{}: {}; generating {} orders ({}) from {} to {} for {} ({}, {})",
             self.definition.name,
             self.analysis.headline(),
             self.inputs.orders,
+            self.inputs.rule,
             crate::core::time::format_timestamp(self.inputs.period.start),
             crate::core::time::format_timestamp(self.inputs.period.end),
             self.shop.name,

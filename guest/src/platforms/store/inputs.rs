@@ -26,6 +26,11 @@ pub struct Funnel {
     pub browser_page_views: f64,
     /// Share of sessions without a purchase that add to cart (1-2 times).
     pub browser_cart_rate: f64,
+    /// How long before the purchase a buying session's first page view
+    /// comes (seconds); None: the design's 1 to 7 days.
+    pub view_lead: Option<Percentiles>,
+    /// The same for its first add-to-cart; None: the design's 1 to 3 days.
+    pub cart_lead: Option<Percentiles>,
 }
 
 impl Default for Funnel {
@@ -36,6 +41,8 @@ impl Default for Funnel {
             browsers_per_purchase: 1.5,
             browser_page_views: 1.5,
             browser_cart_rate: 0.2,
+            view_lead: None,
+            cart_lead: None,
         }
     }
 }
@@ -101,6 +108,9 @@ pub struct Repeat {
     pub orders_per_customer: Discrete,
     /// Share of customers buying in a period who had never bought before.
     pub new_customers: f64,
+    /// Days between a customer's consecutive orders; None: orders spread
+    /// over the period at random.
+    pub gaps: Option<Percentiles>,
 }
 
 impl Default for Repeat {
@@ -110,17 +120,26 @@ impl Default for Repeat {
         Repeat {
             orders_per_customer: Discrete::new([(1, 0.70), (2, 0.17), (3, 0.07), (4, 0.03), (5, 0.02), (6, 0.01)]).expect("positive"),
             new_customers: 1.0,
+            gaps: None,
         }
     }
 }
 
-/// Order-level discounts.
+/// Discounts, wherever the workspace records them: on whole orders (a code,
+/// spread over the order's lines), on single lines (sale prices), or both.
 #[derive(Clone, Debug)]
 pub struct Discounts {
-    /// Share of orders with a discount.
+    /// Share of orders with an order-level discount.
     pub share: f64,
-    /// Discount as a share of the order's gross, among discounted orders.
+    /// That discount as a share of the order's lines after their own
+    /// discounts, among discounted orders.
     pub rate: Percentiles,
+    /// Share of lines with a discount of their own, and its depth (a share
+    /// of the line's value); None: lines carry only the order's.
+    pub lines: Option<(f64, Percentiles)>,
+    /// Whether the order's discount column counts its lines' own discounts
+    /// too (Shopify's `total_discounts` does); some imports leave them out.
+    pub order_counts_lines: bool,
 }
 
 impl Default for Discounts {
@@ -133,6 +152,8 @@ impl Default for Discounts {
                 0.0,
             )
             .expect("increasing"),
+            lines: None,
+            order_counts_lines: true,
         }
     }
 }
@@ -141,6 +162,9 @@ impl Default for Discounts {
 #[derive(Clone, Debug)]
 pub struct StoreInputs {
     pub seed: u64,
+    /// How the run's size was decided, in words ("3,040 real orders (over
+    /// 200): +20% = 608").
+    pub rule: String,
     /// Chooses the merchant's locale and line of business: the run's seed,
     /// so that stores generated together sell the same things in one currency.
     pub profile_seed: u64,
@@ -149,6 +173,9 @@ pub struct StoreInputs {
     pub shape: WeeklyShape,
     pub season: Season,
     pub shop: Option<ExistingShop>,
+    /// What the orders say where the shop row does not (its time zone,
+    /// currency and country), for the shop row a run writes or lacks.
+    pub inferred: Option<ExistingShop>,
     /// Unit prices of order lines in major units; None: the vertical's
     /// default shape.
     pub prices: Option<Percentiles>,
@@ -162,6 +189,9 @@ pub struct StoreInputs {
     /// Quantity per line; None: 1 + Poisson around `units_per_line`.
     pub units: Option<Discrete>,
     pub units_per_line: f64,
+    /// Quantity per line by the line's unit price: (highest unit price of
+    /// the band, in major units; histogram), cheapest first; empty: `units`.
+    pub units_by_price: Vec<(f64, Discrete)>,
     pub discounts: Discounts,
     /// Measured weight of each of the platform's statuses (same order as
     /// its status table); None: the platform's own weights.
@@ -193,18 +223,21 @@ impl StoreInputs {
     pub fn defaults(seed: u64, orders: u64, period: Period) -> StoreInputs {
         StoreInputs {
             seed,
+            rule: format!("{orders} orders"),
             profile_seed: seed,
             orders,
             period,
             shape: WeeklyShape::default(),
             season: Season::default(),
             shop: None,
+            inferred: None,
             prices: None,
             prices_by_type: Vec::new(),
             lines: None,
             lines_per_order: 2.2,
             units: None,
             units_per_line: 2.0,
+            units_by_price: Vec::new(),
             discounts: Discounts::default(),
             status_weights: None,
             repeat: Repeat::default(),

@@ -47,8 +47,10 @@ pub struct LineDraft {
     pub variant: usize,
     pub quantity: u32,
     pub unit_price: Cents,
-    /// Discount on the whole line.
+    /// Discount on the whole line: its own and its part of the order's.
     pub discount: Cents,
+    /// The part of `discount` that is the order's (a code), not the line's own.
+    pub from_order: Cents,
 }
 
 impl LineDraft {
@@ -93,6 +95,9 @@ pub struct OrderDraft {
     /// Sum of quantity x unit price.
     pub gross: Cents,
     pub discounts: Cents,
+    /// What the order's own discount column says: `discounts`, or only the
+    /// order-level part where the workspace's orders leave out their lines'.
+    pub reported_discounts: Cents,
     /// Gross less discounts: what the lines add up to.
     pub subtotal: Cents,
     pub tax: Cents,
@@ -187,17 +192,29 @@ impl OrderBook<'_> {
             };
             let variants = &self.catalogue.products[product].variants;
             let variant = rng.random_range(0..variants.len());
-            let quantity = match &inputs.units {
+            let unit_price = variants[variant].price;
+            // Units from the histogram of lines priced like this one.
+            let units = match inputs.units_by_price.iter().find(|(top, _)| unit_price as f64 <= top * 100.0 + 0.5) {
+                Some((_, h)) => Some(h),
+                None => inputs.units_by_price.last().map(|(_, h)| h).or(inputs.units.as_ref()),
+            };
+            let quantity = match units {
                 Some(units) => units.quantile((weyl(slot, UNITS_STEP) + weyl(lines.len() as u64 + 1, LINE_STEP) + offset).fract()).max(1),
                 None => one_plus_poisson(&mut rng, inputs.units_per_line, 10),
             };
-            let unit_price = variants[variant].price;
             let gross = unit_price * i64::from(quantity);
-            let discount = rate.map_or(0, |r| portion(gross, r));
-            lines.push(LineDraft { product, variant, quantity, unit_price, discount });
+            // The line's own discount (a sale price), then its part of the
+            // order's code on what is left.
+            let own = match &d.lines {
+                Some((share, depth)) if rng.random_bool(share.clamp(0.0, 1.0)) => portion(gross, depth.sample(&mut rng).clamp(0.0, 0.95)),
+                _ => 0,
+            };
+            let from_order = rate.map_or(0, |r| portion(gross - own, r));
+            lines.push(LineDraft { product, variant, quantity, unit_price, discount: own + from_order, from_order });
         }
         let gross: Cents = lines.iter().map(LineDraft::gross).sum();
         let discounts: Cents = lines.iter().map(|l| l.discount).sum();
+        let reported_discounts = if d.order_counts_lines { discounts } else { lines.iter().map(|l| l.from_order).sum() };
         let subtotal = gross - discounts;
         let ships = lines.iter().any(|l| self.catalogue.products[l.product].kind == ProductKind::Physical);
         let locale = self.shop.locale;
@@ -233,6 +250,7 @@ impl OrderBook<'_> {
             lines,
             gross,
             discounts,
+            reported_discounts,
             subtotal,
             tax,
             shipping,

@@ -16,7 +16,7 @@ use rand_distr::{Distribution, Poisson};
 use crate::core::money::Cents;
 use crate::core::rng::{Domain, stream};
 use crate::core::stats::one_plus_poisson;
-use crate::core::time::{MINUTE, Seconds};
+use crate::core::time::{DAY, MINUTE, Seconds};
 use crate::model::row::KeyRef;
 use crate::platforms::store::catalogue::Catalogue;
 use crate::platforms::store::inputs::Funnel;
@@ -194,16 +194,25 @@ fn buy_session<R: RngExt>(rng: &mut R, front: &Storefront, order: &OrderDraft, c
     let visit = Visit::new(rng, customer);
     let views = rng.random_range(funnel.buyer_page_views.0..=funnel.buyer_page_views.1);
     let carts = rng.random_range(funnel.buyer_carts.0..=funnel.buyer_carts.1);
-    let start = order.at - rng.random_range(5 * MINUTE..45 * MINUTE);
-    // Page views in [start, purchase - 2 min), carts after the first view:
-    // the landing view comes first and the purchase last.
+    // The design's timing: page views over the 1-7 days before the
+    // purchase, add-to-carts over the last 1-3; or the workspace's own.
+    let lead = |measured: &Option<crate::core::stats::Percentiles>, rng: &mut R, days: std::ops::RangeInclusive<Seconds>| match measured {
+        Some(q) => q.sample(rng) as Seconds,
+        None => rng.random_range(days),
+    };
+    let view_lead = lead(&funnel.view_lead, rng, DAY..=7 * DAY).max(3 * MINUTE);
+    let cart_lead = lead(&funnel.cart_lead, rng, DAY..=3 * DAY).clamp(2 * MINUTE, view_lead - MINUTE);
+    let start = order.at - view_lead;
+    // The landing view comes first, carts after it, the purchase last.
     let mut times: Vec<(Seconds, EventName)> = Vec::with_capacity((views + carts) as usize);
     times.push((start, EventName::PageView));
     for _ in 1..views {
-        times.push((rng.random_range(start + 1..order.at - 2 * MINUTE), EventName::PageView));
+        times.push((rng.random_range(start + 1..order.at - MINUTE), EventName::PageView));
     }
-    for _ in 0..carts {
-        times.push((rng.random_range(start + 30..order.at - MINUTE), EventName::AddToCart));
+    let cart_start = order.at - cart_lead;
+    for c in 0..carts {
+        let at = if c == 0 { cart_start } else { rng.random_range(cart_start..order.at - 30) };
+        times.push((at.max(start + 1), EventName::AddToCart));
     }
     times.sort_unstable_by_key(|(t, _)| *t);
     let (referrer, utm) = match &order.source {

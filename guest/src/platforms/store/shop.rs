@@ -37,16 +37,26 @@ impl ShopDraft {
         let mut profile = stream(inputs.profile_seed, Domain::Shop, 0);
         let vertical = inputs.vertical.unwrap_or_else(|| profile.random_range(0..VERTICALS.len()));
         let existing = inputs.shop.clone();
-        let locale = existing
-            .as_ref()
-            .and_then(|s| s.currency.as_deref().and_then(Locale::for_currency))
-            .or_else(|| existing.as_ref().and_then(|s| s.country_code.as_deref().and_then(Locale::for_country)))
+        // What the orders told where the shop row (if any) does not.
+        let inferred = inputs.inferred.clone().unwrap_or_default();
+        let known = |pick: fn(&ExistingShop) -> Option<&String>| {
+            existing.as_ref().and_then(|s| pick(s).cloned()).or_else(|| pick(&inferred).cloned())
+        };
+        let (currency_known, country_known) = (known(|s| s.currency.as_ref()), known(|s| s.country_code.as_ref()));
+        let locale = country_known
+            .as_deref()
+            .and_then(Locale::for_country)
+            .filter(|l| currency_known.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(l.currency)))
+            .or_else(|| currency_known.as_deref().and_then(Locale::for_currency))
+            .or_else(|| country_known.as_deref().and_then(Locale::for_country))
             .unwrap_or_else(|| pick_locale(&mut profile));
         let mut rng = stream(inputs.seed, Domain::Shop, 0);
         let words = VERTICALS[vertical].shop_words;
         let founder: String = LastName().fake_with_rng(&mut rng);
         let made_up = format!("{founder} {}", words[rng.random_range(0..words.len())]);
         let ExistingShop { currency, timezone, name, domain, country_code } = existing.clone().unwrap_or_default();
+        let (currency, timezone, country_code) =
+            (currency.or(inferred.currency), timezone.or(inferred.timezone), country_code.or(inferred.country_code));
         let name = name.unwrap_or(made_up);
         let handle = slug(&name);
         let domain = domain.unwrap_or_else(|| format!("{handle}.com"));
@@ -131,6 +141,29 @@ mod tests {
         assert!(!shop.generated);
         assert_eq!(&*shop.currency, "GBP");
         assert_eq!(shop.locale.country_code, "GB");
+    }
+
+    #[test]
+    fn a_shop_made_for_orders_without_one_takes_their_zone_and_currency() {
+        let mut i = inputs();
+        i.inferred = Some(ExistingShop {
+            timezone: Some("America/Los_Angeles".into()),
+            currency: Some("USD".into()),
+            country_code: Some("US".into()),
+            ..Default::default()
+        });
+        let shop = ShopDraft::new(&i);
+        assert!(shop.generated);
+        assert_eq!((shop.timezone.as_str(), &*shop.currency, shop.locale.country_code), ("America/Los_Angeles", "USD", "US"));
+        // A country the locales lack keeps the orders' currency and zone.
+        i.inferred = Some(ExistingShop {
+            timezone: Some("Asia/Tokyo".into()),
+            currency: Some("EUR".into()),
+            country_code: Some("JP".into()),
+            ..Default::default()
+        });
+        let shop = ShopDraft::new(&i);
+        assert_eq!((shop.timezone.as_str(), &*shop.currency, shop.locale.currency), ("Asia/Tokyo", "EUR", "EUR"));
     }
 
     #[test]

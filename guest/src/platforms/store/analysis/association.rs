@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use serde_json::json;
 
 use crate::core::money::to_cents;
-use crate::core::stats::Discrete;
+use crate::core::stats::{Discrete, Percentiles};
 use crate::error::Result;
 use crate::platforms::Query;
 use crate::platforms::findings::Analysis;
-use crate::platforms::store::analysis::{Probe, instant, key, num, rows, text};
+use crate::platforms::store::analysis::{Probe, SAMPLE_ROWS, instant, key, num, percentile_array, rows, text};
 use crate::platforms::store::inputs::{ExistingCustomer, ExistingProduct, ExistingVariant, Repeat, StoreInputs};
 
 const NAME: &str = "association";
@@ -29,6 +29,8 @@ const CUSTOMER_ORDERS: u64 = 20_000;
 const ORDERS_CAP: u32 = 1000;
 /// The recent part of the history in which new customers are counted.
 const RECENT_SHARE: f64 = 0.25;
+/// Where the gaps between a customer's orders are read: p5, p10, ..., p95.
+const GAP_POINTS: [f64; 19] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
 
 pub fn analyse(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
     popularity(p, inputs, out, query)?;
@@ -41,27 +43,45 @@ pub fn analyse(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &
 fn popularity(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
     let (sql, pt, vt, it) = (&p.sql, p.tables.products, p.tables.variants, p.tables.items);
     let (Some(pkey), Some(title)) = (sql.key(pt), sql.col(pt, p.f.product_title)) else { return Ok(()) };
+    // Lines per product, and the mean unit price they sold at: what a line
+    // of that product costs, whatever its variants list now.
+    let sold = sql.col(it, p.f.item_price).map_or("null::float8".to_string(), |c| format!("avg(i.{c})::float8"));
     let lines = match sql.col(it, p.f.item_product) {
-        Some(ip) => format!("select i.{ip} as k, count(*) as n from {} where {} group by 1", sql.sampled(it, "i"), sql.real(it, "i")),
+        Some(ip) => format!(
+            "select i.{ip} as k, count(*) as n, {sold} as sold from {} where {} group by 1",
+            sql.sampled(it, "i"),
+            sql.real(it, "i")
+        ),
         // No order lines to count: every product weighs the same.
-        None => format!("select x.{pkey} as k, 1 as n from {} where {}", sql.from(pt), sql.real(pt, "x")),
+        None => format!("select x.{pkey} as k, 1 as n, null::float8 as sold from {} where {}", sql.from(pt), sql.real(pt, "x")),
     };
+    // The totals computed once (`materialized`: inlined, a plan that thinks
+    // the picked products are one row may recompute them for each). Products
+    // and their variants joined by aggregation (a union of the
+    // picked keys, the products and the variants, grouped by product), not
+    // by a join: a plan that cannot go quadratic when the planner has no
+    // statistics for the workspace (the variants' product column may have no
+    // index at all).
     let variants = match (sql.col(vt, p.f.variant_product), sql.col(vt, p.f.variant_price), sql.key(vt)) {
         (Some(vp), Some(price), Some(vkey)) => format!(
-            ", vs as (select v.{vp} as k, json_agg(json_build_object('key', v.{vkey}, 'title', {}, 'sku', {}, 'price', v.{price})) as vs from {} v join pick on pick.k = v.{vp} where {} and v.{price} > 0 group by 1)",
+            " union all select v.{vp}, null::bigint, null::boolean, null::float8, null::text, null::text, null::text, null::text, null::float8, json_build_object('key', v.{vkey}, 'title', {}, 'sku', {}, 'price', v.{price}) from {} v where {} and v.{price} > 0",
             sql.opt(vt, p.f.variant_title, "v"),
             sql.opt(vt, p.f.variant_sku, "v"),
             sql.from(vt),
             sql.real(vt, "v"),
         ),
-        _ => ", vs as (select null as k, null::json as vs where false)".into(),
+        _ => String::new(),
     };
     let q = format!(
-        "with pop as ({lines}), ranked as (select k, n, row_number() over (order by n desc, k) as r from pop), \
-         pick as ((select k, n, false as tail from ranked where r <= {TOP_PRODUCTS}) union all (select k, n, true from ranked where r > {TOP_PRODUCTS} order by md5(k::text) limit {TAIL_PRODUCTS})), \
-         tot as (select sum(n) as total, sum(n) filter (where r <= {TOP_PRODUCTS}) as top from ranked){variants} \
-         select x.{pkey} as key, x.{title} as title, {ptype} as product_type, {vendor} as vendor, {created} as created, {price} as price, pick.n as lines, pick.tail as tail, vs.vs as variants, tot.total as total, tot.top as top \
-         from pick join {} x on x.{pkey} = pick.k and {} left join vs on vs.k = pick.k cross join tot order by pick.n desc",
+        "with pop as ({lines}), ranked as (select k, n, sold, row_number() over (order by n desc, k) as r from pop), \
+         tot as materialized (select sum(n) as total, sum(n) filter (where r <= {TOP_PRODUCTS}) as top from ranked), \
+         pick as ((select k, n, sold, false as tail from ranked where r <= {TOP_PRODUCTS}) union all (select k, n, sold, true from ranked where r > {TOP_PRODUCTS} order by md5(k::text) limit {TAIL_PRODUCTS})), \
+         u (k, n, tail, sold, title, product_type, vendor, created, price, v) as (\
+           select k, n, tail, sold, null::text, null::text, null::text, null::text, null::float8, null::json from pick \
+           union all select x.{pkey}, null, null, null, x.{title}::text, {ptype}::text, {vendor}::text, {created}::text, {price}::float8, null from {} x where {}{variants}), \
+         g as (select k, max(n) as lines, bool_or(tail) as tail, max(sold) as sold, max(title) as title, max(product_type) as product_type, max(vendor) as vendor, max(created) as created, max(price) as price, json_agg(v) filter (where v is not null) as variants \
+           from u group by k having count(n) > 0 and count(title) > 0) \
+         select g.k as key, g.title, g.product_type, g.vendor, g.created, g.price, g.lines, g.tail, g.sold, g.variants, tot.total, tot.top from g, tot order by g.lines desc, g.k",
         sql.from(pt),
         sql.real(pt, "x"),
         ptype = sql.opt(pt, p.f.product_type, "x"),
@@ -122,6 +142,18 @@ fn existing_product(r: &serde_json::Value) -> Option<ExistingProduct> {
         // A product without variant rows sells at its own price.
         variants.push(ExistingVariant { key: None, title: None, sku: None, price: to_cents(num(&r["price"])?) });
     }
+    // Its lines sold at another level than its variants list (prices
+    // changed, lines record what was paid): the lines' level, the variants'
+    // steps between each other kept.
+    if let Some(sold) = num(&r["sold"]).filter(|s| *s > 0.0) {
+        let listed = variants.iter().map(|v| v.price as f64).sum::<f64>() / variants.len() as f64 / 100.0;
+        let factor = sold / listed;
+        if listed > 0.0 && (factor - 1.0).abs() > 0.02 {
+            for v in &mut variants {
+                v.price = to_cents(v.price as f64 / 100.0 * factor).max(1);
+            }
+        }
+    }
     Some(ExistingProduct {
         key: key(&r["key"])?,
         title: text(&r["title"])?,
@@ -147,10 +179,14 @@ fn customers(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mu
     };
     // The customers read, with their names; and what the subset's customers
     // buy, by product type (affinity), where the tables tell.
+    // Every join is a lookup by key (the customers sampled, through the
+    // primary key) or done by aggregation (lines to their order's customer,
+    // then to their product's type, through windows over unions): plans that
+    // stay linear when the planner has no statistics for the workspace.
     let pick = match (sql.key(ct), sql.col(ct, p.f.customer_created)) {
         (Some(ckey), Some(ccreated)) => Some(format!(
-            "select 'customer' as kind, x.{ckey} as key, x.{ccreated} as created, {} as email, {} as first, {} as last, pick.n as n, null::bigint as c, null::json as j \
-             from pick join {} x on x.{ckey} = pick.k and {}",
+            "select 'customer' as kind, pick.k as key, x.created::text as created, x.email::text as email, x.first::text as first, x.last::text as last, pick.n as n, null::bigint as c, null::json as j \
+             from pick cross join lateral (select x.{ccreated} as created, {} as email, {} as first, {} as last from {} x where {} and x.{ckey} = pick.k limit 1) x",
             sql.opt(ct, p.f.customer_email, "x"),
             sql.opt(ct, p.f.customer_first_name, "x"),
             sql.opt(ct, p.f.customer_last_name, "x"),
@@ -163,20 +199,31 @@ fn customers(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mu
         (Some(io), Some(ip), Some(pkey), Some(ptype)) if p.real_orders >= 20 => Some(format!(
             // A large store's lines are sampled by page: fewer lines per
             // customer, but no full scan of the largest table.
-            ", l as (select o2.k as c, x.{ptype} as ty, count(*) as n from {} join o2 on o2.oid = i.{io} join {} x on x.{pkey} = i.{ip} and {} \
-               where {} and x.{ptype} is not null group by 1, 2), \
+            ", lo as (select o2.oid as ok, o2.k as c, null as p from o2 union all select i.{io}, null, i.{ip} from {} where {}), \
+             lc as (select p, first_value(c) over (partition by ok order by c nulls last) as c from lo), \
+             lp as (select p as pk, c, null::text as ty from lc where p is not null and c is not null \
+                    union all select x.{pkey}, null, x.{ptype}::text from {} x where {} and x.{ptype} is not null), \
+             l as (select c, ty, count(*) as n from (select c, first_value(ty) over (partition by pk order by ty nulls last) as ty from lp) z \
+                   where c is not null and ty is not null group by 1, 2), \
              r as (select c, sum(n) as total, max(n) as top from l group by 1 having sum(n) >= 2)",
-            sql.sampled(it, "i"),
+            sql.sampled_of(it, "i", SAMPLE_ROWS / 2),
+            sql.real(it, "i"),
             sql.from(pt),
             sql.workspace(pt, "x"),
-            sql.real(it, "i"),
         )),
         _ => None,
     };
+    let gap_points = percentile_array(&GAP_POINTS);
     let mut branches = vec![
-        format!("select 'orders' as kind, null as key, null as created, null as email, null as first, null as last, least(n, {ORDERS_CAP}) as n, count(*) as c, null::json as j from c group by 7"),
-        format!("select 'recent', null, null, null, null, null, count(*) filter (where first >= {cutoff}), count(*) filter (where last >= {cutoff}), null from c"),
-        "select 'gaps', null, null, null, null, null, count(*), null, to_json(percentile_cont(array[0.1, 0.25, 0.5, 0.75, 0.9]) within group (order by gap)) from g where gap is not null".into(),
+        format!(
+            "select 'orders' as kind, null as key, null as created, null as email, null as first, null as last, least(n, {ORDERS_CAP}) as n, count(*) as c, null::json as j from c group by 7"
+        ),
+        format!(
+            "select 'recent', null, null, null, null, null, count(*) filter (where first >= {cutoff}), count(*) filter (where last >= {cutoff}), null from c"
+        ),
+        format!(
+            "select 'gaps', null, null, null, null, null, count(*), null, to_json(percentile_cont({gap_points}) within group (order by gap)) from g where gap is not null"
+        ),
     ];
     if let Some(pick) = &pick {
         branches.insert(0, pick.clone());
@@ -184,7 +231,13 @@ fn customers(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mu
     if lines.is_some() {
         branches.push("select 'rate', null, null, null, null, null, sum(total)::bigint, null, to_json(sum(top)::float8 / nullif(sum(total), 0)) from r".into());
         if pick.is_some() {
-            branches.push("(select distinct on (c) 'fav', c, null, null, null, null, null, null, to_json(ty) from l where c in (select k from pick) order by c, n desc)".into());
+            // Each sampled customer's favourite type: picked customers and
+            // their lines' types grouped together, not joined.
+            branches.push(
+                "select 'fav', f.c, null, null, null, null, null, null, to_json(f.ty) from (select c, (array_agg(ty order by n desc, ty) filter (where ty is not null))[1] as ty \
+                 from (select k as c, null::text as ty, null::bigint as n, true as picked from pick union all select c, ty, n, false from l) z group by c having bool_or(picked) and count(ty) > 0) f"
+                    .into(),
+            );
         }
     }
     let q = format!(
@@ -204,11 +257,12 @@ fn customers(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mu
     let (mut new_recent, mut active_recent) = (0.0, 0.0);
     let (mut sample, mut favourites) = (Vec::new(), HashMap::new());
     let (mut rate, mut rate_lines) = (None, 0.0);
+    let mut gap_days = None;
     for r in rows(&answer) {
         match r["kind"].as_str() {
             Some("orders") => hist.push((num(&r["n"]).unwrap_or(0.0) as u32, num(&r["c"]).unwrap_or(0.0))),
             Some("recent") => (new_recent, active_recent) = (num(&r["n"]).unwrap_or(0.0), num(&r["c"]).unwrap_or(0.0)),
-            Some("gaps") => gaps(out, num(&r["n"]).unwrap_or(0.0), &r["j"]),
+            Some("gaps") => gap_days = gaps(out, num(&r["n"]).unwrap_or(0.0), &r["j"]),
             Some("rate") => (rate, rate_lines) = (num(&r["j"]), num(&r["n"]).unwrap_or(0.0)),
             Some("fav") => {
                 if let (Some(k), Some(t)) = (key(&r["key"]), text(&r["j"])) {
@@ -252,7 +306,7 @@ fn customers(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mu
                     new_share * 100.0
                 ),
             );
-            inputs.repeat = Repeat { orders_per_customer: h, new_customers: new_share };
+            inputs.repeat = Repeat { orders_per_customer: h, new_customers: new_share, gaps: gap_days };
         }
         None => {
             if !inputs.existing_customers.is_empty() {
@@ -279,18 +333,21 @@ fn customers(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mu
     Ok(())
 }
 
-/// Days between a customer's consecutive orders. Reported: generated orders
-/// spread each customer's orders over a period as long as the history, so
-/// gaps follow from orders per customer.
-fn gaps(out: &mut Analysis, n: f64, quantiles: &serde_json::Value) {
+/// Days between a customer's consecutive orders: reported, and followed by
+/// returning customers' next orders (`customers::CustomerBook`).
+fn gaps(out: &mut Analysis, n: f64, quantiles: &serde_json::Value) -> Option<Percentiles> {
     let ps: Vec<f64> = rows(quantiles).iter().filter_map(num).collect();
-    if n >= 10.0 && ps.len() == 5 {
-        out.measured(
-            NAME,
-            "gaps between orders",
-            n as u64,
-            json!({"p10_days": ps[0], "p25_days": ps[1], "p50_days": ps[2], "p75_days": ps[3], "p90_days": ps[4]}),
-            format!("a returning customer's next order comes after {:.0} days (median)", ps[2]),
-        );
+    if n < 10.0 || ps.len() != GAP_POINTS.len() {
+        return None;
     }
+    let at = |p: f64| ps[GAP_POINTS.iter().position(|x| (*x - p).abs() < 1e-9).expect("a gap point")];
+    out.measured(
+        NAME,
+        "gaps between orders",
+        n as u64,
+        json!({"p10_days": at(0.1), "p25_days": at(0.25), "p50_days": at(0.5), "p75_days": at(0.75), "p90_days": at(0.9)}),
+        format!("a returning customer's next order comes after {:.0} days (median); new orders follow these gaps", at(0.5)),
+    );
+    // Whole minutes at least: two orders of one customer are never at once.
+    Percentiles::new(GAP_POINTS.iter().copied().zip(ps.iter().map(|d| d.max(1.0 / 1440.0))).collect(), 0.0)
 }

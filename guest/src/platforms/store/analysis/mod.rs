@@ -1,17 +1,23 @@
 //! Reading a store workspace before extending it: the design's five
 //! analyzers, one module each.
 //!
-//! - `scale`: rows per table and the ratios between them;
-//! - `distribution`: quantiles and histograms of prices, baskets, discounts,
-//!   statuses, product types and vendors;
+//! - `scale`: the workspace's own rows per table and the ratios between them;
+//! - `distribution`: quantiles and histograms of prices, baskets, units by
+//!   price, discounts on lines and on orders, statuses, types and vendors;
 //! - `association`: product popularity, orders per customer, returning
 //!   customers, gaps between orders, what returning customers buy again;
-//! - `funnel`: pixel events per purchase and per session;
-//! - `time`: the hour-of-week profile, seasons and trend, the period.
+//! - `funnel`: pixel events per purchase and per session, and their timing;
+//! - `time`: the time zone, the hour-of-week profile, the calendar (orders
+//!   per local day), the period.
 //!
 //! Each runs a few set-based, read-only queries through `run_select_ws`:
 //! aggregates computed in the database, bounded samples at most, nothing
 //! per row or per product, nothing that needs an index beyond primary keys.
+//! No query joins two large relations: a freshly imported tenant has no
+//! planner statistics, and a plan chosen on them can rescan one side once
+//! per row of the other. Rows meet their order, product or customer by
+//! aggregation (a `union all` grouped, or windowed, by the key), a few
+//! sampled keys are looked up by primary key (`lateral ... limit 1`).
 //! Large tables are read through `TABLESAMPLE` or a hash subset of their
 //! groups (see `Sql::sampled`, `Sql::subset`). Every finding says how many
 //! rows it rests on and whether it came from the workspace or the defaults;
@@ -32,9 +38,9 @@ use std::sync::Arc;
 
 use serde_json::{Value as Json, json};
 
-use crate::core::strategy::target_orders;
+use crate::core::strategy::target;
 use crate::core::time::{DAY, Period, Seconds, parse_instant};
-use crate::error::{Result, ToolError};
+use crate::error::Result;
 use crate::model::plan::ColumnPlan;
 use crate::model::table::TableSpec;
 use crate::platforms::findings::Analysis;
@@ -74,6 +80,7 @@ pub struct StoreFields {
     pub item_product: &'static str,
     pub item_quantity: &'static str,
     pub order_customer: &'static str,
+    pub order_currency: &'static str,
     pub order_subtotal: &'static str,
     pub order_discount: &'static str,
     /// The columns holding an `OrderStatus`'s labels, in label order.
@@ -85,6 +92,7 @@ pub struct StoreFields {
     pub item_variant: &'static str,
     pub event_name: &'static str,
     pub event_session: &'static str,
+    pub event_time: &'static str,
 }
 
 /// Rows a sampled read aims at: enough for quantiles to the percent, few
@@ -143,9 +151,14 @@ impl Sql<'_> {
     /// workspace has many more rows than a sample needs. Pages are sampled,
     /// so use it only for figures that do not need whole groups.
     pub fn sampled(&self, table: &TableSpec, alias: &str) -> String {
+        self.sampled_of(table, alias, SAMPLE_ROWS)
+    }
+
+    /// The same, aiming at `target` rows.
+    pub fn sampled_of(&self, table: &TableSpec, alias: &str, target: u64) -> String {
         let rows = self.cx.count(table);
-        if rows > 2 * SAMPLE_ROWS {
-            let percent = (100.0 * SAMPLE_ROWS as f64 / rows as f64).max(0.01);
+        if rows > 2 * target {
+            let percent = (100.0 * target as f64 / rows as f64).max(0.01);
             format!("{} {alias} tablesample system ({percent:.4})", self.from(table))
         } else {
             format!("{} {alias}", self.from(table))
@@ -271,11 +284,22 @@ pub fn analyse(
     platform: &str,
     query: &mut Query,
 ) -> (StoreInputs, Analysis) {
-    let orders = target_orders(cx.strategy, cx.count(tables.orders), cx.forced);
+    // The workspace's own orders decide the run's size: earlier runs' rows
+    // do not count, so runs do not compound.
+    let real_orders = cx.real(tables.orders);
+    let target = target(cx.strategy, real_orders, cx.forced, "orders");
+    let orders = target.count;
     let end = cx.as_of;
     let mut inputs = StoreInputs::defaults(cx.seed, orders, Period { start: end - default_days(orders) * DAY, end });
     inputs.profile_seed = cx.run_seed;
+    inputs.rule = target.rule.clone();
     let mut out = Analysis::new(platform);
+    let figures = json!({"real_orders": real_orders, "generated_orders": cx.count(tables.orders).saturating_sub(real_orders), "orders": orders, "rule": target.rule});
+    if real_orders > 0 {
+        out.measured("scale", "run size", real_orders, figures, target.rule);
+    } else {
+        out.defaults("scale", "run size", figures, target.rule);
+    }
     let all = [tables.shop, tables.products, tables.variants, tables.customers, tables.orders, tables.items];
     if all.iter().chain(tables.events.iter()).all(|t| cx.count(t) == 0) {
         // Nothing to read (an empty workspace, or files without one): the
@@ -330,6 +354,29 @@ pub fn analyse(
         }
         Ok(())
     });
+    // Without a shop row (or its time zone), the zone the orders were placed
+    // in: measured and generated in it, and the new shop says which.
+    if inputs.shop.as_ref().is_none_or(|s| s.timezone.is_none()) {
+        run("time zone", "times of day", &mut out, &mut |out| {
+            if let Some((zone, country, currency)) = time::infer_zone(&probe, query)? {
+                out.measured(
+                    "time",
+                    "time zone",
+                    probe.real_orders.max(1),
+                    json!({"timezone": zone, "country": country, "currency": currency}),
+                    format!("no shop time zone: the orders' quiet hours fall at night in {zone}, so they are read and generated there"),
+                );
+                probe.tz = zone.clone();
+                inputs.inferred = Some(ExistingShop {
+                    timezone: Some(zone),
+                    currency,
+                    country_code: Some(country).filter(|c| !c.is_empty()),
+                    ..ExistingShop::default()
+                });
+            }
+            Ok(())
+        });
+    }
     run("time", "times of day, seasons and the period", &mut out, &mut |out| time::analyse(&mut probe, &mut inputs, out, query));
     run("scale", "catalogue growth", &mut out, &mut |out| scale::analyse(&probe, &mut inputs, out, query));
     run("distribution", "prices, baskets, discounts and statuses", &mut out, &mut |out| {
@@ -372,9 +419,11 @@ fn shop(sql: &Sql, tables: &StoreTables, f: &StoreFields, query: &mut Query) -> 
     }))
 }
 
-/// An error for an answer without the row an aggregate always returns.
-pub fn no_answer(what: &str) -> ToolError {
-    ToolError::internal(format!("the {what} query returned no row"))
+/// The one row an aggregate without GROUP BY returns; null while its
+/// answer is not known yet (a round of `service::rounds` that guesses), so
+/// that the step goes on and asks its other questions in the same round.
+pub fn the_row(v: &Json) -> &Json {
+    first(v).unwrap_or(&Json::Null)
 }
 
 #[cfg(test)]

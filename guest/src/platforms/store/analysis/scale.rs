@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::error::Result;
 use crate::platforms::Query;
 use crate::platforms::findings::Analysis;
-use crate::platforms::store::analysis::{Probe, first, no_answer, num};
+use crate::platforms::store::analysis::{Probe, num, the_row};
 use crate::platforms::store::inputs::{StoreInputs, default_new_products};
 
 const NAME: &str = "scale";
@@ -18,7 +18,8 @@ const MAX_NEW_PRODUCTS: f64 = 2000.0;
 
 pub fn analyse(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &mut Query) -> Result<()> {
     let (sql, t) = (&p.sql, p.tables);
-    let count = |spec| sql.cx.count(spec) as f64;
+    // The workspace's own rows: generated ones are never learnt from.
+    let count = |spec| sql.cx.real(spec) as f64;
     let orders = count(t.orders).max(1.0);
     let per_order = |n: f64| (n / orders * 1000.0).round() / 1000.0;
     let mut figures = json!({
@@ -51,7 +52,7 @@ pub fn analyse(p: &Probe, inputs: &mut StoreInputs, out: &mut Analysis, query: &
             sql.real(t.products, "x")
         );
         let answer = query(&q)?;
-        let r = first(&answer).ok_or_else(|| no_answer("catalogue growth"))?;
+        let r = the_row(&answer);
         let (seen, launched) = (num(&r["n"]).unwrap_or(0.0), num(&r["launched"]).unwrap_or(0.0));
         if seen > 0.0 {
             // Sampled counts scale back to the table.
