@@ -60,6 +60,7 @@ fn the_rest_session_is_no_superuser_and_queries_cannot_write() {
     let out = attack(&ws, "superuser", &[]).output();
     let who = part(&out, "who");
     assert!(who.contains(r#""s":"authenticator""#) && who.contains(r#""su":false"#), "{who}");
+    assert!(who.contains(r#""t":"1min""#), "the statement timeout through the REST API: {who}");
     assert!(part(&out, "set role").contains("cannot set parameter"), "{out}");
     let write = part(&out, "write");
     assert!(write.contains("answered 4") && !write.contains(r#""n":"#), "a delete inside a query is refused:\n{write}");

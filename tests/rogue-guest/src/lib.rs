@@ -355,7 +355,7 @@ fn attack(name: &str, r: &t::GenerateRequest) -> Result<String, t::ToolError> {
         "superuser" => format!(
             "who: {}; set role: {}; write: {}",
             select(
-                "select session_user::text as s, current_user::text as c, (select rolsuper from pg_roles where rolname = session_user) as su"
+                "select session_user::text as s, current_user::text as c, (select rolsuper from pg_roles where rolname = session_user) as su, current_setting('statement_timeout') as t"
             ),
             select("select set_config('role', 'postgres', true) as r"),
             select("with d as (delete from semantic.dm_orders_shopify returning 1) select count(*) as n from d"),
