@@ -36,6 +36,9 @@ pub struct Gate {
     unconfirmed_production: bool,
     /// The call may write to production (confirmed, and allowed for agents).
     production_confirmed: bool,
+    /// The warehouse's run_select_ws makes its queries read-only (the
+    /// probe's finding); if not, its calls count as writes.
+    read_only_selects: bool,
     /// Set when the call is being stopped (signal, deadline, cancel).
     pub stop: Arc<Stop>,
     in_flight: Arc<AtomicUsize>,
@@ -85,6 +88,7 @@ impl Gate {
             target: None,
             unconfirmed_production: false,
             production_confirmed,
+            read_only_selects: false,
             stop,
             in_flight: Arc::default(),
             pool: sender::pool(),
@@ -93,9 +97,10 @@ impl Gate {
     }
 
     /// From now on, requests to `origin` are allowed and carry `key`.
-    pub fn open(&mut self, origin: Origin, key: Secret, production: bool) {
+    pub fn open(&mut self, origin: Origin, key: Secret, production: bool, read_only_selects: bool) {
         self.target = Some((origin, key));
         self.unconfirmed_production = production && !self.production_confirmed;
+        self.read_only_selects = read_only_selects;
     }
 
     pub fn allowed(&self) -> Option<&Origin> {
@@ -111,7 +116,12 @@ impl Gate {
             let why = crate::sandbox::origin::clean_path(uri.path()).err().map_or(String::new(), |e| format!(" ({e})"));
             return Err(format!("{target}{why}"));
         };
-        let access = request::judge(origin, request.method(), uri, request.headers()).map_err(|why| format!("{target} ({why})"))?;
+        let (route, mut access) =
+            request::judge(origin, request.method(), uri, request.headers()).map_err(|why| format!("{target} ({why})"))?;
+        // A query function that does not run its queries read-only may write.
+        if request::is_query(&route) && !self.read_only_selects {
+            access = Access::Write;
+        }
         let stopping = || format!("{target} (the call is stopping: {})", self.stop.reason().unwrap_or_default());
         if !self.stop.requests_allowed() {
             return Err(stopping());
@@ -154,7 +164,7 @@ fn sensitive(value: &str) -> Option<HeaderValue> {
 
 /// Supabase's legacy keys are JWTs, sent as `apikey` and as a bearer token;
 /// the new `sb_secret_...` keys go in `apikey` only.
-fn credentials(key: &Secret) -> Option<(HeaderValue, Option<HeaderValue>)> {
+pub fn credentials(key: &Secret) -> Option<(HeaderValue, Option<HeaderValue>)> {
     let apikey = sensitive(key.expose())?;
     let bearer = if key.expose().starts_with(rules().requests.bearer_unless_key_starts_with.as_str()) {
         None
@@ -249,7 +259,7 @@ mod tests {
 
     fn gate(production: bool, confirmed: bool) -> Gate {
         let mut g = Gate::closed(confirmed, Arc::default());
-        g.open(Origin::parse("https://abc.supabase.co/rest/v1").unwrap(), Secret::new("k"), production);
+        g.open(Origin::parse("https://abc.supabase.co/rest/v1").unwrap(), Secret::new("k"), production, true);
         g
     }
 
@@ -267,6 +277,15 @@ mod tests {
         assert!(gate(true, true).judge(&request("POST", "https://abc.supabase.co/rest/v1/t", WRITE)).is_ok());
         let why = g.judge(&request("GET", "https://abc.supabase.co/rest/v1/t", Some(("accept-profile", "public")))).unwrap_err();
         assert!(why.contains("only semantic"), "{why}");
+    }
+
+    #[test]
+    fn queries_of_a_run_select_ws_that_may_write_count_as_writes() {
+        let mut g = Gate::closed(false, Arc::default());
+        g.open(Origin::parse("https://abc.supabase.co/rest/v1").unwrap(), Secret::new("k"), true, false);
+        let why = g.judge(&request("POST", "https://abc.supabase.co/rest/v1/rpc/run_select_ws", None)).unwrap_err();
+        assert!(why.contains("without --confirm-production"), "{why}");
+        assert!(g.judge(&request("POST", "https://abc.supabase.co/rest/v1/rpc/get_agent_table_schema", None)).is_ok());
     }
 
     #[test]

@@ -125,13 +125,14 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     let policy = call_policy(&cli, &sources);
     let deadline = policy.deadline;
     let stop = Arc::new(Stop::default());
+    // Started first: a component that loops while it starts is stopped too.
+    let watchdog = Watchdog::start(runtime.engine().clone(), stop.clone(), deadline, exit_when_stuck(g.json));
     let (mut store, instance) = runtime.instantiate(sources, progress, policy, stop.clone())?;
     store.data_mut().progress.debug(&format!(
         "component {} ({})",
         component,
         if runtime.cached { "compiled earlier, from the cache" } else { "compiled now" }
     ));
-    let watchdog = Watchdog::start(runtime.engine().clone(), stop.clone(), deadline, exit_when_stuck(g.json));
     let outcome = dispatch(&cli, &mut store, &instance);
     drop(watchdog);
     let state = store.data_mut();

@@ -53,6 +53,13 @@ impl Output {
         if !host_written(name) || !is_output_name(name) {
             return Err(format!("'{name}' is not a SQL output file name (NN-table.sql)"));
         }
+        let max = crate::sandbox::rules().output.max_sql_rows_bytes;
+        if rows.len() > max {
+            return Err(format!(
+                "{name}: a batch of {} bytes (the host takes at most {max} at once); nothing of it was written",
+                rows.len()
+            ));
+        }
         let table = table_of(name).unwrap_or_default();
         let statement = sql::insert(table, rows).map_err(|e| format!("{name}: {e}; nothing of it was written"))?;
         if !self.open.contains_key(name) {

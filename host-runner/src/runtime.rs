@@ -45,6 +45,8 @@ pub struct State {
     limits: Limits,
     /// Where `generate --out` writes; None: no files may be written.
     pub output: Option<crate::output::Output>,
+    /// Bytes of the component's log lines so far.
+    logged: usize,
 }
 
 impl WasiView for State {
@@ -79,11 +81,12 @@ impl bustly::mock_data::host::Host for State {
         {
             return Err(wit::ToolError { kind: wit::ErrorKind::Denied, message });
         }
-        if let Some(note) = crate::probe::check(&env).map_err(configuration)? {
-            self.progress.log(wit::LogLevel::Warn, &note);
+        let found = crate::probe::check(&env, &self.gate.stop).map_err(configuration)?;
+        if let Some(note) = &found.note {
+            self.progress.log(wit::LogLevel::Warn, note);
         }
         self.progress.debug(&format!("environment {} at {} (workspace {})", env.name, env.origin, env.workspace_id));
-        self.gate.open(env.origin.clone(), env.service_key.clone(), env.production);
+        self.gate.open(env.origin.clone(), env.service_key.clone(), env.production, found.read_only_selects);
         Ok(wit::Connection { environment: env.name, rest_url: env.rest_url, workspace_id: env.workspace_id, production: env.production })
     }
 
@@ -91,19 +94,32 @@ impl bustly::mock_data::host::Host for State {
         self.progress.update(&table, done, total);
     }
 
-    fn log(&mut self, level: wit::LogLevel, message: String) {
+    fn log(&mut self, level: wit::LogLevel, mut message: String) {
+        // A line and the whole log have their limits, as stderr has.
+        let output = &rules().output;
+        if self.logged >= output.max_log_bytes {
+            return;
+        }
+        if message.len() > output.max_log_line_bytes {
+            let mut end = output.max_log_line_bytes;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+            message.push_str(" [cut]");
+        }
+        self.logged += message.len();
+        if self.logged >= output.max_log_bytes {
+            message = format!("the component's log was cut at {} bytes", output.max_log_bytes);
+        }
         // The run's name, logged before its first write: kept for a stop.
-        if let Some((run, clean)) = message.strip_prefix("run ").and_then(|m| m.split_once("; to remove it: "))
+        if let Some((run, platform)) = run_to_clean(&message)
             && let Ok(mut note) = self.gate.stop.run_note.lock()
         {
-            let run = run.split_whitespace().next().unwrap_or_default();
-            *note = Some(
-                crate::text::clean(&format!(
-                    "run {run} may have rows left: remove them with host-runner {clean} --env {}",
-                    self.policy.environment
-                ))
-                .into_owned(),
-            );
+            *note = Some(format!(
+                "run {run} may have rows left: remove them with host-runner clean {platform} --confirm --run {run} --env {}",
+                crate::text::clean(&self.policy.environment)
+            ));
         }
         self.progress.log(level, &message);
     }
@@ -121,6 +137,19 @@ impl bustly::mock_data::host::Host for State {
             None => Err(NO_OUTPUT.into()),
         }
     }
+}
+
+/// The run id and platform of the component's "run N ...; to remove it:
+/// clean PLATFORM --confirm --run N" line. The host writes the advice
+/// itself from them: the component's own text could advise anything.
+fn run_to_clean(message: &str) -> Option<(&str, &str)> {
+    let (head, clean) = message.strip_prefix("run ")?.split_once("; to remove it: ")?;
+    let run = head.split_whitespace().next()?;
+    let mut words = clean.split_whitespace();
+    let platform = (words.next()? == "clean").then(|| words.next()).flatten()?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let named = |s: &str| s.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b',');
+    (digits(run) && named(platform) && words.collect::<Vec<_>>() == ["--confirm", "--run", run]).then_some((run, platform))
 }
 
 const NO_OUTPUT: &str = "this call has no output directory (generate --out DIR)";
@@ -176,6 +205,7 @@ impl Runtime {
             progress,
             limits: Limits::default(),
             output: None,
+            logged: 0,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -245,4 +275,24 @@ pub fn cache_dir() -> Option<PathBuf> {
         return Some(PathBuf::from(d));
     }
     Some(etcetera::choose_base_strategy().ok()?.cache_dir().join("bustly-mock-data"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_advice_is_the_hosts_from_the_run_id_and_platform() {
+        let line = "run 04213 (seed 7) in workspace w; to remove it: clean shopify,google-ads --confirm --run 04213";
+        assert_eq!(run_to_clean(line), Some(("04213", "shopify,google-ads")));
+        assert_eq!(run_to_clean("run 42 in w; to remove it: clean all --confirm --run 42"), Some(("42", "all")), "one run, every platform");
+        for other in [
+            "run 04213 in w; to remove it: clean all --confirm",
+            "run 04213 in w; to remove it: clean shopify --confirm --run 9",
+            "run 04213 in w; to remove it: clean shopify --confirm --run 04213; rm -rf ~",
+            "run x in w; to remove it: clean shopify --confirm --run x",
+        ] {
+            assert_eq!(run_to_clean(other), None, "{other}");
+        }
+    }
 }

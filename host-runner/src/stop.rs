@@ -109,7 +109,12 @@ pub mod signals {
     pub fn install() {
         SEEN.get_or_init(|| {
             let seen = Seen { raised: Arc::default(), last: Arc::default(), count: AtomicUsize::new(0) };
-            for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // Ctrl-Break on Windows arrives as SIGBREAK.
+            #[cfg(windows)]
+            let caught = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGBREAK];
+            #[cfg(not(windows))]
+            let caught = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM];
+            for signal in caught {
                 // The last signal first: once `raised` is seen, `last` is set.
                 let _ = signal_hook::flag::register_usize(signal, seen.last.clone(), signal as usize);
                 let _ = signal_hook::flag::register(signal, seen.raised.clone());

@@ -11,13 +11,19 @@ use std::task::{Context, Poll};
 
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 
+/// Control characters, and the bidirectional overrides and isolates that
+/// reorder what a terminal shows (U+202A-E, U+2066-9, U+200E-F).
+fn hidden(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+}
+
 pub fn clean(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if !text.chars().any(hidden) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_control() && c != '\n' && c != '\t' {
+        if hidden(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
@@ -110,5 +116,6 @@ mod tests {
     fn escapes_are_shown_not_obeyed() {
         assert_eq!(clean("plain\nline\tx"), "plain\nline\tx");
         assert_eq!(clean("a\x1b[2Jb\rc\u{9b}"), "a\\u{1b}[2Jb\\u{d}c\\u{9b}");
+        assert_eq!(clean("ok \u{202e}txt.exe"), "ok \\u{202e}txt.exe", "a right-to-left override is shown");
     }
 }

@@ -31,3 +31,7 @@ grant anon, authenticated, service_role to authenticator;
 -- authenticator (scripts/local-warehouse makes sure). Clean deletes in chunks
 -- of at most 20,000 rows, well inside it (Supabase's own limit is 8 s).
 alter role authenticator set statement_timeout = '60s';
+-- The same limit for the role the REST server switches to: PostgREST (and
+-- postrust) apply it anew to each request's transaction, so no session
+-- setting left on a pooled connection can lift it.
+alter role service_role set statement_timeout = '60s';

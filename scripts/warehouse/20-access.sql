@@ -70,7 +70,10 @@ $$;
 --   cursor, and PostgreSQL refuses to open a cursor over several statements
 --   or over anything but a query (no pattern to get round);
 -- - make the transaction read-only first: nothing the query calls can write,
---   change an object (the function itself included) or switch back;
+--   change an object (the function itself included) or switch back; and run
+--   the query in a subtransaction that is always rolled back, which undoes
+--   what read-only lets through (large objects, notifications, settings
+--   changed for the session);
 -- - clear every request.* setting first: PostgREST puts the request's
 --   headers (the service key among them), JWT claims and cookies there, and
 --   any query could read them back with current_setting(); likewise any
@@ -110,18 +113,30 @@ begin
     perform set_config(v_setting, '', true);
   end loop;
   for v_setting in select name from pg_settings
-      where name like 'request.%' or (name like '%.%' and name ~* '(secret|password|passwd|token|apikey|api_key|private)') loop
+      where name like 'request.%' or (name like '%.%' and name ~* '(secret|password|passwd|token|apikey|api_key|private|credential|_key$)') loop
     perform set_config(v_setting, '', true);
   end loop;
   perform set_config('bustly.workspace_id', p_workspace_id, true);
-  -- The newline keeps a trailing comment from swallowing the closing parenthesis.
+  -- The query runs in a subtransaction that always ends in an error the
+  -- function raises itself, and is rolled back: whatever it did is undone
+  -- (large objects, which a read-only transaction still lets through; a
+  -- notification; a setting changed for the whole session, such as
+  -- statement_timeout on a pooled REST connection). The rows are kept in
+  -- the variable, which a rollback does not touch.
   begin
+    -- The newline keeps a trailing comment from swallowing the closing parenthesis.
     open v_cursor for execute format(E'select coalesce(jsonb_agg(q), ''[]''::jsonb) from (%s\n) q', v_query);
-  exception when invalid_cursor_definition then
-    raise exception 'run_select_ws accepts one statement: a single SELECT or WITH query' using errcode = '42601';
+    fetch v_cursor into v_rows;
+    close v_cursor;
+    raise sqlstate 'P0R01';
+  exception
+    when sqlstate 'P0R01' then
+      null;
+    when invalid_cursor_definition then
+      raise exception 'run_select_ws accepts one statement: a single SELECT or WITH query' using errcode = '42601';
   end;
-  fetch v_cursor into v_rows;
-  close v_cursor;
+  -- Session-level advisory locks are not rolled back: none outlives the call.
+  perform pg_advisory_unlock_all();
   return v_rows;
 end
 $$;

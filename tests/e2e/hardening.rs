@@ -104,6 +104,7 @@ fn db_message(e: &postgres::Error) -> String {
 
 #[test]
 fn run_select_ws_is_for_the_service_role_with_pg_catalog_first_and_a_time_limit() {
+    let _hold = crate::harness::shared();
     let w = warehouse();
     let mut db = postgres::Client::connect(&w.database_url, postgres::NoTls).unwrap();
     let mut tx = db.transaction().unwrap();

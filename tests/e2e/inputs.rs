@@ -31,6 +31,8 @@ fn bad_parameters_are_refused_before_anything_is_written() {
         (&["generate", "shopify", "--count", "0"], "count must be at least 1"),
         (&["generate", "shopify", "--count", "many"], "invalid value 'many'"),
         (&["generate", "shopify", "--batch-size", "0"], "batch size must be between 1 and 10000"),
+        // The host lets 32 requests go at once (sandbox/rules.json): more would fail the run.
+        (&["generate", "shopify", "--max-in-flight", "33"], "max in flight must be between 1 and 32"),
         (&["generate", "shopify", "--as-of", "yesterday"], "is not a date"),
         (&["generate", "shopify", "--env", "nowhere"], "environment 'nowhere'"),
         (&["clean", "shopify"], "--confirm"),

@@ -112,6 +112,8 @@ fn a_slow_query_ends_at_the_time_limit_and_the_warehouse_stays_usable() {
 
 #[test]
 fn run_select_ws_runs_one_read_only_statement_with_its_own_limit() {
+    // Not while a test puts another function in its place.
+    let _hold = crate::harness::shared();
     let mut db = db();
     let message = |e: postgres::Error| e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string());
     let one = |db: &mut postgres::Client, q: &str| -> Result<Value, String> {
@@ -134,13 +136,24 @@ fn run_select_ws_runs_one_read_only_statement_with_its_own_limit() {
         ("with d as (delete from semantic.dm_orders_shopify returning 1) select count(*) from d", "data-modifying"),
         ("select * from semantic.dm_orders_shopify for update", "read-only transaction"),
         ("select set_config('transaction_read_only', 'off', true)", "read-write mode"),
-        ("select nextval('pg_catalog.pg_class'::regclass)", ""),
     ] {
         let e = one(&mut db, q).unwrap_err();
         assert!(e.contains(refusal), "{q}: {e}");
     }
     let inside = one(&mut db, "select current_setting('statement_timeout') as t, current_setting('transaction_read_only') as r").unwrap();
     assert_eq!(inside, serde_json::json!([{"t": "1min", "r": "on"}]));
+    // What read-only lets through is undone: a large object, a setting of
+    // the whole session (on a pooled REST connection it would lift the time
+    // limit of the requests after), an advisory lock.
+    db.batch_execute("set statement_timeout = '7s'").unwrap();
+    let count = |db: &mut postgres::Client, sql: &str| -> i64 { db.query_one(sql, &[]).unwrap().get(0) };
+    let objects = count(&mut db, "select count(*) from pg_largeobject_metadata");
+    one(&mut db, "select lo_from_bytea(0, 'kept?') as o, set_config('statement_timeout', '0', false) as t, pg_advisory_lock(4242) as l")
+        .unwrap();
+    assert_eq!(count(&mut db, "select count(*) from pg_largeobject_metadata"), objects, "a large object was kept");
+    let timeout: String = db.query_one("show statement_timeout", &[]).unwrap().get(0);
+    assert_eq!(timeout, "7s", "the query changed the session's statement_timeout");
+    assert_eq!(count(&mut db, "select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()"), 0);
 }
 
 #[test]
@@ -155,7 +168,9 @@ fn sql_files_hold_no_statement_or_command_of_the_components() {
     let run = attack(&ws, &name, &["--out", &d, "--format", "sql", "--workspace", &ws.id.clone()]);
     let out = run.output();
     assert_eq!(part(&out, "rows with psql in them"), "written", "{out}");
-    for refused in ["raw sql bytes", "a column of its own", "a statement after the rows", "a table of its own", "connection"] {
+    for refused in
+        ["raw sql bytes", "a column of its own", "a statement after the rows", "a table of its own", "a huge batch", "connection"]
+    {
         assert!(part(&out, refused).starts_with("refused"), "{refused}:\n{out}");
     }
     let files: Vec<String> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
@@ -193,6 +208,49 @@ fn the_components_stderr_is_cleaned_and_cut() {
     assert!(run.stderr.contains("stderr \\u{1b}]0;owned"), "{}", &run.stderr[..run.stderr.len().min(500)]);
     assert!(run.stderr.contains("the component's stderr was cut at 65536 bytes"));
     assert!(run.stderr.len() < 80_000, "{} bytes", run.stderr.len());
+}
+
+#[test]
+fn the_components_log_is_cut_per_line_and_in_all() {
+    let ws = Workspace::new("logflood");
+    let run = attack(&ws, "log-flood", &[]);
+    assert!(run.stderr.len() < 1_200_000, "{} bytes of log", run.stderr.len());
+    assert!(run.stderr.contains(" [cut]") && run.stderr.contains("the component's log was cut at 1048576 bytes"), "{}", &run.stderr[..300]);
+}
+
+/// A warehouse whose run_select_ws does not make its queries read-only (an
+/// older function) gets them counted as writes: refused in production the
+/// call did not confirm, with a warning elsewhere.
+#[test]
+fn queries_of_a_run_select_ws_that_may_write_are_writes_to_the_host() {
+    let mut ws = Workspace::exclusive("oldselect");
+    ws.execute(
+        "create or replace function public.run_select_ws(p_query text, p_workspace_id text) returns jsonb language plpgsql \
+         security definer set search_path = pg_catalog, semantic, pg_temp as $f$ declare r jsonb; begin \
+         perform set_config('request.headers', '', true); perform set_config('bustly.workspace_id', p_workspace_id, true); \
+         execute format('select coalesce(jsonb_agg(q), ''[]''::jsonb) from (%s) q', p_query) into r; return r; end $f$",
+    );
+    let mut local: Value = serde_json::from_str(&std::fs::read_to_string(repo().join("config/local.json")).unwrap()).unwrap();
+    local["WORKSPACE_ID"] = serde_json::json!(ws.id);
+    let dir = std::env::temp_dir().join(format!("e2e-config-{}", ws.id));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("supabase.json"), serde_json::json!({ "production": local }).to_string()).unwrap();
+    let d = dir.to_str().unwrap();
+    let production = ws.hr(&["--config-dir", d, "--env", "production", "status", "shopify"]);
+    let local_status = ws.hr(&["status", "shopify"]);
+    // Put the function back as 20-access.sql has it.
+    let restore = Command::new("psql")
+        .arg(&warehouse().database_url)
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
+        .arg(repo().join("scripts/warehouse/20-access.sql"))
+        .output()
+        .unwrap();
+    assert!(restore.status.success(), "{}", String::from_utf8_lossy(&restore.stderr));
+    let out = production.failed().output();
+    assert!(out.contains("without --confirm-production") && out.contains("run_select_ws"), "{out}");
+    let out = local_status.ok().output();
+    assert!(out.contains("does not make its queries read-only"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -54,7 +54,7 @@ pub fn definitions() -> Json {
                     "seed": {"type": "integer", "minimum": 0, "description": "Same seed over the same data gives the same rows; the seed also fixes the run id."},
                     "conflict": {"type": "string", "enum": ["fail", "skip", "update"], "description": "When the seed's run already has rows: fail (default) writes nothing; skip keeps them; update writes them again."},
                     "batch_size": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "Rows per insert request (default 1000)."},
-                    "max_in_flight": {"type": "integer", "minimum": 1, "maximum": 64, "description": "Insert requests in flight at most (default 16); below it the window adapts to the warehouse."},
+                    "max_in_flight": {"type": "integer", "minimum": 1, "maximum": crate::service::generate::MAX_IN_FLIGHT, "description": "Insert requests in flight at most (default 16); below it the window adapts to the warehouse."},
                     "confirm_production": {"type": "boolean", "description": "Must be true to write to a production environment."},
                     "as_of": {"type": "string", "description": "End of the generated period, a date (YYYY-MM-DD) or RFC 3339 time. Default: today (UTC)."}
                 },

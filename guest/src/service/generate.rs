@@ -31,6 +31,9 @@ use crate::supabase::window::{DEFAULT_CAP, Window};
 /// 100, and stay far below Supabase's 8 s statement timeout.
 pub const DEFAULT_BATCH: u32 = 1000;
 pub const MAX_BATCH: u32 = 10_000;
+/// Insert requests in flight at most: the hosts let 32 requests go at once
+/// (host-runner/src/sandbox/rules.json, `max_in_flight`), reads included.
+pub const MAX_IN_FLIGHT: u32 = 32;
 /// Orders one run may ask for: beyond this a run would take days to write.
 pub const MAX_COUNT: u64 = 1_000_000_000;
 /// Distinct values read per unknown column.
@@ -48,8 +51,10 @@ fn validate(req: &GenerateRequest) -> Result<(Vec<&'static dyn Platform>, u32, O
             thousands(MAX_COUNT)
         )));
     }
-    if req.max_in_flight == Some(0) || req.max_in_flight.is_some_and(|n| n > 64) {
-        return Err(ToolError::invalid("max in flight must be between 1 and 64 requests"));
+    if req.max_in_flight == Some(0) || req.max_in_flight.is_some_and(|n| n > MAX_IN_FLIGHT) {
+        return Err(ToolError::invalid(format!(
+            "max in flight must be between 1 and {MAX_IN_FLIGHT} requests (the host lets no more go at once)"
+        )));
     }
     let batch = req.batch_size.unwrap_or(DEFAULT_BATCH);
     if !(1..=MAX_BATCH).contains(&batch) {

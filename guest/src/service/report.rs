@@ -493,7 +493,7 @@ fn pair_trends(s: &Sides, store: &StoreDefinition, orders: Volume, modulus: Opti
         // The real side of a large store: a hash subset of its orders, the
         // same on both tables, so that each order keeps its lines.
         let subset = |expr: &str| match (side, modulus) {
-            (Side::Real, Some(m)) => format!(" and abs(hashtext({expr}::text)) % {m} = 0"),
+            (Side::Real, Some(m)) => format!(" and (hashtext({expr}::text) & 2147483647) % {m} = 0"),
             _ => String::new(),
         };
         let pairs: Vec<String> = (0..4)
@@ -721,6 +721,12 @@ fn measure(a: Aspect, platform: &str, scope: Scope, query: &mut Query, warnings:
             out.bins = numeric_bins(r, g, MAX_BINS);
         }
         (Some(Measured::Correlation(r, _)), Some(Measured::Correlation(g, _))) => {
+            let defined = |c: &Option<f64>| c.is_some_and(f64::is_finite);
+            if !defined(r) && !defined(g) {
+                // Two constants agree trivially: no evidence either way.
+                out.note = Some("not available: the correlation is undefined on both sides (a column holds one value)".into());
+                return out;
+            }
             out.score = Some(correlation_similarity(*r, *g));
             // One bar per side: the correlation itself, in [-1, 1].
             let at = |c: &Option<f64>| c.filter(|c| c.is_finite()).unwrap_or(0.0);

@@ -66,6 +66,8 @@ struct Server {
     calls: Mutex<HashMap<String, Arc<Call>>>,
     /// How many calls still owe an answer; the end of input waits for none.
     running: (Mutex<usize>, Condvar),
+    /// A signal came: the server is ending and starts no more calls.
+    ending: AtomicBool,
 }
 
 /// Where an answer goes: out on its own, or into its batch's array.
@@ -92,7 +94,15 @@ struct Call {
 
 pub fn serve(runtime: Runtime, sources: Sources, options: Options) -> Result<()> {
     let tools = definitions(&runtime, &sources, &options)?;
-    let server = Arc::new(Server { runtime, sources, options, tools, calls: Mutex::default(), running: (Mutex::new(0), Condvar::new()) });
+    let server = Arc::new(Server {
+        runtime,
+        sources,
+        options,
+        tools,
+        calls: Mutex::default(),
+        running: (Mutex::new(0), Condvar::new()),
+        ending: AtomicBool::new(false),
+    });
     signals::install();
     let watcher = server.clone();
     std::thread::spawn(move || watcher.watch_signals());
@@ -131,7 +141,15 @@ fn definitions(runtime: &Runtime, sources: &Sources, options: &Options) -> Resul
         allow_production: false,
         deadline: options.deadline,
     };
-    let (mut store, instance) = runtime.instantiate(sources.clone(), Progress::silent(false), policy, Arc::default())?;
+    let stop = Arc::new(Stop::default());
+    // Even this call has a deadline: a component that loops here is stopped.
+    let _watchdog = Watchdog::start(
+        runtime.engine().clone(),
+        stop.clone(),
+        options.deadline.min(Duration::from_secs(60)),
+        crate::stop::exit_when_stuck(false),
+    );
+    let (mut store, instance) = runtime.instantiate(sources.clone(), Progress::silent(false), policy, stop)?;
     let text = instance.bustly_mock_data_agent().call_tool_definitions(&mut store)?;
     let all: Vec<Value> =
         serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("the component's tool definitions are not a JSON array: {e}"))?;
@@ -231,6 +249,9 @@ impl Server {
             if calls.contains_key(&key) {
                 return Err((responder, ErrorCode::INVALID_REQUEST, format!("invalid request: a call with id {key} is still running")));
             }
+            if self.ending.load(Ordering::SeqCst) {
+                return Err((responder, ErrorCode::INTERNAL_ERROR, "the server is ending (it was sent a signal): no new calls".into()));
+            }
             let max = rules().mcp.max_calls_at_once;
             if calls.len() >= max {
                 return Err((
@@ -258,15 +279,16 @@ impl Server {
             allow_production: self.options.allow_production,
             deadline: self.options.deadline,
         };
-        let outcome = (|| -> Result<Value> {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<Value> {
             let mut progress = Progress::silent(self.options.verbose);
             if let Some(token) = token {
                 progress = progress.notifying(Notifier::new(token, Box::new(send)));
             }
-            let (mut store, instance) = self.runtime.instantiate(self.sources.clone(), progress, policy, call.stop.clone())?;
             let (server, stuck) = (self.clone(), call.clone());
             let on_stuck = Box::new(move |_: &Stop| server.finish(&stuck, Err(anyhow::anyhow!("the call did not stop; it was given up"))));
+            // Started first: a component that loops while it starts is stopped too.
             let _watchdog = Watchdog::start(self.runtime.engine().clone(), call.stop.clone(), self.options.deadline, on_stuck);
+            let (mut store, instance) = self.runtime.instantiate(self.sources.clone(), progress, policy, call.stop.clone())?;
             let answer = instance.bustly_mock_data_agent().call_call_tool(&mut store, name, &arguments.to_string());
             // What was held back goes out before the answer.
             store.data_mut().progress.finish();
@@ -277,7 +299,9 @@ impl Server {
             // A field of the protocol revision after 2025-11-25 only.
             answer.result_type = None;
             Ok(serde_json::to_value(answer)?)
-        })();
+        }))
+        // A panic in the host still answers the call and frees its place.
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("the call failed inside the host (a panic); see its log")));
         self.finish(call, outcome);
     }
 
@@ -308,6 +332,7 @@ impl Server {
         while signals::count() == 0 {
             std::thread::sleep(Duration::from_millis(100));
         }
+        self.ending.store(true, Ordering::SeqCst);
         let calls: Vec<Arc<Call>> = self.calls.lock().map(|c| c.values().cloned().collect()).unwrap_or_default();
         for call in &calls {
             call.stop.begin("interrupted".into());

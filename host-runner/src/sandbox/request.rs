@@ -42,10 +42,18 @@ pub fn classify(route: &str, method: &http::Method, headers: &http::HeaderMap) -
     Ok(access)
 }
 
-/// `classify` of a whole request URI: its route under `origin` first.
-pub fn judge(origin: &Origin, method: &http::Method, uri: &http::Uri, headers: &http::HeaderMap) -> Result<Access, String> {
+/// Whether the route calls the function that runs the component's queries
+/// (`run_select_ws`): a read only when the warehouse makes it one.
+pub fn is_query(route: &str) -> bool {
+    route == "rpc/run_select_ws"
+}
+
+/// `classify` of a whole request URI: its route under `origin` first; the
+/// route comes back with the access.
+pub fn judge(origin: &Origin, method: &http::Method, uri: &http::Uri, headers: &http::HeaderMap) -> Result<(String, Access), String> {
     let route = origin.route(uri).ok_or_else(|| "not the configured REST API".to_string())?;
-    classify(&route, method, headers)
+    let access = classify(&route, method, headers)?;
+    Ok((route, access))
 }
 
 #[cfg(test)]
@@ -110,7 +118,7 @@ mod tests {
         let o = Origin::parse("https://abc.supabase.co/rest/v1").unwrap();
         let read = headers(&[("accept-profile", "semantic")]);
         let u = |s: &str| s.parse::<http::Uri>().unwrap();
-        assert_eq!(judge(&o, &Method::GET, &u("https://abc.supabase.co/rest/v1/t?a=eq.1"), &read), Ok(Access::Read));
+        assert_eq!(judge(&o, &Method::GET, &u("https://abc.supabase.co/rest/v1/t?a=eq.1"), &read), Ok(("t".to_string(), Access::Read)));
         assert!(judge(&o, &Method::GET, &u("https://abc.supabase.co/auth/v1/user"), &read).unwrap_err().contains("not the configured"));
     }
 }

@@ -141,6 +141,12 @@ pub struct Output {
     pub max_total_bytes: u64,
     /// Of the component's stderr, how much reaches the terminal.
     pub max_stderr_bytes: usize,
+    /// One batch of rows for a SQL file, at most: it is parsed whole.
+    pub max_sql_rows_bytes: usize,
+    /// One log line of the component's, at most (longer ones are cut).
+    pub max_log_line_bytes: usize,
+    /// The component's log lines in all, at most (later ones are dropped).
+    pub max_log_bytes: usize,
 }
 
 #[derive(Deserialize, Debug)]
@@ -186,6 +192,8 @@ mod tests {
         assert!(r.output.host_written_extensions.iter().all(|e| r.output.extensions.contains(e)));
         assert!(r.output.max_write_bytes <= r.output.max_total_bytes);
         assert!((r.output.max_write_bytes as usize) < r.resources.max_hostcall_bytes, "a write too large is refused, not trapped");
+        assert!(r.output.max_sql_rows_bytes <= r.output.max_write_bytes as usize);
+        assert!(r.output.max_log_line_bytes <= r.output.max_log_bytes);
         assert!(r.resources.max_memory_bytes <= r.resources.max_total_memory_bytes);
     }
 

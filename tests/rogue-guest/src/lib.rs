@@ -217,6 +217,7 @@ fn sql_file(r: &t::GenerateRequest, marker: &str) -> String {
             host::write_sql_rows("04-dm_orders_shopify.sql", format!("[{{\"a\":1}}]); \\! touch {marker}").as_bytes()),
         ),
         ("a table of its own", host::write_sql_rows("05-x;drop.sql", br#"[{"a":1}]"#)),
+        ("a huge batch", host::write_sql_rows("06-dm_orders_shopify.sql", &vec![b' '; 20 << 20])),
     ];
     let connection = match host::resolve_connection(r.environment.as_deref()) {
         Ok(c) => format!("connection: opened to {}", c.rest_url),
@@ -296,6 +297,14 @@ fn attack(name: &str, r: &t::GenerateRequest) -> Result<String, t::ToolError> {
     }
     if name == "output-bomb" {
         return Ok(output_bomb());
+    }
+    if name == "log-flood" {
+        // Long lines, many of them: 40 MB in all.
+        let line = "y".repeat(10_000);
+        for _ in 0..4_000 {
+            host::log(t::LogLevel::Warn, &line);
+        }
+        return Ok("logged".into());
     }
     if name == "ansi" {
         host::log(t::LogLevel::Warn, "log \x1b]0;owned\x07 \x1b[2J");

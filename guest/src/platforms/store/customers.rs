@@ -199,17 +199,15 @@ impl CustomerBook {
         // (a million-order run would hold ~11 MB of them for nothing).
         let block_len = |i: usize, first: u64| existing_blocks.get(i + 1).map_or(existing_positions, |b| b.1) - first;
         let blocks = || -> Vec<(u64, u64)> {
-            let mut blocks: Vec<(u64, u64)> = existing_blocks
-                .iter()
-                .enumerate()
-                .map(|(i, (_, first))| (*first, block_len(i, *first)))
-                .collect();
+            let mut blocks: Vec<(u64, u64)> =
+                existing_blocks.iter().enumerate().map(|(i, (_, first))| (*first, block_len(i, *first))).collect();
             for c in &classes {
                 blocks.extend((0..c.customers).map(|k| (c.first_position + k * c.orders, c.orders)));
             }
             blocks
         };
-        let repeats = existing_blocks.iter().enumerate().any(|(i, (_, first))| block_len(i, *first) > 1) || classes.iter().any(|c| c.orders > 1);
+        let repeats =
+            existing_blocks.iter().enumerate().any(|(i, (_, first))| block_len(i, *first) > 1) || classes.iter().any(|c| c.orders > 1);
         let layout = match &inputs.repeat.gaps {
             Some(gaps) if n <= GAP_LAYOUT_MAX && repeats => gap_layout(inputs.seed, n, &blocks(), gaps, timeline),
             _ => Layout::Shuffled(Permutation::new(n, mix(inputs.seed ^ Domain::Permutation as u64))),

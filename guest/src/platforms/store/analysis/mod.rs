@@ -177,7 +177,8 @@ impl Sql<'_> {
         let rows = self.cx.count(table);
         if rows > 2 * target {
             let m = rows.div_ceil(target);
-            format!("abs(hashtext({expr}::text)) % {m} = 0")
+            // Masked, not abs(): abs(-2147483648) overflows an integer.
+            format!("(hashtext({expr}::text) & 2147483647) % {m} = 0")
         } else {
             "true".into()
         }
