@@ -1,0 +1,90 @@
+// The WIT `bustly:mock-data/host` imports, for one call in one worker
+// (jco's --map points the component here). As host-runner's runtime.rs: the
+// call's environment is fixed before the component runs; the connection is
+// resolved from the same files and variables; an agent's production write
+// needs the host's allow-production; the warehouse is probed for leaked
+// secrets before the gate opens; files go only where the call allows.
+//
+// `configure` is called by lib/worker.mjs before the component loads.
+import { createRequire } from "node:module";
+import { gate } from "./wasi-http.mjs";
+
+const require = createRequire(import.meta.url);
+const { Sources } = require("./config.js");
+const { CallPolicy } = require("./policy.js");
+const { Output } = require("./output.js");
+
+const NO_OUTPUT = "this call has no output directory (generate --out DIR)";
+
+let call = null;
+
+/**
+ * The call this worker runs: `sources` and `policy` (plain data from the
+ * controller), `output` (a directory, or null), `probed` (REST URLs already
+ * found to keep their secrets), and `post` (messages to the controller).
+ */
+export function configure({ sources, policy, output, probed, post }) {
+  call = {
+    sources: new Sources(sources),
+    policy: new CallPolicy(policy),
+    output: output ? new Output(output) : null,
+    probed: new Set(probed || []),
+    post,
+  };
+  return call;
+}
+
+const err = (kind, message) => ({ tag: "err", val: { kind, message } });
+
+export function resolveConnection(environment) {
+  if (call.output) return err("denied", "this call writes files (generate --out): it has no connection to a warehouse");
+  let env;
+  try {
+    call.policy.checkEnvironment(environment);
+    env = call.sources.resolve(call.policy.environment);
+  } catch (e) {
+    return err("configuration", e.message);
+  }
+  if (env.production) {
+    const refusal = call.policy.agentRefusal(env.name);
+    if (refusal) return err("denied", refusal);
+  }
+  if (!call.probed.has(env.restUrl)) {
+    const verdict = gate("probe", { name: env.name, restUrl: env.restUrl, key: env.serviceKey.expose(), workspaceId: env.workspaceId });
+    if (!verdict.ok) return err("configuration", verdict.message);
+    if (verdict.note) log("warn", verdict.note);
+    else {
+      call.probed.add(env.restUrl);
+      call.post({ type: "probed", restUrl: env.restUrl });
+    }
+  }
+  log("debug", `environment ${env.name} at ${env.origin} (workspace ${env.workspaceId})`);
+  gate("open", { restUrl: env.restUrl, key: env.serviceKey.expose(), production: env.production, productionWrites: call.policy.productionWrites() });
+  return { tag: "ok", val: { environment: env.name, restUrl: env.restUrl, workspaceId: env.workspaceId, production: env.production } };
+}
+
+export function progress(table, done, total) {
+  call.post({ type: "progress", table, done: Number(done), total: Number(total) });
+}
+
+export function log(level, message) {
+  call.post({ type: "log", level, message });
+}
+
+function writing(fn) {
+  if (!call.output) return { tag: "err", val: NO_OUTPUT };
+  try {
+    fn(call.output);
+    return { tag: "ok", val: undefined };
+  } catch (e) {
+    return { tag: "err", val: e.message };
+  }
+}
+
+export function writeOutput(file, data) {
+  return writing((out) => out.write(file, data));
+}
+
+export function writeSqlRows(file, rows) {
+  return writing((out) => out.writeSqlRows(file, rows));
+}

@@ -1,0 +1,77 @@
+// Before the component may query a warehouse, the host checks that its
+// run_select_ws does not hand a query the secrets that would let it act as
+// anyone: the request's headers (the service key among them) and settings
+// whose name says they hold a secret, for the session or stored in
+// pg_db_role_setting. The same two queries and verdicts as
+// host-runner/src/probe.rs; the gate sends them (lib/gate.mjs). A probe that
+// fails for another reason proves nothing: the call goes on, with a warning.
+"use strict";
+
+const { clean } = require("./text");
+
+const SECRET_NAMES = "(secret|password|passwd|token|apikey|api_key|private)";
+
+const SESSION_QUERY =
+  "select current_setting('request.headers', true) as h, current_setting('request.header.apikey', true) as a, " +
+  "current_setting('request.header.authorization', true) as b, " +
+  "(select coalesce(jsonb_agg(name order by name), '[]'::jsonb) from pg_settings " +
+  `where name like '%.%' and name ~* '${SECRET_NAMES}' and coalesce(setting, '') <> '') as visible`;
+
+const STORED_QUERY =
+  "select coalesce(jsonb_agg(distinct split_part(c, '=', 1)), '[]'::jsonb) as stored " +
+  `from pg_catalog.pg_db_role_setting, unnest(setconfig) c where split_part(c, '=', 1) ~* '${SECRET_NAMES}'`;
+
+/** The names in a one-row answer's JSON array column. */
+function names(body, column) {
+  try {
+    const v = JSON.parse(body)?.[0]?.[column];
+    return Array.isArray(v) ? v.filter((x) => typeof x === "string").map(clean) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Whether an answer carries the key (or a sizeable part of it). */
+function leaks(answer, key) {
+  const part = key.slice(0, 32);
+  return part.length > 0 && answer.includes(part);
+}
+
+/**
+ * The verdict on two answers (`{status, body}` or `{error}`): null when the
+ * warehouse keeps its secrets, `{note}` when the probe could not tell, or
+ * throws naming the leak and the fix.
+ */
+function judge(name, key, session, stored) {
+  const unknown = [];
+  if (session.error !== undefined) unknown.push(session.error);
+  else if (session.status === 200 && leaks(session.body, key)) {
+    throw new Error(
+      `the warehouse of environment '${name}' leaks the service key: its run_select_ws lets a query read the request headers (current_setting('request.headers')). Fix the function first: it must clear request.headers, request.jwt.claims and request.cookies before running the query (scripts/warehouse/20-access.sql shows how; README, "Threat model"); nothing was sent to the component`,
+    );
+  } else if (session.status === 200) {
+    const visible = names(session.body, "visible");
+    if (visible.length) {
+      throw new Error(
+        `the warehouse of environment '${name}' shows queries secret settings through run_select_ws: ${visible.join(", ")}. Its run_select_ws must clear them before running the query (scripts/warehouse/20-access.sql shows how; README, "Threat model"); nothing was sent to the component`,
+      );
+    }
+  } else unknown.push(`run_select_ws answered ${session.status}`);
+
+  if (stored.error !== undefined) unknown.push(stored.error);
+  else if (stored.status === 200) {
+    const found = names(stored.body, "stored");
+    if (found.length) {
+      throw new Error(
+        `the warehouse of environment '${name}' keeps secrets in database or role settings that any query can read (pg_catalog.pg_db_role_setting): ${found.join(", ")}. Remove them (alter database ... reset ${found[0]}; keep such secrets in Supabase Vault), or revoke select on pg_catalog.pg_db_role_setting from public; nothing was sent to the component`,
+      );
+    }
+  } else if (!(stored.status >= 400 && stored.status < 500 && stored.body.includes("42501"))) {
+    // 42501: the catalog is not readable, which is what we want.
+    unknown.push(`the settings query answered ${stored.status}`);
+  }
+  if (!unknown.length) return null;
+  return { note: `could not check that the warehouse of environment '${name}' keeps its secrets from queries (${unknown.join("; ")}); going on` };
+}
+
+module.exports = { SESSION_QUERY, STORED_QUERY, judge };
