@@ -6,6 +6,7 @@ mod agent;
 mod files;
 mod hardening;
 mod harness;
+mod hosts;
 mod inputs;
 mod install;
 mod no_escape;

@@ -8,7 +8,8 @@
 //! requests without a profile, encoded paths, environment switch, a second
 //! statement, changing run_select_ws, reaching a superuser, a slow query,
 //! SQL-file injection, an output bomb, endless loop, long sleep, memory and
-//! request bombs).
+//! request bombs). The agent entry (`call-tool`, which `host-runner call`
+//! and the Node host reach) dispatches to the same attacks.
 #![cfg(target_arch = "wasm32")]
 
 wit_bindgen::generate!({ path: "../../wit", world: "mock-data" });
@@ -451,8 +452,34 @@ impl agent::Guest for Rogue {
         "[]".into()
     }
 
-    fn call_tool(_: String, _: String) -> String {
-        r#"{"success":false}"#.into()
+    /// The agent entry (`host-runner call`, the Node host) reaches the same
+    /// attacks: `generate_mock_data` with `{"platform": "attack:NAME" or a
+    /// URL, "env": ...}` runs what `generate` runs, and answers the summary.
+    fn call_tool(name: String, arguments: String) -> String {
+        let args: serde_json::Value = serde_json::from_str(&arguments).unwrap_or_default();
+        let text = |key: &str| args.get(key).and_then(serde_json::Value::as_str).map(str::to_string);
+        if name != "generate_mock_data" {
+            return serde_json::json!({"success": false, "error": {"kind": "invalid-input", "message": format!("no tool {name} in this fixture")}}).to_string();
+        }
+        let request = t::GenerateRequest {
+            platform: text("platform").unwrap_or_default(),
+            strategy: t::Strategy::Minimal,
+            force_count: None,
+            environment: text("env"),
+            dry_run: false,
+            seed: None,
+            conflict: t::ConflictPolicy::Fail,
+            batch_size: None,
+            confirm_production: args.get("confirm_production").and_then(serde_json::Value::as_bool).unwrap_or(false),
+            as_of: None,
+            output_format: None,
+            workspace: text("workspace"),
+            max_in_flight: None,
+        };
+        match <Rogue as tools::Guest>::generate_mock_data(request) {
+            Ok(r) => serde_json::json!({"success": r.success, "summary": r.summary, "environment": r.environment}).to_string(),
+            Err(e) => serde_json::json!({"success": false, "error": {"kind": format!("{:?}", e.kind), "message": e.message}}).to_string(),
+        }
     }
 }
 
