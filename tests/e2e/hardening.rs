@@ -197,7 +197,8 @@ fn a_warehouse_that_never_answers_does_not_hold_the_host_past_its_deadline(host:
         json!({ "SUPABASE_URL": url, "SUPABASE_REST_URL": url, "SUPABASE_SERVICE_ROLE_KEY": "stalled-key", "WORKSPACE_ID": ws.id });
     std::fs::write(dir.join("supabase.json"), json!({ "stalled": section }).to_string()).unwrap();
     let started = Instant::now();
-    let run = host.run(&ws, &["--config-dir", dir.to_str().unwrap(), "--env", "stalled", "--timeout", "2", "call", "get_mock_data_status", "{}"]);
+    let run =
+        host.run(&ws, &["--config-dir", dir.to_str().unwrap(), "--env", "stalled", "--timeout", "2", "call", "get_mock_data_status", "{}"]);
     assert_eq!(run.code, 124, "{}", run.output());
     assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
 }

@@ -154,23 +154,36 @@ export default function create(context) {
     return access;
   }
 
-  /** Sends a judged request; resolves to `{status, headers, bodyStreamId}` or rejects with a wasi-http error code. */
+  /**
+   * Sends a judged request; resolves to `{status, headers, bodyStreamId}` or
+   * rejects with a wasi-http error code. It counts as in flight until its
+   * exchange is over: its answer read to the end, or its failure.
+   */
   function send(req, access, body, timeouts) {
     const origin = target.origin;
     const headers = req.headers.filter(([k]) => !rules.requests.credential_headers.includes(k.toLowerCase()));
     inFlight += 1;
     const entry = { access, sentAt: level(), cut: () => {} };
     active.add(entry);
+    let over = false;
+    const release = () => {
+      if (over) return;
+      over = true;
+      inFlight -= 1;
+      active.delete(entry);
+    };
     return new Promise((resolve, reject) => {
-      let settled = false;
+      let answered = false;
       const timers = [];
-      const done = (fn, value) => {
-        if (settled) return;
-        settled = true;
+      const answer = (fn, value) => {
+        if (answered) return;
+        answered = true;
         timers.forEach(clearTimeout);
-        inFlight -= 1;
-        active.delete(entry);
         fn(value);
+      };
+      const failed = (code) => {
+        release();
+        answer(reject, code);
       };
       let request;
       try {
@@ -184,35 +197,39 @@ export default function create(context) {
           noDelay: true,
         });
       } catch (e) {
-        done(reject, { tag: "internal-error", val: `the request could not be made (${e.code || e.message})` });
         body.refuse();
-        return;
+        return failed({ tag: "internal-error", val: `the request could not be made (${e.code || e.message})` });
       }
-      const fail = (code) => {
+      let response = null;
+      const cut = (code) => {
         request.destroy();
-        done(reject, code);
+        response?.destroy(new Error("the call is stopping"));
+        failed(code);
       };
-      entry.cut = () => fail({ tag: "HTTP-request-denied" });
-      timers.push(setTimeout(() => fail({ tag: "connection-read-timeout" }), timeouts.firstByte));
+      entry.cut = () => cut({ tag: "HTTP-request-denied" });
+      timers.push(setTimeout(() => cut({ tag: "connection-read-timeout" }), timeouts.firstByte));
       request.once("socket", (socket) => {
         socket.setNoDelay(true);
         if (socket.connecting) {
-          const t = setTimeout(() => fail({ tag: "connection-timeout" }), rules.requests.connect_timeout_ms);
+          const t = setTimeout(() => cut({ tag: "connection-timeout" }), rules.requests.connect_timeout_ms);
           timers.push(t);
           socket.once("connect", () => clearTimeout(t));
         }
       });
       request.on("error", (e) => {
         const codes = { ECONNREFUSED: { tag: "connection-refused" }, ECONNRESET: { tag: "connection-terminated" }, ENOTFOUND: { tag: "DNS-error", val: { rcode: "ENOTFOUND" } } };
-        done(reject, codes[e.code] || { tag: "internal-error", val: e.code || e.message });
+        failed(codes[e.code] || { tag: "internal-error", val: e.code || e.message });
       });
       request.once("response", (res) => {
+        response = res;
         // Read errors reach the component through the stream; none may go unhandled here.
-        res.on("error", () => {});
+        res.on("error", release);
+        res.once("end", release);
+        res.once("close", release);
         res.setTimeout(timeouts.idle, () => res.destroy(new Error(`no data for ${timeouts.idle} ms (idle timeout)`)));
         const headers = [];
         for (let i = 0; i < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1]]);
-        done(resolve, { status: res.statusCode, headers, bodyStreamId: context.createReadableStream(res) });
+        answer(resolve, { status: res.statusCode, headers, bodyStreamId: context.createReadableStream(res) });
       });
       body.pipe(request);
     });
