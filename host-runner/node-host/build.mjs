@@ -17,9 +17,15 @@ const [transpiler, pkg, wasm, rogue, repo] = process.argv.slice(2);
 const { transpile } = await import(pathToFileURL(transpiler).href);
 
 // Paths are relative to the transpiled module, which sits one folder below the package root.
+// The component's way out (wasi:http), its streams, polls and timers (all
+// local to its thread), its CLI (no environment, stderr kept) and the WIT
+// host are the host's own; the rest (random, wall clock) is preview2-shim's.
 const MAP = {
   "bustly:mock-data/host": "../lib/host.mjs",
   "wasi:http/*": "../lib/wasi-http.mjs#*",
+  "wasi:io/*": "../lib/wasi-io.mjs#*",
+  "wasi:clocks/monotonic-clock": "../lib/wasi-io.mjs#monotonicClock",
+  "wasi:cli/*": "../lib/wasi-cli.mjs#*",
 };
 
 async function transpileInto(component, dir) {

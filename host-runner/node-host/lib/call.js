@@ -8,7 +8,10 @@
 "use strict";
 
 const path = require("node:path");
-const { Worker } = require("node:worker_threads");
+const { MessageChannel, Worker } = require("node:worker_threads");
+const { Sources } = require("./config");
+const { CallPolicy } = require("./policy");
+const probe = require("./probe");
 const { rules, grace } = require("./sandbox/rules");
 const { clean } = require("./text");
 
@@ -22,6 +25,42 @@ const WORKER = path.join(__dirname, "worker.mjs");
 const probed = new Set();
 
 /**
+ * Probes the warehouse the call will connect to (lib/probe.js) while the
+ * worker starts, and hands the verdict over: a flag the worker waits on and
+ * a port it reads. Not for calls that connect nowhere (files, the tools'
+ * definitions) or that the host refuses before connecting (an agent's
+ * production write without allow-production): `{none}` then.
+ */
+function probeAhead(job) {
+  const flag = new SharedArrayBuffer(4);
+  const { port1, port2 } = new MessageChannel();
+  const tell = (verdict) => {
+    port1.postMessage(verdict);
+    port1.close();
+    Atomics.store(new Int32Array(flag), 0, 1);
+    Atomics.notify(new Int32Array(flag), 0);
+  };
+  let env = null;
+  if (job.kind === "call") {
+    try {
+      env = new Sources(job.sources).resolve(job.policy.environment);
+      if (env.production && new CallPolicy(job.policy).agentRefusal(env.name)) env = null;
+    } catch {
+      env = null; // the component hears why from resolve-connection
+    }
+  }
+  if (!env) tell({ none: true });
+  else if (probed.has(env.restUrl)) tell({ ok: true, note: null });
+  else {
+    probe.check(env).then((verdict) => {
+      if (verdict.ok && !verdict.note) probed.add(env.restUrl);
+      tell(verdict);
+    });
+  }
+  return { flag, port: port2 };
+}
+
+/**
  * Starts a call. `job`: {kind: call|tools|files, tool, arguments, request,
  * component, sources, policy, output}. `on`: {progress(table, done, total),
  * log(level, message), stopping(reason)}. Returns {done, stop(reason)}:
@@ -31,8 +70,10 @@ function start(job, on = {}) {
   const control = new SharedArrayBuffer(4);
   const level = new Int32Array(control);
   const deadlineMs = job.policy?.deadlineMs ?? rules.calls.deadline_ms;
+  const ahead = probeAhead(job);
   const worker = new Worker(WORKER, {
-    workerData: { job: { ...job, stop: control, probed: [...probed] } },
+    workerData: { job: { ...job, stop: control, probe: ahead } },
+    transferList: [ahead.port],
     env: {},
     stdout: true,
     stderr: true,

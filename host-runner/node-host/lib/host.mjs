@@ -7,6 +7,7 @@
 //
 // `configure` is called by lib/worker.mjs before the component loads.
 import { createRequire } from "node:module";
+import { receiveMessageOnPort } from "node:worker_threads";
 import { gate } from "./wasi-http.mjs";
 
 const require = createRequire(import.meta.url);
@@ -20,16 +21,25 @@ let call = null;
 
 /**
  * The call this worker runs: `sources` and `policy` (plain data from the
- * controller), `output` (a directory, or null), `probed` (REST URLs already
- * found to keep their secrets), and `post` (messages to the controller).
+ * controller), `output` (a directory, or null), `probe` (where the
+ * controller's verdict on the warehouse arrives: a flag and a port), and
+ * `post` (messages to the controller).
  */
-export function configure({ sources, policy, output, probed, post }) {
+export function configure({ sources, policy, output, probe, post }) {
+  let verdict;
   call = {
     sources: new Sources(sources),
     policy: new CallPolicy(policy),
     output: output ? new Output(output) : null,
-    probed: new Set(probed || []),
     post,
+    /** The controller's probe of the warehouse (lib/probe.js), waited for. */
+    verdict() {
+      if (verdict === undefined) {
+        Atomics.wait(new Int32Array(probe.flag), 0, 0);
+        verdict = receiveMessageOnPort(probe.port)?.message ?? { none: true };
+      }
+      return verdict;
+    },
   };
   return call;
 }
@@ -49,15 +59,10 @@ export function resolveConnection(environment) {
     const refusal = call.policy.agentRefusal(env.name);
     if (refusal) return err("denied", refusal);
   }
-  if (!call.probed.has(env.restUrl)) {
-    const verdict = gate("probe", { name: env.name, restUrl: env.restUrl, key: env.serviceKey.expose(), workspaceId: env.workspaceId });
-    if (!verdict.ok) return err("configuration", verdict.message);
-    if (verdict.note) log("warn", verdict.note);
-    else {
-      call.probed.add(env.restUrl);
-      call.post({ type: "probed", restUrl: env.restUrl });
-    }
-  }
+  const verdict = call.verdict();
+  if (verdict.none) return err("internal", "the host did not check the warehouse for leaked secrets; nothing was sent (please report)");
+  if (!verdict.ok) return err("configuration", verdict.message);
+  if (verdict.note) log("warn", verdict.note);
   log("debug", `environment ${env.name} at ${env.origin} (workspace ${env.workspaceId})`);
   gate("open", { restUrl: env.restUrl, key: env.serviceKey.expose(), production: env.production, productionWrites: call.policy.productionWrites() });
   return { tag: "ok", val: { environment: env.name, restUrl: env.restUrl, workspaceId: env.workspaceId, production: env.production } };

@@ -3,10 +3,16 @@
 // anyone: the request's headers (the service key among them) and settings
 // whose name says they hold a secret, for the session or stored in
 // pg_db_role_setting. The same two queries and verdicts as
-// host-runner/src/probe.rs; the gate sends them (lib/gate.mjs). A probe that
+// host-runner/src/probe.rs. lib/call.js sends them when the call starts, so
+// that their round trip overlaps the component's start; the component gets
+// no connection before the verdict (lib/host.mjs waits for it). A probe that
 // fails for another reason proves nothing: the call goes on, with a warning.
 "use strict";
 
+const http = require("node:http");
+const https = require("node:https");
+const { Origin } = require("./sandbox/origin");
+const { rules } = require("./sandbox/rules");
 const { clean } = require("./text");
 
 const SECRET_NAMES = "(secret|password|passwd|token|apikey|api_key|private)";
@@ -74,4 +80,37 @@ function judge(name, key, session, stored) {
   return { note: `could not check that the warehouse of environment '${name}' keeps its secrets from queries (${unknown.join("; ")}); going on` };
 }
 
-module.exports = { SESSION_QUERY, STORED_QUERY, judge };
+/** One query through run_select_ws: `{status, body}`, or `{error}` when no answer came. */
+function ask(env, query) {
+  const origin = Origin.parse(env.restUrl);
+  const key = env.serviceKey.expose();
+  const headers = { "content-type": "application/json", accept: "application/json", apikey: key };
+  if (!key.startsWith(rules.requests.bearer_unless_key_starts_with)) headers.authorization = `Bearer ${key}`;
+  return new Promise((resolve) => {
+    const request = (origin.https ? https : http).request(
+      { method: "POST", host: origin.host.replace(/^\[|\]$/g, ""), port: origin.port, path: `${origin.path}rpc/run_select_ws`, headers, timeout: 20_000 },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", (e) => resolve({ error: `no answer (${e.code || e.message})` }));
+      },
+    );
+    // A warehouse too slow to answer this proves nothing: the call goes on.
+    request.on("timeout", () => request.destroy(new Error("timed out")));
+    request.on("error", (e) => resolve({ error: `no answer (${e.code || e.message})` }));
+    request.end(JSON.stringify({ p_query: query, p_workspace_id: env.workspaceId }));
+  });
+}
+
+/** The verdict on `env` (an environment from lib/config): `{ok: true, note}` or `{ok: false, message}`. */
+async function check(env) {
+  const [session, stored] = await Promise.all([ask(env, SESSION_QUERY), ask(env, STORED_QUERY)]);
+  try {
+    return { ok: true, note: judge(env.name, env.serviceKey.expose(), session, stored)?.note ?? null };
+  } catch (e) {
+    return { ok: false, message: e.message };
+  }
+}
+
+module.exports = { SESSION_QUERY, STORED_QUERY, judge, check };

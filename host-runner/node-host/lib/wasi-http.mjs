@@ -6,25 +6,39 @@
 // adds the key at send time and sends them. Nothing the component can reach
 // (its request, its headers, the answer) ever carries the key.
 //
-// Bodies and answers are the shim's own wasi:io streams and futures (ids in
-// the IO worker), so polling, blocking reads and writes behave as in the shim.
+// Bodies are local streams (lib/wasi-io.mjs): a request's body is handed to
+// the gate when the component finishes it, an answer comes back whole. A
+// request is three calls into the IO worker: send, finish, take.
 import { types as shim } from "@bytecodealliance/preview2-shim/http";
-import {
-  callExtension,
-  futureDispose,
-  futureSubscribe,
-  futureTakeValue,
-  inputStreamCreate,
-  outputStreamCreate,
-} from "@bytecodealliance/preview2-shim/io-worker";
+import { callExtension } from "@bytecodealliance/preview2-shim/io-worker";
+import { Gathered, answered, inputStream, outputStream, pollable, signalBuffer } from "./wasi-io.mjs";
 
 const GATE = new URL("./gate.mjs", import.meta.url);
 
+let stop = null;
+let started = false;
+
+/** The call's stop level (lib/call.js), for the gate; it starts at the first request, so a call that sends none never waits for the IO worker. */
+export function stopLevel(buffer) {
+  stop = buffer;
+}
+
+/** Whether the gate was started (a report needs it then). */
+export function gateStarted() {
+  return started;
+}
+
 /** An operation of the gate, synchronously (the shim's IO call). */
 export function gate(operation, args) {
+  if (!started) {
+    started = true;
+    callExtension(GATE, "init", { stop, answers: signalBuffer() });
+  }
   return callExtension(GATE, operation, args);
 }
 
+// The component's headers are the shim's Fields: it checks names and values,
+// and refuses host, connection and keep-alive.
 const { Fields } = shim;
 const symbolDispose = Symbol.dispose || Symbol.for("dispose");
 const METHODS = { get: "GET", head: "HEAD", post: "POST", put: "PUT", delete: "DELETE", connect: "CONNECT", options: "OPTIONS", trace: "TRACE", patch: "PATCH" };
@@ -32,6 +46,9 @@ const METHODS = { get: "GET", head: "HEAD", post: "POST", put: "PUT", delete: "D
 const PATH = /^[a-zA-Z0-9.\-_~!$&'()*+,;=:@%?/]+$/;
 const HOST = /^[a-zA-Z0-9-.]+$/;
 const latin1 = new TextDecoder("latin1");
+const encoder = new TextEncoder();
+// A request body is a batch of rows; far below this.
+const MAX_BODY = 256 << 20;
 
 class RequestOptions {
   #connect;
@@ -57,31 +74,35 @@ class RequestOptions {
   }
 }
 
+/** A request body: gathered here; the gate gets it when it is finished and its request sent. */
 class OutgoingBody {
-  #id;
+  #bytes = new Gathered(MAX_BODY, "a request body");
   #written = false;
+  #future; // the sent request's future id, once handled
+  #finished = null; // the whole body, once finished
   write() {
     if (this.#written) throw undefined;
     this.#written = true;
-    return outputStreamCreate(this.#id);
+    return outputStream(this.#bytes);
   }
   static finish(body, trailers) {
     if (trailers) throw { tag: "internal-error", val: "trailers are not supported" };
-    gate("finish", { body: body.#id });
+    if (body.#finished) throw { tag: "internal-error", val: "the body was finished already" };
+    body.#finished = body.#bytes.take();
+    if (body.#future !== undefined) gate("finish", { future: body.#future, body: body.#finished });
   }
-  static _create(id) {
-    const body = new OutgoingBody();
-    body.#id = id;
-    return body;
+  /** Its request went out as `future`: the body follows now, or when it is finished. The whole body when finished already. */
+  static _sent(body, future) {
+    body.#future = future;
   }
-  static _id(body) {
-    return body.#id;
+  static _finished(body) {
+    return body.#finished;
   }
 }
-const bodyCreate = OutgoingBody._create;
-const bodyId = OutgoingBody._id;
-delete OutgoingBody._create;
-delete OutgoingBody._id;
+const sentAs = OutgoingBody._sent;
+const finishedBody = OutgoingBody._finished;
+delete OutgoingBody._sent;
+delete OutgoingBody._finished;
 
 class OutgoingRequest {
   #headers;
@@ -89,11 +110,10 @@ class OutgoingRequest {
   #scheme;
   #authority;
   #pathWithQuery;
-  #body;
+  #body = new OutgoingBody();
   #bodyTaken = false;
   constructor(headers) {
     this.#headers = headers;
-    this.#body = bodyCreate(gate("body"));
   }
   body() {
     if (this.#bodyTaken) throw undefined;
@@ -146,31 +166,34 @@ class OutgoingRequest {
       authority: request.#authority,
       pathWithQuery: request.#pathWithQuery || "/",
       headers: request.#headers.entries().map(([k, v]) => [k, latin1.decode(v)]),
-      body: bodyId(request.#body),
     };
+  }
+  static _body(request) {
+    return request.#body;
   }
 }
 const plain = OutgoingRequest._plain;
+const bodyOf = OutgoingRequest._body;
 delete OutgoingRequest._plain;
+delete OutgoingRequest._body;
 
 class IncomingBody {
-  #id;
+  #bytes;
   #taken = false;
   stream() {
     if (this.#taken) throw undefined;
     this.#taken = true;
-    return inputStreamCreate(this.#id);
+    return inputStream(this.#bytes);
   }
-  static _create(id) {
+  [symbolDispose]() {}
+  static _create(bytes) {
     const body = new IncomingBody();
-    body.#id = id;
+    body.#bytes = bytes;
     return body;
   }
 }
-const incomingBodyCreate = IncomingBody._create;
+const incomingBody = IncomingBody._create;
 delete IncomingBody._create;
-
-const encoder = new TextEncoder();
 
 class IncomingResponse {
   #status;
@@ -193,36 +216,41 @@ class IncomingResponse {
   }
   consume() {
     if (this.#body === undefined) throw undefined;
-    const body = incomingBodyCreate(this.#body);
+    const body = incomingBody(this.#body);
     this.#body = undefined;
     return body;
   }
-  static _create({ status, headers, bodyStreamId }) {
+  [symbolDispose]() {}
+  static _create({ status, headers, body }) {
     const res = new IncomingResponse();
     res.#status = status;
     res.#headers = headers;
-    res.#body = bodyStreamId;
+    res.#body = body;
     return res;
   }
 }
-const responseCreate = IncomingResponse._create;
+const response = IncomingResponse._create;
 delete IncomingResponse._create;
 
 class FutureIncomingResponse {
   #id;
+  #taken = false;
   subscribe() {
-    return futureSubscribe(this.#id, this);
+    const id = this.#id;
+    return pollable(() => answered(id));
   }
   get() {
-    const taken = futureTakeValue(this.#id);
-    if (taken === undefined || taken.tag === "err") return taken;
-    const outcome = taken.val;
-    if (outcome.tag === "ok") return { tag: "ok", val: { tag: "ok", val: responseCreate(outcome.val) } };
-    return { tag: "ok", val: { tag: "err", val: outcome.val } };
+    if (this.#taken) return { tag: "err", val: undefined };
+    if (!answered(this.#id)) return undefined;
+    const outcome = gate("take", { future: this.#id });
+    if (outcome.pending) return undefined;
+    this.#taken = true;
+    if (outcome.error) return { tag: "ok", val: { tag: "err", val: outcome.error } };
+    return { tag: "ok", val: { tag: "ok", val: response(outcome) } };
   }
   [symbolDispose]() {
-    if (this.#id !== undefined) futureDispose(this.#id);
-    this.#id = undefined;
+    if (!this.#taken) gate("drop", { future: this.#id });
+    this.#taken = true;
   }
   static _create(id) {
     const future = new FutureIncomingResponse();
@@ -233,17 +261,19 @@ class FutureIncomingResponse {
 const futureCreate = FutureIncomingResponse._create;
 delete FutureIncomingResponse._create;
 
-const ns = (d) => (d === undefined ? undefined : Number(BigInt(d) / 1_000_000n));
+const ms = (ns) => (ns === undefined ? undefined : Number(BigInt(ns) / 1_000_000n));
 
 export const outgoingHandler = {
   handle(request, options) {
-    const req = plain(request);
+    const body = bodyOf(request);
     const answer = gate("send", {
-      ...req,
-      firstByteMs: ns(options?.firstByteTimeout()),
-      idleMs: ns(options?.betweenBytesTimeout()),
+      ...plain(request),
+      body: finishedBody(body),
+      firstByteMs: ms(options?.firstByteTimeout()),
+      idleMs: ms(options?.betweenBytesTimeout()),
     });
     if (answer.denied) throw { tag: "HTTP-request-denied" };
+    sentAs(body, answer.future);
     return futureCreate(answer.future);
   },
 };

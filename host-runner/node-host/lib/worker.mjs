@@ -1,16 +1,14 @@
 // One tool call, in a worker thread of its own (lib/call.js starts it): the
 // component blocks the thread it runs on, and a worker can be ended whatever
-// the component does. The component gets no environment, no arguments, no
-// working directory and no stdout; its stderr is kept by the gate (cleaned,
-// capped) for the report; its memory and tables are capped by the rules.
+// the component does. Its CLI is lib/wasi-cli.mjs (no environment, stderr
+// kept for the report), its memory and tables are capped by the rules.
 import v8 from "node:v8";
 import { pathToFileURL } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
 import { createRequire } from "node:module";
-import * as cli from "@bytecodealliance/preview2-shim/cli";
-import { outputStreamCreate } from "@bytecodealliance/preview2-shim/io-worker";
 import { configure } from "./host.mjs";
-import { gate } from "./wasi-http.mjs";
+import { componentStderr } from "./wasi-cli.mjs";
+import { gate, gateStarted, stopLevel } from "./wasi-http.mjs";
 
 const require = createRequire(import.meta.url);
 const { rules } = require("./sandbox/rules.js");
@@ -24,12 +22,7 @@ const r = rules.resources;
 v8.setFlagsFromString(`--wasm-max-mem-pages=${Math.floor(r.max_memory_bytes / 65536)}`);
 v8.setFlagsFromString(`--wasm-max-table-size=${r.max_table_elements}`);
 
-cli._setEnv({});
-cli._setArgs([]);
-cli._setCwd("/");
-const stdio = gate("init", { stop: job.stop });
-cli._setStdout(outputStreamCreate(stdio.stdout));
-cli._setStderr(outputStreamCreate(stdio.stderr));
+stopLevel(job.stop);
 
 const snake = (key) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -93,4 +86,4 @@ try {
     }
   }
 }
-post({ type: "done", answer, error, report: gate("report") });
+post({ type: "done", answer, error, report: { ...(gateStarted() ? gate("report") : {}), stderr: componentStderr.text } });
