@@ -10,6 +10,7 @@ mod hosts;
 mod inputs;
 mod install;
 mod no_escape;
+mod node_host;
 mod platforms;
 mod plugin;
 mod remote;
