@@ -30,6 +30,7 @@ on_both_hosts!(
     control_characters_are_shown_not_obeyed,
     agents_need_the_host_flag_for_production,
     an_interrupted_run_is_rolled_back,
+    a_run_past_its_deadline_is_rolled_back,
     when_the_warehouse_is_gone_the_message_names_the_run_to_clean,
 );
 
@@ -411,6 +412,21 @@ fn vanishing_warehouse(upstream: u16) -> u16 {
         }
     });
     port
+}
+
+/// Past its deadline a run's writes stop, its rows are removed, and the host ends with 124.
+fn a_run_past_its_deadline_is_rolled_back(host: Host) {
+    let mut ws = Workspace::new("deadline-run");
+    let args = json!({"platform": "shopify", "force_count": 20000, "env": "local", "seed": 32, "as_of": AS_OF}).to_string();
+    let started = Instant::now();
+    let run = host.run(&ws, &["--timeout", "2", "call", "generate_mock_data", &args]);
+    assert_eq!(run.code, 124, "{}", run.output());
+    assert!(run.stderr.contains("deadline of 2 s") && run.stderr.contains("stopped:"), "{}", run.stderr);
+    assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
+    let left: i64 = ws.scalar(
+        "select (select count(*) from semantic.dm_orders_shopify where tenant_id = $1) + (select count(*) from semantic.dm_customers_shopify where tenant_id = $1) + (select count(*) from semantic.dm_products_shopify where tenant_id = $1) + (select count(*) from semantic.dm_order_items_shopify where tenant_id = $1) + (select count(*) from semantic.dm_shopify_pixel_events where tenant_id = $1)",
+    );
+    assert_eq!(left, 0, "rows left after the deadline:\n{}", run.output());
 }
 
 fn when_the_warehouse_is_gone_the_message_names_the_run_to_clean(host: Host) {
