@@ -28,10 +28,18 @@ const MAP = {
   "wasi:cli/*": "../lib/wasi-cli.mjs#*",
 };
 
+// What a transpiled component may import: the host's own modules, and from
+// preview2-shim only the wall clock and randomness. Anything else
+// (wasi:filesystem, wasi:sockets) would be preview2-shim's, with the
+// process's own rights: the build refuses such a component.
+const ALLOWED = new Set([...Object.values(MAP).map((m) => m.split("#")[0]), "@bytecodealliance/preview2-shim/clocks", "@bytecodealliance/preview2-shim/random"]);
+
 async function transpileInto(component, dir) {
   const name = path.basename(component, ".wasm");
   // tlaCompat: the module exports $init to await, and loads wherever top-level await cannot.
-  const { files } = await transpile(component, { name, map: MAP, tlaCompat: true, outDir: dir, emitTypescriptDeclarations: false });
+  const { files, imports } = await transpile(component, { name, map: MAP, tlaCompat: true, outDir: dir, emitTypescriptDeclarations: false });
+  const foreign = imports.filter((i) => !ALLOWED.has(i));
+  if (foreign.length) throw new Error(`${component} imports what the Node host does not give a component: ${foreign.join(", ")}`);
   for (const [file, bytes] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, bytes);
