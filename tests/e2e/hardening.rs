@@ -415,13 +415,19 @@ fn vanishing_warehouse(upstream: u16) -> u16 {
 }
 
 /// Past its deadline a run's writes stop, its rows are removed, and the host ends with 124.
+/// Through a link 25 ms away, so that what it wrote in 3 s is removed well within the rules'
+/// grace (2 s) even on a busy machine.
 fn a_run_past_its_deadline_is_rolled_back(host: Host) {
     let mut ws = Workspace::new("deadline-run");
-    let args = json!({"platform": "shopify", "force_count": 20000, "env": "local", "seed": 32, "as_of": AS_OF}).to_string();
+    let proxy = crate::remote::Proxy::start("deadline", 25, &[]);
+    let dir = proxy.config(&ws);
+    let args = json!({"platform": "shopify", "force_count": 20000, "seed": 32, "as_of": AS_OF}).to_string();
     let started = Instant::now();
-    let run = host.run(&ws, &["--timeout", "2", "call", "generate_mock_data", &args]);
+    let run =
+        host.run(&ws, &["--config-dir", dir.to_str().unwrap(), "--env", "far", "--timeout", "3", "call", "generate_mock_data", &args]);
     assert_eq!(run.code, 124, "{}", run.output());
-    assert!(run.stderr.contains("deadline of 2 s") && run.stderr.contains("stopped:"), "{}", run.stderr);
+    assert!(run.stderr.contains("deadline of 3 s") && run.stderr.contains("stopped:"), "{}", run.stderr);
+    assert!(run.stdout.contains("rolled-back"), "the answer says the run was rolled back:\n{}", run.output());
     assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
     let left: i64 = ws.scalar(
         "select (select count(*) from semantic.dm_orders_shopify where tenant_id = $1) + (select count(*) from semantic.dm_customers_shopify where tenant_id = $1) + (select count(*) from semantic.dm_products_shopify where tenant_id = $1) + (select count(*) from semantic.dm_order_items_shopify where tenant_id = $1) + (select count(*) from semantic.dm_shopify_pixel_events where tenant_id = $1)",

@@ -31,7 +31,7 @@ const probed = new Set();
  * definitions) or that the host refuses before connecting (an agent's
  * production write without allow-production): `{none}` then.
  */
-function probeAhead(job) {
+function probeAhead(job, signal) {
   const flag = new SharedArrayBuffer(4);
   const { port1, port2 } = new MessageChannel();
   const tell = (verdict) => {
@@ -52,7 +52,7 @@ function probeAhead(job) {
   if (!env) tell({ none: true });
   else if (probed.has(env.restUrl)) tell({ ok: true, note: null });
   else {
-    probe.check(env).then((verdict) => {
+    probe.check(env, signal).then((verdict) => {
       if (verdict.ok && !verdict.note) probed.add(env.restUrl);
       tell(verdict);
     });
@@ -70,7 +70,9 @@ function start(job, on = {}) {
   const control = new SharedArrayBuffer(4);
   const level = new Int32Array(control);
   const deadlineMs = job.policy?.deadlineMs ?? rules.calls.deadline_ms;
-  const ahead = probeAhead(job);
+  // Ends the probe with the call: a warehouse that never answers must not hold the process.
+  const probing = new AbortController();
+  const ahead = probeAhead(job, probing.signal);
   const worker = new Worker(WORKER, {
     workerData: { job: { ...job, stop: control, probe: ahead } },
     transferList: [ahead.port],
@@ -94,6 +96,7 @@ function start(job, on = {}) {
     if (settled) return;
     settled = true;
     timers.forEach(clearTimeout);
+    probing.abort();
     // Its keep-alive connections and the shim's IO worker would hold the process.
     worker.terminate();
     resolve(outcome);

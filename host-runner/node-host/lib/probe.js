@@ -80,15 +80,15 @@ function judge(name, key, session, stored) {
   return { note: `could not check that the warehouse of environment '${name}' keeps its secrets from queries (${unknown.join("; ")}); going on` };
 }
 
-/** One query through run_select_ws: `{status, body}`, or `{error}` when no answer came. */
-function ask(env, query) {
+/** One query through run_select_ws: `{status, body}`, or `{error}` when no answer came (or `signal` ended the call). */
+function ask(env, query, signal) {
   const origin = Origin.parse(env.restUrl);
   const key = env.serviceKey.expose();
   const headers = { "content-type": "application/json", accept: "application/json", apikey: key };
   if (!key.startsWith(rules.requests.bearer_unless_key_starts_with)) headers.authorization = `Bearer ${key}`;
   return new Promise((resolve) => {
     const request = (origin.https ? https : http).request(
-      { method: "POST", host: origin.host.replace(/^\[|\]$/g, ""), port: origin.port, path: `${origin.path}rpc/run_select_ws`, headers, timeout: 20_000 },
+      { method: "POST", host: origin.host.replace(/^\[|\]$/g, ""), port: origin.port, path: `${origin.path}rpc/run_select_ws`, headers, timeout: 20_000, signal },
       (res) => {
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
@@ -103,9 +103,9 @@ function ask(env, query) {
   });
 }
 
-/** The verdict on `env` (an environment from lib/config): `{ok: true, note}` or `{ok: false, message}`. */
-async function check(env) {
-  const [session, stored] = await Promise.all([ask(env, SESSION_QUERY), ask(env, STORED_QUERY)]);
+/** The verdict on `env` (an environment from lib/config): `{ok: true, note}` or `{ok: false, message}`; `signal` cuts it short. */
+async function check(env, signal) {
+  const [session, stored] = await Promise.all([ask(env, SESSION_QUERY, signal), ask(env, STORED_QUERY, signal)]);
   try {
     return { ok: true, note: judge(env.name, env.serviceKey.expose(), session, stored)?.note ?? null };
   } catch (e) {
