@@ -15,7 +15,7 @@ const probe = require("./probe");
 const { rules, grace } = require("./sandbox/rules");
 const { clean } = require("./text");
 
-const RUNNING = 0;
+// The stop levels, as lib/gate.mjs reads them.
 const STOPPING = 1;
 const SEALED = 2;
 
@@ -134,8 +134,7 @@ function start(job, on = {}) {
       const note = runNoteOf(m.message, job.policy?.environment);
       if (note) runNote = note;
       on.log?.(m.level, m.message);
-    } else if (m.type === "probed") probed.add(m.restUrl);
-    else if (m.type === "done") settle({ answer: m.answer, error: m.error, report: m.report });
+    } else if (m.type === "done") settle({ answer: m.answer, error: m.error, report: m.report });
   });
   worker.on("error", (e) => settle({ error: e && e.message ? e.message : String(e) }));
   worker.on("exit", (code) => settle({ error: `the component's worker ended (exit code ${code}) without an answer` }));
@@ -150,4 +149,4 @@ function runNoteOf(message, environment) {
   return clean(`run ${m[1]} may have rows left: remove them with bustly-mock-data call clean_mock_data '${args}'`);
 }
 
-module.exports = { start, RUNNING, STOPPING, SEALED };
+module.exports = { start };

@@ -61,7 +61,7 @@ try {
   } else if (job.kind === "files") {
     let result;
     try {
-      result = { ...plain(component.tools.generateMockData(generateRequest(job.request))) };
+      result = plain(component.tools.generateMockData(generateRequest(job.request)));
     } catch (e) {
       result = failure(e);
     }
