@@ -62,6 +62,7 @@ async function execute(api, tool, params, signal, onUpdate) {
     },
   });
   const cancel = () => call.stop("cancelled");
+  if (signal?.aborted) cancel();
   signal?.addEventListener?.("abort", cancel, { once: true });
   let outcome;
   try {
