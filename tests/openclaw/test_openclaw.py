@@ -359,7 +359,8 @@ def node_skill(oc, started):
 
 
 # The entry, loaded with require() as OpenClaw loads it: register() with a stand-in api,
-# then a generate (progress collected) and a clean of that run, through the real component.
+# then a generate (progress collected), a clean of that run, and a generate cancelled at its
+# first progress line, through the real component.
 ENTRY_PROBE = """
 const entry = require(process.argv[1]);
 const tools = [];
@@ -369,7 +370,10 @@ entry.register({ pluginConfig: JSON.parse(process.argv[2]), logger: { warn() {},
   const updates = [];
   const generated = await by("generate_mock_data").execute("probe-1", { platform: "shopify", strategy: "minimal", env: "local" }, undefined, (u) => updates.push(u));
   const cleaned = await by("clean_mock_data").execute("probe-2", { platform: "shopify", confirm: true, env: "local", run_id: generated.details.run_id }, undefined, () => {});
-  console.log(JSON.stringify({ names: tools.map((t) => t.name), parameters: tools.map((t) => t.parameters), generated: generated.details, text: generated.content[0].text, cleaned: cleaned.details, updates }));
+  // OpenClaw cancels a call through its signal: here at its first progress line.
+  const cancel = new AbortController();
+  const cancelled = await by("generate_mock_data").execute("probe-3", { platform: "shopify", force_count: 3000, env: "local", seed: 7 }, cancel.signal, () => cancel.abort());
+  console.log(JSON.stringify({ names: tools.map((t) => t.name), parameters: tools.map((t) => t.parameters), generated: generated.details, text: generated.content[0].text, cleaned: cleaned.details, updates, cancelled: cancelled.details }));
 })();
 """
 
@@ -390,8 +394,11 @@ def node_entry(oc, root, settings, warehouse, started):
     check(progress and all(u.get("content") == [] for u in out["updates"]), f"no progress was reported: {out['updates'][:3]}")
     check(all(re.fullmatch(r"dm_\w+: \d+ of \d+ rows", t) for t in progress), f"progress lines: {progress[:5]}")
     check(cleaned.get("success") is True and cleaned.get("deleted") == generated["total_records"], f"clean through the entry: {json.dumps(cleaned)[:600]}")
-    check(not warehouse.rows(settings["workspaceId"]), "the entry's run left rows")
-    step(f"the entry under require(): the three tools, a generate with {len(progress)} progress lines, its clean", started)
+    cancelled = out["cancelled"]
+    outcomes = [p.get("outcome") for p in cancelled.get("platforms", [])]
+    check(cancelled.get("success") is False and outcomes == ["rolled-back"], f"a cancelled generate should be rolled back: {json.dumps(cancelled)[:600]}")
+    check(not warehouse.rows(settings["workspaceId"]), "the entry's runs left rows")
+    step(f"the entry under require(): the three tools, a generate with {len(progress)} progress lines, its clean, a cancelled generate rolled back", started)
 
 
 def check_no_leak(oc, script, key):
