@@ -31,6 +31,7 @@ on_both_hosts!(
     agents_need_the_host_flag_for_production,
     an_interrupted_run_is_rolled_back,
     a_run_past_its_deadline_is_rolled_back,
+    the_first_byte_and_idle_timeouts_hold,
     when_the_warehouse_is_gone_the_message_names_the_run_to_clean,
 );
 
@@ -433,6 +434,79 @@ fn a_run_past_its_deadline_is_rolled_back(host: Host) {
         "select (select count(*) from semantic.dm_orders_shopify where tenant_id = $1) + (select count(*) from semantic.dm_customers_shopify where tenant_id = $1) + (select count(*) from semantic.dm_products_shopify where tenant_id = $1) + (select count(*) from semantic.dm_order_items_shopify where tenant_id = $1) + (select count(*) from semantic.dm_shopify_pixel_events where tenant_id = $1)",
     );
     assert_eq!(left, 0, "rows left after the deadline:\n{}", run.output());
+}
+
+/// A stand-in warehouse whose run_select_ws answers the host's probe at once
+/// (nothing leaks), whose `dm_slow_head` never answers, and whose
+/// `dm_slow_body` sends its head and 10 of 100 bytes, then nothing.
+fn slow_warehouse() -> u16 {
+    use std::net::TcpStream;
+    fn serve(mut s: TcpStream) {
+        let mut reader = BufReader::new(s.try_clone().unwrap());
+        loop {
+            let mut start = String::new();
+            if reader.read_line(&mut start).unwrap_or(0) == 0 {
+                return;
+            }
+            let path = start.split(' ').nth(1).unwrap_or_default().to_string();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                if line.trim().is_empty() {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_err() {
+                return;
+            }
+            if path.contains("run_select_ws") {
+                let answer = r#"[{"h":"","a":null,"b":null,"visible":[],"stored":[]}]"#;
+                let _ = write!(s, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}", answer.len());
+                continue;
+            }
+            if path.contains("dm_slow_body") {
+                let _ = write!(s, "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789");
+                let _ = s.flush();
+            }
+            std::thread::sleep(Duration::from_secs(30));
+            return;
+        }
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || serve(stream));
+        }
+    });
+    port
+}
+
+/// The component lowers its first-byte and idle timeouts to 1 s; the host
+/// holds it to them against a warehouse that is slow to answer.
+fn the_first_byte_and_idle_timeouts_hold(host: Host) {
+    let ws = Workspace::new("timeouts");
+    let port = slow_warehouse();
+    let dir = std::env::temp_dir().join(format!("e2e-config-{}", ws.id));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let section = json!({ "SUPABASE_URL": url, "SUPABASE_REST_URL": url, "SUPABASE_SERVICE_ROLE_KEY": "slow-key", "WORKSPACE_ID": ws.id });
+    std::fs::write(dir.join("supabase.json"), json!({ "slow": section }).to_string()).unwrap();
+    let out = attack(&ws, host, "timeouts", &["--config-dir", dir.to_str().unwrap(), "--env", "slow"]).out;
+    for name in ["first byte", "idle"] {
+        let outcome = crate::hosts::part(&out, name);
+        let ms: u64 =
+            outcome.rsplit("after ").next().and_then(|m| m.trim_end_matches(" ms").parse().ok()).unwrap_or_else(|| panic!("{out}"));
+        assert!(outcome.starts_with("failed"), "{name}: {outcome}");
+        assert!((900..10_000).contains(&ms), "{name} ended after {ms} ms, not about 1 s:\n{out}");
+    }
 }
 
 fn when_the_warehouse_is_gone_the_message_names_the_run_to_clean(host: Host) {
