@@ -28,6 +28,7 @@ on_both_hosts!(
     a_warehouse_that_never_answers_does_not_hold_the_host_past_its_deadline,
     memory_and_request_bombs_are_capped,
     control_characters_are_shown_not_obeyed,
+    the_component_gets_no_environment,
     agents_need_the_host_flag_for_production,
     an_interrupted_run_is_rolled_back,
     a_run_past_its_deadline_is_rolled_back,
@@ -222,6 +223,13 @@ fn control_characters_are_shown_not_obeyed(host: Host) {
         assert!(!text.contains('\x1b') && !text.contains('\r'), "{name}: {:?}", &text[..text.len().min(500)]);
     }
     assert!(run.stderr.contains("warning: log \\u{1b}]0;owned"), "the component's log line: {}", &run.stderr[..run.stderr.len().min(500)]);
+}
+
+/// The host's own variables (the test sets MOCK_DATA_WORKSPACE_ID, PATH, HOME) never reach the component.
+fn the_component_gets_no_environment(host: Host) {
+    let ws = Workspace::new("environment");
+    let out = attack(&ws, host, "environment", &[]).out;
+    assert!(out.starts_with("0 variables, 0 arguments"), "{out}");
 }
 
 /// host-runner's text output (`generate`) shows the component's summary cleaned.

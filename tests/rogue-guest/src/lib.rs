@@ -345,6 +345,11 @@ fn attack(name: &str, r: &t::GenerateRequest) -> Result<String, t::ToolError> {
     if name == "memory" {
         return Ok(memory_bomb());
     }
+    if name == "environment" {
+        // What the host gave the component: no variables, no arguments.
+        let cwd = std::env::current_dir().map_or_else(|_| "none".to_string(), |d| d.display().to_string());
+        return Ok(format!("{} variables, {} arguments, working directory {cwd}", std::env::vars().count(), std::env::args().count()));
+    }
     if let Some(marker) = name.strip_prefix("sql-file:") {
         return Ok(sql_file(r, marker));
     }
