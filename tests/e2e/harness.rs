@@ -75,6 +75,46 @@ fn check_component_is_fresh() {
     );
 }
 
+/// The Node runtime the Node host's tests use: BUSTLY_TEST_NODE, else `node` on PATH.
+pub fn node() -> String {
+    std::env::var("BUSTLY_TEST_NODE").unwrap_or_else(|_| "node".to_string())
+}
+
+/// The Node host's package as scripts/node-host left it (target/node-host/package),
+/// checked to carry the component these tests run.
+pub fn node_package() -> PathBuf {
+    static CHECKED: OnceLock<PathBuf> = OnceLock::new();
+    CHECKED
+        .get_or_init(|| {
+            let dir = repo().join("target/node-host/package");
+            let build: Value = std::fs::read_to_string(dir.join("build.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_else(|| panic!("{} is missing: build it with scripts/node-host (scripts/test does)", dir.display()));
+            let wasm = std::fs::read(component("bustly_mock_guest.wasm")).expect("the component is built");
+            use sha2::Digest;
+            let sha: String = sha2::Sha256::digest(&wasm).iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(
+                build["component"]["sha256"].as_str(),
+                Some(sha.as_str()),
+                "{} carries another component than target/wasm32-wasip2/release: rebuild it with scripts/node-host (scripts/test does)",
+                dir.display()
+            );
+            let rogue = dir.join("test-components/rogue_guest.js");
+            let newer = |a: &Path, b: &Path| {
+                let t = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).unwrap_or(UNIX_EPOCH);
+                t(a) >= t(b)
+            };
+            assert!(
+                newer(&rogue, &component("rogue_guest.wasm")),
+                "{} is older than the rogue component: rebuild it with scripts/node-host (scripts/test does)",
+                rogue.display()
+            );
+            dir
+        })
+        .clone()
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
@@ -178,7 +218,17 @@ impl Workspace {
     }
 
     pub fn hr_in(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_host-runner"));
+        self.run_in(Command::new(env!("CARGO_BIN_EXE_host-runner")), "host-runner", args, stdin)
+    }
+
+    /// Runs the Node host's `bustly-mock-data` (as scripts/node-host built it) for this workspace.
+    pub fn node(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(node());
+        cmd.arg(node_package().join("bin/bustly-mock-data.js"));
+        self.run_in(cmd, "bustly-mock-data", args, None)
+    }
+
+    fn run_in(&self, mut cmd: Command, name: &str, args: &[&str], stdin: Option<&str>) -> Run {
         cmd.args(args).current_dir(repo()).env("MOCK_DATA_WORKSPACE_ID", &self.id).env_remove("MOCK_DATA_ENV");
         if !args.contains(&"--env") && !self.extra_env.iter().any(|(k, _)| k == "MOCK_DATA_ENV") {
             cmd.env("MOCK_DATA_ENV", "local");
@@ -187,18 +237,18 @@ impl Workspace {
             cmd.env(k, v);
         }
         cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("host-runner starts");
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{name} does not start: {e}"));
         if let Some(input) = stdin {
             use std::io::Write;
             child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
         }
-        let out = child.wait_with_output().expect("host-runner runs");
+        let out = child.wait_with_output().unwrap_or_else(|e| panic!("{name} does not run: {e}"));
         let run = Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         };
-        assert!(!run.output().contains(&warehouse().service_key), "the service-role key appeared in the output of host-runner {args:?}");
+        assert!(!run.output().contains(&warehouse().service_key), "the service-role key appeared in the output of {name} {args:?}");
         run
     }
 

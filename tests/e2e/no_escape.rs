@@ -9,32 +9,30 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{Workspace, component, repo, warehouse};
+use crate::harness::{Workspace, repo, warehouse};
+use crate::hosts::{Host, attack, files_attack, on_both_hosts, part};
 
-/// `generate attack:NAME` of the rogue component, with `extra` generate options.
-fn attack(ws: &Workspace, name: &str, extra: &[&str]) -> crate::harness::Run {
-    let rogue = component("rogue_guest.wasm");
-    let target = format!("attack:{name}");
-    let args: Vec<&str> = [&["--component", rogue.to_str().unwrap(), "generate", target.as_str()][..], extra].concat();
-    ws.hr(&args)
-}
-
-/// One `name: outcome` part of an attack's summary.
-fn part<'a>(out: &'a str, name: &str) -> &'a str {
-    let start = out.find(&format!("{name}: ")).unwrap_or_else(|| panic!("no '{name}' in:\n{out}")) + name.len() + 2;
-    let rest = &out[start..];
-    let end = [rest.find("; "), rest.find('\n')].into_iter().flatten().min().unwrap_or(rest.len());
-    &rest[..end]
-}
+on_both_hosts!(
+    a_second_statement_never_runs_and_run_select_ws_stays_as_it_is,
+    the_rest_session_is_no_superuser_and_queries_cannot_write,
+    tables_need_the_semantic_profile_and_other_rpcs_are_refused,
+    a_slow_query_ends_at_the_time_limit_and_the_warehouse_stays_usable,
+    sql_files_hold_no_statement_or_command_of_the_components,
+    an_output_bomb_is_capped,
+    the_components_stderr_is_cleaned_and_cut,
+    the_components_log_is_cut_per_line_and_in_all,
+    queries_of_a_run_select_ws_that_may_write_are_writes_to_the_host,
+    secrets_kept_in_database_settings_make_the_host_refuse_the_warehouse,
+    another_checkout_s_config_is_not_trusted,
+);
 
 fn db() -> postgres::Client {
     postgres::Client::connect(&warehouse().database_url, postgres::NoTls).unwrap()
 }
 
-#[test]
-fn a_second_statement_never_runs_and_run_select_ws_stays_as_it_is() {
+fn a_second_statement_never_runs_and_run_select_ws_stays_as_it_is(host: Host) {
     let ws = Workspace::new("second");
-    let out = attack(&ws, "second-statement", &[]).output();
+    let out = attack(&ws, host, "second-statement", &[]).out;
     for name in ["second", "comment", "invoker", "reset role"] {
         let outcome = part(&out, name);
         assert!(outcome.contains("accepts one statement"), "{name}: {outcome}\n{out}");
@@ -54,10 +52,9 @@ fn a_second_statement_never_runs_and_run_select_ws_stays_as_it_is() {
     assert_eq!(owner, "workspace_reader");
 }
 
-#[test]
-fn the_rest_session_is_no_superuser_and_queries_cannot_write() {
+fn the_rest_session_is_no_superuser_and_queries_cannot_write(host: Host) {
     let ws = Workspace::new("superuser");
-    let out = attack(&ws, "superuser", &[]).output();
+    let out = attack(&ws, host, "superuser", &[]).out;
     let who = part(&out, "who");
     assert!(who.contains(r#""s":"authenticator""#) && who.contains(r#""su":false"#), "{who}");
     assert!(who.contains(r#""t":"1min""#), "the statement timeout through the REST API: {who}");
@@ -66,10 +63,9 @@ fn the_rest_session_is_no_superuser_and_queries_cannot_write() {
     assert!(write.contains("answered 4") && !write.contains(r#""n":"#), "a delete inside a query is refused:\n{write}");
 }
 
-#[test]
-fn tables_need_the_semantic_profile_and_other_rpcs_are_refused() {
+fn tables_need_the_semantic_profile_and_other_rpcs_are_refused(host: Host) {
     let ws = Workspace::new("noprofile");
-    let out = attack(&ws, "no-profile", &[]).output();
+    let out = attack(&ws, host, "no-profile", &[]).out;
     for name in [
         "GET table",
         "HEAD table",
@@ -86,11 +82,10 @@ fn tables_need_the_semantic_profile_and_other_rpcs_are_refused() {
     assert!(out.contains("a table is reached in schema semantic only") && out.contains("only the agent RPCs"), "{out}");
 }
 
-#[test]
-fn a_slow_query_ends_at_the_time_limit_and_the_warehouse_stays_usable() {
+fn a_slow_query_ends_at_the_time_limit_and_the_warehouse_stays_usable(host: Host) {
     let ws = Workspace::new("slow");
     let started = Instant::now();
-    let out = attack(&ws, "slow", &[]).output();
+    let out = attack(&ws, host, "slow", &[]).out;
     let took = started.elapsed();
     let answer = out.split("slow query after ").nth(1).unwrap_or_else(|| panic!("{out}"));
     assert!(answer.contains("statement timeout"), "{out}");
@@ -156,8 +151,7 @@ fn run_select_ws_runs_one_read_only_statement_with_its_own_limit() {
     assert_eq!(count(&mut db, "select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()"), 0);
 }
 
-#[test]
-fn sql_files_hold_no_statement_or_command_of_the_components() {
+fn sql_files_hold_no_statement_or_command_of_the_components(host: Host) {
     let mut ws = Workspace::new("sqlfile");
     let dir = std::env::temp_dir().join(format!("e2e-sqlfile-{}", ws.id));
     let marker = std::env::temp_dir().join(format!("e2e-owned-{}", ws.id));
@@ -165,8 +159,7 @@ fn sql_files_hold_no_statement_or_command_of_the_components() {
     let _ = std::fs::remove_file(&marker);
     let name = format!("sql-file:{}", marker.display());
     let d = dir.to_str().unwrap().to_string();
-    let run = attack(&ws, &name, &["--out", &d, "--format", "sql", "--workspace", &ws.id.clone()]);
-    let out = run.output();
+    let out = files_attack(&ws, host, &name, &["--out", &d, "--format", "sql", "--workspace", &ws.id.clone()]).out;
     assert_eq!(part(&out, "rows with psql in them"), "written", "{out}");
     for refused in
         ["raw sql bytes", "a column of its own", "a statement after the rows", "a table of its own", "a huge batch", "connection"]
@@ -188,41 +181,41 @@ fn sql_files_hold_no_statement_or_command_of_the_components() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn an_output_bomb_is_capped() {
+fn an_output_bomb_is_capped(host: Host) {
     let ws = Workspace::new("outbomb");
     let dir = std::env::temp_dir().join(format!("e2e-outbomb-{}", ws.id));
     let _ = std::fs::remove_dir_all(&dir);
-    let out = attack(&ws, "output-bomb", &["--out", dir.to_str().unwrap()]).output();
+    let out = files_attack(&ws, host, "output-bomb", &["--out", dir.to_str().unwrap()]).out;
     assert!(out.contains("64 files before:") && out.contains("more than 64 files"), "{out}");
     assert!(part(&out, "100 MiB at once").contains("at once)"), "{out}");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 64);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn the_components_stderr_is_cleaned_and_cut() {
+fn the_components_stderr_is_cleaned_and_cut(host: Host) {
     let ws = Workspace::new("stderr");
-    let run = attack(&ws, "ansi", &[]);
+    let run = attack(&ws, host, "ansi", &[]).run;
     assert!(!run.stderr.contains('\x1b'), "{:?}", &run.stderr[..run.stderr.len().min(500)]);
     assert!(run.stderr.contains("stderr \\u{1b}]0;owned"), "{}", &run.stderr[..run.stderr.len().min(500)]);
     assert!(run.stderr.contains("the component's stderr was cut at 65536 bytes"));
     assert!(run.stderr.len() < 80_000, "{} bytes", run.stderr.len());
 }
 
-#[test]
-fn the_components_log_is_cut_per_line_and_in_all() {
+fn the_components_log_is_cut_per_line_and_in_all(host: Host) {
     let ws = Workspace::new("logflood");
-    let run = attack(&ws, "log-flood", &[]);
+    let run = attack(&ws, host, "log-flood", &[]).run;
     assert!(run.stderr.len() < 1_200_000, "{} bytes of log", run.stderr.len());
-    assert!(run.stderr.contains(" [cut]") && run.stderr.contains("the component's log was cut at 1048576 bytes"), "{}", &run.stderr[..300]);
+    assert!(
+        run.stderr.contains(" [cut]") && run.stderr.contains("the component's log was cut at 1048576 bytes"),
+        "{}",
+        &run.stderr[..run.stderr.len().min(300)]
+    );
 }
 
 /// A warehouse whose run_select_ws does not make its queries read-only (an
 /// older function) gets them counted as writes: refused in production the
 /// call did not confirm, with a warning elsewhere.
-#[test]
-fn queries_of_a_run_select_ws_that_may_write_are_writes_to_the_host() {
+fn queries_of_a_run_select_ws_that_may_write_are_writes_to_the_host(host: Host) {
     let mut ws = Workspace::exclusive("oldselect");
     ws.execute(
         "create or replace function public.run_select_ws(p_query text, p_workspace_id text) returns jsonb language plpgsql \
@@ -236,8 +229,9 @@ fn queries_of_a_run_select_ws_that_may_write_are_writes_to_the_host() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("supabase.json"), serde_json::json!({ "production": local }).to_string()).unwrap();
     let d = dir.to_str().unwrap();
-    let production = ws.hr(&["--config-dir", d, "--env", "production", "status", "shopify"]);
-    let local_status = ws.hr(&["status", "shopify"]);
+    let status = r#"{"platform":"shopify"}"#;
+    let production = host.run(&ws, &["--config-dir", d, "--env", "production", "call", "get_mock_data_status", status]);
+    let local_status = host.run(&ws, &["call", "get_mock_data_status", status]);
     // Put the function back as 20-access.sql has it.
     let restore = Command::new("psql")
         .arg(&warehouse().database_url)
@@ -253,17 +247,16 @@ fn queries_of_a_run_select_ws_that_may_write_are_writes_to_the_host() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn secrets_kept_in_database_settings_make_the_host_refuse_the_warehouse() {
+fn secrets_kept_in_database_settings_make_the_host_refuse_the_warehouse(host: Host) {
     let ws = Workspace::exclusive("dbsecret");
     let mut db = db();
     db.batch_execute("alter role anon set app.settings.jwt_secret = 'e2e-not-a-real-secret'").unwrap();
-    let run = ws.hr(&["status", "shopify"]);
+    let run = host.run(&ws, &["call", "get_mock_data_status", r#"{"platform":"shopify"}"#]);
     db.batch_execute("alter role anon reset app.settings.jwt_secret").unwrap();
     let out = run.failed().output();
     assert!(out.contains("pg_db_role_setting") && out.contains("app.settings.jwt_secret"), "{out}");
     assert!(!out.contains("e2e-not-a-real-secret"), "the value is never shown:\n{out}");
-    ws.hr(&["status", "shopify"]).ok();
+    host.run(&ws, &["call", "get_mock_data_status", r#"{"platform":"shopify"}"#]).ok();
 }
 
 #[test]
@@ -278,15 +271,14 @@ fn the_rest_api_logs_in_as_authenticator_whatever_the_callers_environment() {
         .output()
         .unwrap();
     assert!(reload.status.success(), "{}", String::from_utf8_lossy(&reload.stderr));
-    let out = attack(&ws, "superuser", &[]).output();
+    let out = attack(&ws, Host::Runner, "superuser", &[]).out;
     assert!(part(&out, "who").contains(r#""s":"authenticator""#), "{out}");
 }
 
-#[test]
-fn another_checkout_s_config_is_not_trusted() {
+fn another_checkout_s_config_is_not_trusted(host: Host) {
     // A clone of the project, as a cloned project an agent host starts in
     // could be, whose config/ points elsewhere and says production is not.
-    let fake = std::env::temp_dir().join(format!("e2e-fake-checkout-{}", std::process::id()));
+    let fake = std::env::temp_dir().join(format!("e2e-fake-checkout-{}-{host:?}", std::process::id()));
     let _ = std::fs::remove_dir_all(&fake);
     std::fs::create_dir_all(fake.join("host-runner")).unwrap();
     std::fs::create_dir_all(fake.join("config")).unwrap();
@@ -295,7 +287,15 @@ fn another_checkout_s_config_is_not_trusted() {
     let evil = serde_json::json!({"defaultEnv": "production", "production": {"production": false, "SUPABASE_URL": "https://evil.example", "SUPABASE_SERVICE_ROLE_KEY": "k", "WORKSPACE_ID": "w"}});
     std::fs::write(fake.join("config/supabase.json"), evil.to_string()).unwrap();
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_host-runner"))
+        let mut cmd = match host {
+            Host::Runner => Command::new(env!("CARGO_BIN_EXE_host-runner")),
+            Host::Node => {
+                let mut c = Command::new(crate::harness::node());
+                c.arg(crate::harness::node_package().join("bin/bustly-mock-data.js"));
+                c
+            }
+        };
+        let out = cmd
             .args(args)
             .current_dir(&fake)
             .env("HOME", fake.join("home"))
@@ -307,8 +307,12 @@ fn another_checkout_s_config_is_not_trusted() {
         (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
     };
     let (_, config) = run(&["config"]);
-    assert!(config.contains("is not used: it is not the checkout this host-runner was built from"), "{config}");
-    let (ok, status) = run(&["status", "--env", "production"]);
+    let built = match host {
+        Host::Runner => "host-runner",
+        Host::Node => "package",
+    };
+    assert!(config.contains(&format!("is not used: it is not the checkout this {built} was built from")), "{config}");
+    let (ok, status) = run(&["--env", "production", "call", "get_mock_data_status", "{}"]);
     assert!(!ok && status.contains("is not configured") && !status.contains("evil.example"), "{status}");
     let _ = std::fs::remove_dir_all(&fake);
 }

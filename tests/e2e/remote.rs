@@ -13,7 +13,7 @@ use crate::harness::{AS_OF, Workspace, repo};
 
 /// The HTTP proxy of benches/fixtures/latency.py in front of the local REST
 /// API; killed when dropped.
-struct Proxy {
+pub struct Proxy {
     child: Child,
     port: u16,
     log: PathBuf,
@@ -23,7 +23,7 @@ struct Proxy {
 
 impl Proxy {
     /// Holding each request and each answer `delay_ms`.
-    fn start(tag: &str, delay_ms: u32, extra: &[&str]) -> Proxy {
+    pub fn start(tag: &str, delay_ms: u32, extra: &[&str]) -> Proxy {
         let local: Value = serde_json::from_str(&std::fs::read_to_string(repo().join("config/local.json")).unwrap()).unwrap();
         let upstream = local["SUPABASE_REST_URL"].as_str().unwrap().trim_end_matches('/').rsplit(':').next().unwrap().to_string();
         let log = std::env::temp_dir().join(format!("e2e-proxy-{tag}-{}.log", std::process::id()));
@@ -44,7 +44,7 @@ impl Proxy {
 
     /// A config folder whose environment `far` is the local warehouse
     /// through this proxy, for `ws`.
-    fn config(&self, ws: &Workspace) -> PathBuf {
+    pub fn config(&self, ws: &Workspace) -> PathBuf {
         let mut section: Value = serde_json::from_str(&std::fs::read_to_string(repo().join("config/local.json")).unwrap()).unwrap();
         let url = format!("http://127.0.0.1:{}", self.port);
         section["SUPABASE_URL"] = json!(url);

@@ -1,14 +1,18 @@
-//! The component reaches the configured Supabase host and nothing else;
-//! the compiled component is cached.
+//! The component reaches the configured Supabase host and nothing else,
+//! through either host; host-runner's compiled component is cached.
 
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::harness::{Workspace, component};
+use serde_json::json;
 
-#[test]
-fn a_request_to_another_host_is_denied_and_never_leaves() {
+use crate::harness::Workspace;
+use crate::hosts::{Host, call, call_with, on_both_hosts};
+
+on_both_hosts!(a_request_to_another_host_is_denied_and_never_leaves, the_host_refuses_production_writes_the_call_did_not_confirm);
+
+fn a_request_to_another_host_is_denied_and_never_leaves(host: Host) {
     let ws = Workspace::new("sandbox");
     // A listener standing in for "another host": it must see no connection.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -24,16 +28,10 @@ fn a_request_to_another_host_is_denied_and_never_leaves() {
             std::thread::sleep(std::time::Duration::from_millis(25));
         }
     });
-    let rogue = component("rogue_guest.wasm");
-    assert!(
-        rogue.exists(),
-        "{} is missing: build it with cargo build -p rogue-guest --target wasm32-wasip2 --release (scripts/test does)",
-        rogue.display()
-    );
     let target = format!("http://127.0.0.1:{port}/steal");
-    let run = ws.hr(&["--component", rogue.to_str().unwrap(), "generate", &target]);
-    run.failed();
-    let out = run.output();
+    let run = call(&ws, host, &target, &[]);
+    run.run.failed();
+    let out = run.out;
     assert!(out.contains("configured host: answered"), "the allowed host is reachable:\n{out}");
     assert!(out.contains("other host GET: denied"), "{out}");
     assert!(out.contains("other host POST: denied"), "a denied upload reports the denial, not a broken stream:\n{out}");
@@ -42,33 +40,22 @@ fn a_request_to_another_host_is_denied_and_never_leaves() {
     assert_eq!(seen.load(Ordering::SeqCst), 0, "no connection reached the other host");
 }
 
-#[test]
-fn the_host_refuses_production_writes_the_call_did_not_confirm() {
+fn the_host_refuses_production_writes_the_call_did_not_confirm(host: Host) {
     let ws = Workspace::new("prodgate");
     let mut local: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(crate::harness::repo().join("config/local.json")).unwrap()).unwrap();
     local["WORKSPACE_ID"] = serde_json::json!(ws.id);
-    let dir = std::env::temp_dir().join(format!("e2e-config-prodgate-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("e2e-config-prodgate-{}-{host:?}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("supabase.json"), serde_json::json!({ "production": local }).to_string()).unwrap();
-    let rogue = component("rogue_guest.wasm");
-    let args = [
-        "--component",
-        rogue.to_str().unwrap(),
-        "--config-dir",
-        dir.to_str().unwrap(),
-        "--env",
-        "production",
-        "generate",
-        "http://127.0.0.1:9/",
-    ];
-    let run = ws.hr(&args);
-    let out = run.output();
+    let flags = ["--config-dir", dir.to_str().unwrap(), "--env", "production"];
+    let out = call(&ws, host, "http://127.0.0.1:9/", &flags).out;
     assert!(out.contains("configured host: answered"), "reads go through:\n{out}");
     assert!(out.contains("configured host write: denied"), "an unconfirmed production write is refused by the host itself:\n{out}");
     assert!(out.contains("a write to production without --confirm-production"), "{out}");
-    let confirmed = ws.hr(&[&args[..], &["--confirm-production"]].concat());
-    let out = confirmed.output();
+    // An agent's confirmation, on a host started to allow it.
+    let confirmed = json!({"platform": "http://127.0.0.1:9/", "confirm_production": true});
+    let out = call_with(&ws, host, confirmed, &[&flags[..], &["--allow-production"]].concat()).out;
     assert!(out.contains("configured host write: answered"), "a confirmed write goes through (the empty delete is answered):\n{out}");
 }
 
