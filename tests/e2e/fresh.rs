@@ -144,5 +144,12 @@ fn a_tenant_without_planner_statistics_is_analysed_and_reported_in_full() {
     }
     assert_eq!(report["report"]["warnings"], serde_json::json!([]), "{report}");
     let aspects = report["report"]["platforms"][0]["aspects"].as_array().unwrap();
-    assert!(aspects.iter().all(|a| a["score"].is_number()), "every aspect measured: {report}");
+    // Every aspect measured: a score, or a pair whose columns are constant on
+    // both sides of this store (two lines of one price each order), which is
+    // no evidence either way; never a query that failed or timed out.
+    assert!(
+        aspects.iter().all(|a| a["score"].is_number() || a["note"].as_str().is_some_and(|n| n.contains("undefined on both sides"))),
+        "every aspect measured: {report}"
+    );
+    assert!(aspects.iter().filter(|a| a["score"].is_number()).count() >= 10, "{report}");
 }
